@@ -1,0 +1,169 @@
+"""The ``spectral-harness`` command. Listing commands never import torch, so they answer at once."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from harness.errors import UserError
+
+RUN_HELP = """\
+usage: spectral-harness run [--force] [-m] [hydra overrides ...]
+
+Run one cell, or a sweep with -m (any Hydra launcher: hydra/launcher=joblib, submitit_local,
+slurm). Cells whose record is already `ok` are skipped (resume); --force reruns them.
+
+examples:
+  spectral-harness run task=inr_audio method=winner seed=0
+  spectral-harness run -m task=inr_audio method=siren,winner,fourier_features seed=0,1,2
+  spectral-harness run -m experiment=quickstart hydra/launcher=joblib
+  spectral-harness run --cfg job task=inr_image          # show the composed config
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script and of ``python -m harness``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] == "run":
+            return _run(args[1:])
+        return _dispatch(_parser().parse_args(args))
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spectral-harness",
+        description="Benchmark spectral ML methods: Hydra sweeps of tasks × methods × seeds, "
+        "plugin methods, leaderboards from run records.",
+        epilog="Environment: HARNESS_DATA_DIR, HARNESS_RESULTS_DIR, HARNESS_CACHE_DIR, "
+        "HARNESS_OFFLINE=1, HARNESS_BLOCK_PLUGINS=a,b.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="run cells or sweeps (Hydra overrides; see `run --help`)")
+    plugins = sub.add_parser("plugins", help="installed plugins, versions and hooks")
+    plugins.add_argument("--json", action="store_true", help="machine-readable output")
+    sub.add_parser("tasks", help="tasks, their slots, metrics and scales")
+    methods = sub.add_parser("methods", help="methods and the slot each fills")
+    methods.add_argument("--slot", help="only methods for this slot")
+    board = sub.add_parser("leaderboard", help="aggregate run records into a leaderboard")
+    board.add_argument("--task", help="only this task")
+    board.add_argument("--format", choices=["text", "md", "csv", "html"], default="text")
+    board.add_argument("--out", help="write to this file instead of standard output")
+    data = sub.add_parser("data", help="datasets in the data directory")
+    data.add_argument("action", choices=["check"], help="check: which datasets are present")
+    return parser
+
+
+def _run(args: list[str]) -> int:
+    if args and args[0] in ("-h", "--help"):
+        print(RUN_HELP)
+        return 0
+    import os
+
+    from harness.settings import default_cache_dir, default_data_dir, default_results_dir
+
+    # Absolute paths in the environment reach every launcher's worker processes unchanged.
+    os.environ["HARNESS_RESULTS_DIR"] = str(default_results_dir())
+    os.environ["HARNESS_DATA_DIR"] = str(default_data_dir())
+    os.environ["HARNESS_CACHE_DIR"] = str(default_cache_dir())
+    overrides = [arg for arg in args if arg != "--force"]
+    if "--force" in args:
+        overrides.append("force=true")
+    from harness.app import main as run_main
+
+    return run_main(overrides)
+
+
+def _dispatch(ns: argparse.Namespace) -> int:
+    from harness.plugins import get_registry
+
+    registry = get_registry()
+    if ns.command == "plugins":
+        return _plugins(registry, ns.json)
+    if ns.command == "tasks":
+        for task in sorted(registry.tasks.values(), key=lambda t: t.name):
+            metric = task.metric(task.primary)
+            print(
+                f"{task.name:<16} slot={task.slot:<16} {metric.name} ({metric.goal})  "
+                f"scales={','.join(task.scales)}  "
+                f"methods: {', '.join(registry.methods_for_slot(task.slot))}"
+            )
+            if task.summary:
+                print(f"{'':<16} {task.summary}")
+        return 0
+    if ns.command == "methods":
+        for method in sorted(registry.methods.values(), key=lambda m: (m.slot, m.name)):
+            if ns.slot and method.slot != ns.slot:
+                continue
+            kind = "baseline" if method.is_baseline else "method"
+            paper = f"  [{method.paper.title}]" if method.paper else ""
+            print(f"{method.name:<18} slot={method.slot:<16} {kind:<8} {method.summary}{paper}")
+        return 0
+    if ns.command == "leaderboard":
+        return _leaderboard(registry, ns.task, ns.format, ns.out)
+    return _data_check(registry)
+
+
+def _plugins(registry: object, as_json: bool) -> int:
+    from harness.plugins import plugin_table
+
+    rows = plugin_table(registry.pm)  # type: ignore[attr-defined]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        where = f"{row['distribution']} {row['version']}" if row["distribution"] else "host"
+        print(f"{row['name']:<26} {where:<26} {', '.join(row['hooks'])}")
+    return 0
+
+
+def _leaderboard(registry: object, task: str | None, fmt: str, out: str | None) -> int:
+    from harness.leaderboard import build_leaderboard
+    from harness.records import RecordStore
+    from harness.render import render
+    from harness.settings import Settings
+
+    settings = Settings.from_env()
+    records = list(RecordStore(settings.runs_dir).iter_records(task))
+    if not records:
+        where = f" for task {task!r}" if task else ""
+        raise UserError(
+            f"no run records{where} in {settings.runs_dir}; run a sweep first "
+            "or set HARNESS_RESULTS_DIR"
+        )
+    text = render(build_leaderboard(records, registry), fmt)  # type: ignore[arg-type]
+    if out:
+        from pathlib import Path
+
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        print(text, end="" if text.endswith("\n") else "\n")
+    return 0
+
+
+def _data_check(registry: object) -> int:
+    from harness.data.store import DataStore
+    from harness.settings import Settings
+
+    settings = Settings.from_env(allow_download=False)
+    store = DataStore(settings.data_dir, settings.cache_dir, registry.datasets)  # type: ignore[attr-defined]
+    print(f"data directory: {settings.data_dir}")
+    complete = True
+    for name in sorted(store.datasets):
+        missing = store.missing_files(name)
+        total = len(store.datasets[name].files)
+        if missing:
+            complete = False
+            print(f"✗ {name:<20} {total - len(missing)}/{total} files (missing e.g. {missing[0]})")
+        else:
+            print(f"✓ {name:<20} {total}/{total} files  sha256 {store.checksum(name)[:16]}")
+    return 0 if complete else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

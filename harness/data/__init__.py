@@ -1,0 +1,1 @@
+"""Data access: the data directory, upstream downloads, checksums."""

@@ -1,0 +1,115 @@
+"""Hook specifications: the contract between the Spectral Harness host and its plugins.
+
+Every hook follows the same template: what it is for, when the host calls it, what it receives,
+what it must return, and whether the first non-``None`` result wins (``firstresult``) or all
+results are collected. Hooks are listed in the order a run calls them.
+
+A plugin is any module or object with functions decorated by :data:`harness.hookimpl`, loaded
+from the ``spectral_harness`` entry-point group (built-ins use the same group).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from harness.context import RunContext
+    from harness.leaderboard import Leaderboard
+    from harness.records import RunRecord
+    from harness.settings import Settings
+    from harness.specs import DatasetSpec, MethodSpec, TaskSpec
+
+hookspec = pluggy.HookspecMarker("spectral_harness")
+
+# -------------------------------------------------------------------------------------------------
+# Registration hooks: called once, when the plugin manager is built. Must not import torch.
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def spectral_harness_register_tasks() -> list[TaskSpec]:
+    """Return the tasks this plugin provides.
+
+    Called once per process while the registry is built. All results are collected; a task name
+    registered twice is an error that names both plugins.
+
+    :returns: a list of :class:`harness.specs.TaskSpec`.
+    """
+
+
+@hookspec
+def spectral_harness_register_methods() -> list[MethodSpec]:
+    """Return the methods (paper methods and baselines alike) this plugin provides.
+
+    Called once per process while the registry is built. All results are collected. Each method's
+    config dataclass is stored in Hydra's ConfigStore under group ``method``, so ``method=<name>``
+    works without any YAML file.
+
+    :returns: a list of :class:`harness.specs.MethodSpec`.
+    """
+
+
+@hookspec
+def spectral_harness_register_datasets() -> list[DatasetSpec]:
+    """Return the datasets this plugin's tasks read from the data directory.
+
+    Called once per process while the registry is built. All results are collected. Used by
+    ``spectral-harness data check`` and by the up-front check before a sweep starts.
+
+    :returns: a list of :class:`harness.specs.DatasetSpec`.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Run lifecycle hooks: observers (loggers, profilers). Called in every worker process.
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def spectral_harness_run_start(run: RunContext) -> None:
+    """A cell is about to build its method and train.
+
+    Called once per executed cell (not for cells skipped by resume), after seeding and device
+    selection. All implementations are called; return values are ignored.
+
+    :param run: the run's context: ids, resolved config, device, settings.
+    """
+
+
+@hookspec
+def spectral_harness_log_metrics(run: RunContext, step: int, metrics: dict[str, float]) -> None:
+    """A task reports intermediate metrics (training loss, periodic evaluation).
+
+    Called any number of times between :func:`spectral_harness_run_start` and
+    :func:`spectral_harness_run_end`. All implementations are called; return values are ignored.
+
+    :param run: the run's context.
+    :param step: the training step the metrics belong to.
+    :param metrics: metric name to value.
+    """
+
+
+@hookspec
+def spectral_harness_run_end(run: RunContext, record: RunRecord) -> None:
+    """A cell has finished, whatever its status; its record is already written to disk.
+
+    Called once per executed cell, also when it failed, diverged or timed out. All
+    implementations are called; return values are ignored.
+
+    :param run: the run's context.
+    :param record: the record as stored.
+    """
+
+
+@hookspec
+def spectral_harness_leaderboard_ready(board: Leaderboard, settings: Settings) -> None:
+    """A leaderboard was built from the run records at the end of a sweep.
+
+    Called in the launching process after the last cell. All implementations are called; return
+    values are ignored.
+
+    :param board: the aggregated leaderboard.
+    :param settings: where results live and how loggers are configured.
+    """

@@ -1,0 +1,157 @@
+"""Aggregate run records into leaderboards with pandas: per task and method, over seeds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from harness.records import RunRecord
+
+if TYPE_CHECKING:
+    from harness.plugins import Registry
+
+GROUP = ["task", "scale", "method", "config_hash"]
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """One row per (task, scale, method, config): seeds, mean ± std, 95 % CI, rank, failures.
+
+    ``runs`` keeps one row per record (metrics flattened to columns), so every number on the board
+    can be traced back to the records it came from.
+    """
+
+    table: pd.DataFrame
+    runs: pd.DataFrame
+
+    def tasks(self) -> list[tuple[str, str]]:
+        """The (task, scale) sections of the board, in order."""
+        return list(dict.fromkeys(zip(self.table["task"], self.table["scale"], strict=True)))
+
+    def section(self, task: str, scale: str) -> pd.DataFrame:
+        """The rows of one (task, scale), best rank first."""
+        rows = self.table[(self.table["task"] == task) & (self.table["scale"] == scale)]
+        return rows.sort_values(
+            ["rank", "primary_mean"], ascending=[True, rows["goal"].iat[0] == "min"]
+        )
+
+
+def build_leaderboard(
+    records: Iterable[RunRecord], registry: Registry | None = None
+) -> Leaderboard:
+    """Aggregate ``records``; with a registry, add the paper's reported number where declared."""
+    runs = _runs_frame(records)
+    if runs.empty:
+        return Leaderboard(table=pd.DataFrame(columns=[*GROUP, "n_seeds"]), runs=runs)
+    metric_cols = [c for c in runs.columns if c.startswith("metric:")]
+    ok = runs[runs["status"] == "ok"]
+    grouped_ok = ok.groupby(GROUP, sort=False)
+    table = runs.groupby(GROUP, sort=False).agg(
+        slot=("slot", "first"),
+        primary_metric=("primary_metric", "first"),
+        goal=("goal", "first"),
+        n_runs=("run_id", "size"),
+    )
+    table["n_seeds"] = grouped_ok.size().reindex(table.index, fill_value=0)
+    table["failed"] = table["n_runs"] - table["n_seeds"]
+    table["primary_mean"] = grouped_ok["primary_value"].mean().reindex(table.index)
+    table["primary_std"] = grouped_ok["primary_value"].std(ddof=1).reindex(table.index)
+    for col in metric_cols:
+        name = col.removeprefix("metric:")
+        table[f"{name}_mean"] = grouped_ok[col].mean().reindex(table.index)
+        table[f"{name}_std"] = grouped_ok[col].std(ddof=1).reindex(table.index)
+    table["train_seconds_mean"] = grouped_ok["train_seconds"].mean().reindex(table.index)
+    table = table.reset_index()
+    half = _t_quantile(table["n_seeds"]) * table["primary_std"] / np.sqrt(table["n_seeds"])
+    half = half.where(table["n_seeds"] > 1, 0.0)
+    table["ci95_low"] = table["primary_mean"] - half
+    table["ci95_high"] = table["primary_mean"] + half
+    table["rank"] = _ranks(table)
+    table["label"] = _labels(table)
+    table["paper"] = [_paper_value(registry, row) for row in table.itertuples()]
+    ordered = [
+        "task",
+        "scale",
+        "slot",
+        "method",
+        "label",
+        "primary_metric",
+        "goal",
+        "n_seeds",
+        "failed",
+        "primary_mean",
+        "primary_std",
+        "ci95_low",
+        "ci95_high",
+        "rank",
+        "paper",
+    ]
+    rest = [c for c in table.columns if c not in ordered]
+    return Leaderboard(table=table[ordered + rest], runs=runs)
+
+
+def _runs_frame(records: Iterable[RunRecord]) -> pd.DataFrame:
+    rows = []
+    for r in records:
+        row = {
+            "run_id": r.run_id,
+            "task": r.task,
+            "method": r.method,
+            "slot": r.slot,
+            "seed": r.seed,
+            "scale": r.scale,
+            "status": r.status,
+            "config_hash": r.config_hash,
+            "primary_metric": r.primary_metric,
+            "goal": r.goal,
+            "primary_value": r.metrics.get(r.primary_metric, np.nan),
+            "train_seconds": r.train_seconds,
+        }
+        row.update({f"metric:{k}": v for k, v in r.metrics.items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _t_quantile(n: pd.Series) -> pd.Series:
+    """Two-sided 95 % Student-t quantile for ``n`` samples (``n - 1`` degrees of freedom)."""
+    from scipy import stats
+
+    dof = (n - 1).clip(lower=1).to_numpy(dtype=float)
+    return pd.Series(stats.t.ppf(0.975, dof), index=n.index)
+
+
+def _ranks(table: pd.DataFrame) -> pd.Series:
+    """Rank = 1 + the number of rows whose whole 95 % CI is better than this row's.
+
+    Rows whose intervals overlap share a rank, so a rank never claims more than the seeds show.
+    Rows without a successful seed are ranked last.
+    """
+    ranks = pd.Series(np.nan, index=table.index)
+    for _, rows in table.groupby(["task", "scale"], sort=False):
+        valid = rows[rows["n_seeds"] > 0]
+        maximize = (valid["goal"] == "max").to_numpy()
+        low, high = valid["ci95_low"].to_numpy(), valid["ci95_high"].to_numpy()
+        for pos, idx in enumerate(valid.index):
+            better = low > high[pos] if maximize[pos] else high < low[pos]
+            ranks[idx] = 1 + int(better.sum())
+        ranks[rows.index.difference(valid.index)] = len(valid) + 1
+    return ranks.astype(int)
+
+
+def _labels(table: pd.DataFrame) -> pd.Series:
+    """The method name, suffixed by its config hash when one method appears with several configs."""
+    counts = table.groupby(["task", "scale", "method"])["config_hash"].transform("nunique")
+    return table["method"].where(counts == 1, table["method"] + "@" + table["config_hash"].str[:6])
+
+
+def _paper_value(registry: Registry | None, row: object) -> float:
+    if registry is None:
+        return np.nan
+    spec = registry.methods.get(row.method)  # type: ignore[attr-defined]
+    if spec is None or spec.paper is None:
+        return np.nan
+    return spec.paper.reported.get(row.task, {}).get(row.primary_metric, np.nan)  # type: ignore[attr-defined]

@@ -1,0 +1,84 @@
+"""Weights & Biases mirror: each run's config and metrics, and each leaderboard as a table.
+
+Offline by default (no account, no network); online when the usual W&B variables say so
+(``WANDB_MODE=online`` or ``WANDB_API_KEY``). The local records stay the source of truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import TYPE_CHECKING, Any
+
+from harness import hookimpl
+
+if TYPE_CHECKING:
+    from harness.context import RunContext
+    from harness.leaderboard import Leaderboard
+    from harness.records import RunRecord
+    from harness.settings import Settings
+
+_active: dict[str, Any] = {}
+
+
+def _init(settings: Settings, **kwargs: Any) -> Any:
+    os.environ.setdefault("WANDB_SILENT", "true")
+    import wandb
+
+    directory = settings.results_dir
+    directory.mkdir(parents=True, exist_ok=True)
+    return wandb.init(
+        project=settings.wandb.project,
+        entity=settings.wandb.entity,
+        mode=settings.wandb.resolved_mode(),
+        dir=str(directory),
+        reinit="create_new",
+        **kwargs,
+    )
+
+
+@hookimpl
+def spectral_harness_run_start(run: RunContext) -> None:
+    """Open a W&B run for the cell with its resolved config."""
+    if not run.settings.wandb.enabled:
+        return
+    _active[run.run_id] = _init(
+        run.settings,
+        name=run.name,
+        group=f"{run.task.name}/{run.scale}",
+        job_type=run.method.name,
+        config={**run.config, "seed": run.seed, "run_id": run.run_id},
+        tags=[run.task.name, run.method.name, run.scale],
+    )
+
+
+@hookimpl
+def spectral_harness_log_metrics(run: RunContext, step: int, metrics: dict[str, float]) -> None:
+    """Forward intermediate metrics."""
+    wandb_run = _active.get(run.run_id)
+    if wandb_run is not None:
+        wandb_run.log(metrics, step=step)
+
+
+@hookimpl
+def spectral_harness_run_end(run: RunContext, record: RunRecord) -> None:
+    """Write the final metrics and status to the run summary and close it."""
+    wandb_run = _active.pop(run.run_id, None)
+    if wandb_run is None:
+        return
+    wandb_run.summary.update({**record.metrics, "status": record.status})
+    wandb_run.finish(exit_code=0 if record.status == "ok" else 1)
+
+
+@hookimpl
+def spectral_harness_leaderboard_ready(board: Leaderboard, settings: Settings) -> None:
+    """Log the board as a ``wandb.Table`` in a run of its own."""
+    if not settings.wandb.enabled or board.table.empty:
+        return
+    import wandb
+
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    wandb_run = _init(settings, name=f"leaderboard-{stamp}", job_type="leaderboard")
+    table = board.table.drop(columns=["config_hash"]).astype(object)
+    wandb_run.log({"leaderboard": wandb.Table(dataframe=table.where(table.notna(), None))})
+    wandb_run.finish()

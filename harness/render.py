@@ -1,0 +1,174 @@
+"""Render a leaderboard as terminal text, Markdown, CSV or one static HTML page with plots."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+
+import pandas as pd
+
+from harness.leaderboard import Leaderboard
+
+ARROW = {"max": "↑", "min": "↓"}
+
+
+def render(board: Leaderboard, fmt: str) -> str:
+    """Render ``board`` in ``fmt``: ``text``, ``md``, ``csv`` or ``html``."""
+    renderers = {
+        "text": render_terminal,
+        "md": render_markdown,
+        "csv": render_csv,
+        "html": render_html,
+    }
+    return renderers[fmt](board)
+
+
+def _rows(board: Leaderboard, task: str, scale: str) -> tuple[list[str], list[list[str]]]:
+    section = board.section(task, scale)
+    header = ["rank", "method", "seeds", "mean ± std", "95% CI", "failed", "paper"]
+    rows = [
+        [
+            str(r.rank),
+            r.label,
+            str(r.n_seeds),
+            f"{_fmt(r.primary_mean)} ± {_fmt(r.primary_std)}",
+            f"[{_fmt(r.ci95_low)}, {_fmt(r.ci95_high)}]",
+            str(r.failed),
+            _fmt(r.paper),
+        ]
+        for r in section.itertuples()
+    ]
+    return header, rows
+
+
+def _title(board: Leaderboard, task: str, scale: str) -> str:
+    first = board.section(task, scale).iloc[0]
+    return f"{task} (scale={scale}) · {first['primary_metric']} {ARROW.get(first['goal'], '')}"
+
+
+def render_terminal(board: Leaderboard) -> str:
+    """Fixed-width tables, one per task."""
+    if board.table.empty:
+        return "no run records found"
+    blocks = []
+    for task, scale in board.tasks():
+        header, rows = _rows(board, task, scale)
+        widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
+        lines = [_title(board, task, scale)]
+        lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+        lines.append("  ".join("-" * w for w in widths))
+        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def render_markdown(board: Leaderboard) -> str:
+    """GitHub-flavoured Markdown tables, one per task."""
+    if board.table.empty:
+        return "_no run records found_\n"
+    blocks = []
+    for task, scale in board.tasks():
+        header, rows = _rows(board, task, scale)
+        lines = [f"### {_title(board, task, scale)}", ""]
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "|".join("---" for _ in header) + "|")
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def render_csv(board: Leaderboard) -> str:
+    """The full table: one row per (task, scale, method, config), every metric's mean and std."""
+    table = board.table.copy()
+    primary = table["primary_metric"]
+    # Name the primary metric's columns after it too (e.g. psnr_mean), as well as primary_*.
+    for name in primary.dropna().unique():
+        mask = primary == name
+        if f"{name}_mean" not in table:
+            table.loc[mask, f"{name}_mean"] = table.loc[mask, "primary_mean"]
+            table.loc[mask, f"{name}_std"] = table.loc[mask, "primary_std"]
+    return table.to_csv(index=False)
+
+
+def render_html(board: Leaderboard) -> str:
+    """One static page: per task, a table and a plot (mean per method, std error bars, seeds)."""
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        "<title>Spectral Harness leaderboard</title>",
+        "<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}"
+        "table{border-collapse:collapse;margin:1rem 0}"
+        "td,th{border:1px solid #ccc;padding:.3rem .6rem}"
+        "th{background:#f3f3f3}img{max-width:100%}</style></head><body>",
+        "<h1>Spectral Harness leaderboard</h1>",
+        "<p>Rank = 1 + number of methods whose 95 % confidence interval lies entirely above "
+        "(below, for metrics to minimise) this one's; overlapping intervals share a rank.</p>",
+    ]
+    for task, scale in board.tasks():
+        header, rows = _rows(board, task, scale)
+        parts.append(f"<h2>{html.escape(_title(board, task, scale))}</h2>")
+        parts.append(
+            "<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>"
+        )
+        for row in rows:
+            parts.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+        parts.append("</table>")
+        parts.append(
+            f"<img alt='{html.escape(task)}' "
+            f"src='data:image/png;base64,{_plot(board, task, scale)}'>"
+        )
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _plot(board: Leaderboard, task: str, scale: str) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    section = board.section(task, scale)
+    metric = section["primary_metric"].iat[0]
+    runs = board.runs[(board.runs["task"] == task) & (board.runs["scale"] == scale)]
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(section)), 3.2), dpi=110)
+    xs = range(len(section))
+    ax.bar(
+        xs,
+        section["primary_mean"],
+        yerr=section["primary_std"].fillna(0),
+        capsize=4,
+        color="#8fb3d9",
+        edgecolor="#35608f",
+    )
+    for x, row in zip(xs, section.itertuples(), strict=True):
+        seeds = runs[
+            (runs["method"] == row.method)
+            & (runs["config_hash"] == row.config_hash)
+            & (runs["status"] == "ok")
+        ]["primary_value"]
+        ax.scatter([x] * len(seeds), seeds, color="#222", s=10, zorder=3)
+    ax.set_xticks(list(xs), section["label"], rotation=20, ha="right")
+    ax.set_ylabel(f"{metric} {ARROW.get(section['goal'].iat[0], '')}")
+    ax.set_title(f"{task} ({scale}): mean ± std over seeds, dots = seeds")
+    values = pd.concat(
+        [section["primary_mean"] - section["primary_std"].fillna(0), runs["primary_value"]]
+    )
+    if values.notna().any():
+        lo, hi = values.min(), (section["primary_mean"] + section["primary_std"].fillna(0)).max()
+        pad = 0.1 * (hi - lo if hi > lo else abs(hi) or 1.0)
+        ax.set_ylim(lo - pad, hi + pad)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _fmt(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    magnitude = abs(value)
+    if magnitude >= 1000 or (magnitude < 0.01 and magnitude != 0):
+        return f"{value:.3g}"
+    return f"{value:.3f}" if magnitude < 10 else f"{value:.2f}"

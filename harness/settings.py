@@ -1,0 +1,97 @@
+"""Process-wide settings: where data, caches and results live, and how loggers behave.
+
+Environment variables win over defaults so that every subcommand and every launcher's worker
+processes agree: ``HARNESS_DATA_DIR``, ``HARNESS_RESULTS_DIR``, ``HARNESS_CACHE_DIR`` and
+``HARNESS_OFFLINE`` (set to 1 to forbid downloads).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class WandbSettings:
+    """Weights & Biases mirror: offline unless the user configures W&B for online use."""
+
+    enabled: bool = True
+    project: str = "spectral-harness"
+    entity: str | None = None
+    mode: str | None = None  # None: WANDB_MODE if set, "online" with WANDB_API_KEY, else offline
+
+    def resolved_mode(self) -> str:
+        """The W&B mode to use: explicit setting, then the usual W&B variables, else offline."""
+        if self.mode:
+            return self.mode
+        if os.environ.get("WANDB_MODE"):
+            return os.environ["WANDB_MODE"]
+        return "online" if os.environ.get("WANDB_API_KEY") else "offline"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Directories and logger options shared by the CLI, the runner and the plugins."""
+
+    results_dir: Path
+    data_dir: Path
+    cache_dir: Path
+    allow_download: bool = True
+    progress: bool = True
+    wandb: WandbSettings = field(default_factory=WandbSettings)
+
+    @property
+    def runs_dir(self) -> Path:
+        """Where run records are stored."""
+        return self.results_dir / "runs"
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Settings from the environment, for subcommands that run outside Hydra."""
+        values: dict[str, Any] = {
+            "results_dir": default_results_dir(),
+            "data_dir": default_data_dir(),
+            "cache_dir": default_cache_dir(),
+            "allow_download": not _truthy(os.environ.get("HARNESS_OFFLINE")),
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    @classmethod
+    def from_config(cls, paths: Mapping[str, Any], logger: Mapping[str, Any]) -> Settings:
+        """Settings from the composed Hydra config's ``paths`` and ``logger`` groups."""
+        wandb_cfg = dict(logger.get("wandb") or {})
+        return cls(
+            results_dir=Path(paths["results_dir"]).expanduser().resolve(),
+            data_dir=Path(paths["data_dir"]).expanduser().resolve(),
+            cache_dir=Path(paths["cache_dir"]).expanduser().resolve(),
+            allow_download=bool(paths.get("allow_download", True))
+            and not _truthy(os.environ.get("HARNESS_OFFLINE")),
+            progress=bool(logger.get("progress", True)),
+            wandb=WandbSettings(**wandb_cfg),
+        )
+
+
+def default_results_dir() -> Path:
+    """``HARNESS_RESULTS_DIR`` or ``./results``, made absolute."""
+    return Path(os.environ.get("HARNESS_RESULTS_DIR", "results")).expanduser().resolve()
+
+
+def default_data_dir() -> Path:
+    """``HARNESS_DATA_DIR`` or ``./data``, made absolute."""
+    return Path(os.environ.get("HARNESS_DATA_DIR", "data")).expanduser().resolve()
+
+
+def default_cache_dir() -> Path:
+    """``HARNESS_CACHE_DIR`` or ``$XDG_CACHE_HOME/spectral-harness``."""
+    if os.environ.get("HARNESS_CACHE_DIR"):
+        return Path(os.environ["HARNESS_CACHE_DIR"]).expanduser().resolve()
+    xdg = os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))
+    return (Path(xdg) / "spectral-harness").resolve()
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}

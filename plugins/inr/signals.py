@@ -1,0 +1,79 @@
+"""Fitting targets: a signal sampled on a grid of coordinates in [-1, 1]^d."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from harness.errors import UserError
+
+
+@dataclass(frozen=True)
+class Signal:
+    """Samples ``values`` (N, C) in [-1, 1] on a regular grid of shape ``grid`` (prod = N)."""
+
+    values: np.ndarray
+    grid: tuple[int, ...]
+    modality: str  # "audio" | "image"
+
+    @property
+    def coords(self) -> np.ndarray:
+        """(N, d) coordinates in [-1, 1], raster order (last axis fastest)."""
+        axes = [np.linspace(-1.0, 1.0, n, dtype=np.float32) for n in self.grid]
+        mesh = np.meshgrid(*axes, indexing="ij")
+        return np.stack([m.reshape(-1) for m in mesh], axis=-1)
+
+    def checksum(self) -> str:
+        """sha256 of the samples, for the run record."""
+        return hashlib.sha256(np.ascontiguousarray(self.values).tobytes()).hexdigest()
+
+
+def load_audio(path: Path, start_s: float, num_samples: int | None) -> Signal:
+    """A mono clip, cut to ``num_samples`` from ``start_s``, max-abs normalised to [-1, 1]."""
+    from scipy.io import wavfile
+
+    rate, data = wavfile.read(path)
+    data = np.asarray(data, dtype=np.float64)
+    if data.ndim > 1:
+        data = data.mean(axis=1)
+    start = round(start_s * rate)
+    end = len(data) if not num_samples else start + num_samples
+    if end > len(data):
+        raise UserError(
+            f"{path.name} has {len(data)} samples; cannot take {num_samples} from {start}"
+        )
+    clip = data[start:end]
+    peak = np.abs(clip).max()
+    if peak == 0:
+        raise UserError(f"{path.name}: the selected segment is silent")
+    return Signal((clip / peak).astype(np.float32)[:, None], (len(clip),), "audio")
+
+
+def load_image(spec: str, data_dir: Path, size: int | None) -> Signal:
+    """An image from scikit-image (``skimage:<name>``) or the data directory, in [-1, 1]."""
+    from PIL import Image
+
+    if spec.startswith("skimage:"):
+        import skimage.data
+
+        name = spec.removeprefix("skimage:")
+        loader = getattr(skimage.data, name, None)
+        if loader is None:
+            raise UserError(f"scikit-image has no bundled image {name!r} (try camera, astronaut)")
+        image = Image.fromarray(np.asarray(loader()))
+    else:
+        image = Image.open(data_dir / spec)
+    image = image.convert("RGB" if image.mode in ("RGB", "RGBA", "P", "CMYK") else "L")
+    if size:
+        side = min(image.size)
+        left, top = (image.width - side) // 2, (image.height - side) // 2
+        image = image.crop((left, top, left + side, top + side))
+        if side != size:
+            image = image.resize((size, size), Image.Resampling.LANCZOS)
+    pixels = np.asarray(image, dtype=np.float32) / 255.0
+    pixels = pixels.reshape(pixels.shape[0], pixels.shape[1], -1)
+    values = (pixels * 2.0 - 1.0).reshape(-1, pixels.shape[-1])
+    return Signal(values, (pixels.shape[0], pixels.shape[1]), "image")
