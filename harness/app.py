@@ -30,23 +30,31 @@ def job(cfg: Any) -> float | None:
 
     Returns the primary metric (for Hydra sweepers that optimise) or ``None`` if the run failed.
     """
-    from omegaconf import OmegaConf
-
-    from harness.runner import Cell, TrainerOptions, run_cell
+    from harness.runner import run_cell
 
     registry = get_registry()
     settings = Settings.from_config(cfg.paths, cfg.logger)
-    cell = Cell(
-        task=cfg.task.name,
-        method=cfg.method.name,
+    record = run_cell(cell_from_config(cfg, registry), registry, settings, force=bool(cfg.force))
+    return record.primary_value if record.status == "ok" else None
+
+
+def cell_from_config(cfg: Any, registry: Any) -> Any:
+    """The :class:`harness.runner.Cell` a composed config describes."""
+    from omegaconf import OmegaConf
+
+    from harness.config import method_config
+    from harness.runner import Cell, TrainerOptions
+
+    _, method = registry.check_pair(str(cfg.task.name), str(cfg.method.name))
+    return Cell(
+        task=str(cfg.task.name),
+        method=str(cfg.method.name),
         seed=int(cfg.seed),
         scale=str(cfg.scale),
         task_cfg=OmegaConf.to_object(cfg.task),
-        method_cfg=OmegaConf.to_object(cfg.method),
+        method_cfg=method_config(method, OmegaConf.to_object(cfg.method)),
         trainer=TrainerOptions(**OmegaConf.to_container(cfg.trainer)),
     )
-    record = run_cell(cell, registry, settings, force=bool(cfg.force))
-    return record.primary_value if record.status == "ok" else None
 
 
 def main(argv: Sequence[str]) -> int:
@@ -81,10 +89,9 @@ def preflight(argv: list[str]) -> None:
     """
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
-    from omegaconf import OmegaConf
 
     from harness.data.store import DataStore
-    from harness.runner import Cell, identify, select_device
+    from harness.runner import check_device, identify
 
     registry = get_registry()
     multirun = any(arg in ("-m", "--multirun") for arg in argv)
@@ -97,7 +104,7 @@ def preflight(argv: list[str]) -> None:
             try:
                 cfg = compose(CONFIG_NAME, overrides=combo, return_hydra_config=True)
             except Exception as exc:  # Hydra's composition errors are several lines long
-                raise UserError(_first_line(exc) + " (check the override's spelling)") from None
+                raise UserError(_explain(exc)) from None
             cells.append(cfg)
             if len(cells) >= MAX_CHECKED_CELLS:
                 break
@@ -106,15 +113,11 @@ def preflight(argv: list[str]) -> None:
     checked: set[tuple[str, str]] = set()
     for cfg in cells:
         settings = Settings.from_config(cfg.paths, cfg.logger)
-        select_device(str(cfg.trainer.device))
-        cell = Cell(
-            task=cfg.task.name,
-            method=cfg.method.name,
-            seed=int(cfg.seed),
-            scale=str(cfg.scale),
-            task_cfg=OmegaConf.to_object(cfg.task),
-            method_cfg=OmegaConf.to_object(cfg.method),
-        )
+        check_device(str(cfg.trainer.device))
+        try:
+            cell = cell_from_config(cfg, registry)
+        except (ValueError, TypeError) as exc:  # e.g. seed=a, or a value of the wrong type
+            raise UserError(f"invalid override value: {_explain(exc)}") from None
         task_cfg = identify(cell, registry).task_cfg
         task = registry.tasks[cell.task]
         store = DataStore(
@@ -148,13 +151,13 @@ def _expand(overrides: list[str], multirun: bool, compose: Any) -> list[list[str
     try:
         parsed = parser.parse_overrides(overrides)
     except Exception as exc:
-        raise UserError(_first_line(exc)) from None
+        raise UserError(_explain(exc)) from None
     fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
     sweeps = {o.get_key_element(): o for o in parsed if o.is_sweep_override()}
     try:
         base = compose(CONFIG_NAME, overrides=fixed, return_hydra_config=True)
     except Exception as exc:
-        raise UserError(_first_line(exc) + " (check the override's spelling)") from None
+        raise UserError(_explain(exc)) from None
     for key, value in (base.hydra.sweeper.get("params") or {}).items():
         if key not in sweeps:
             sweeps[key] = parser.parse_override(f"{key}={value}")
@@ -167,9 +170,20 @@ def _expand(overrides: list[str], multirun: bool, compose: Any) -> list[list[str
     return [fixed + list(combo) for combo in itertools.product(*axes)]
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return " ".join(line.strip() for line in text.splitlines()[:2] if line.strip())
+def _explain(exc: BaseException) -> str:
+    """Hydra's multi-line composition error as one line that names the problem and the fix."""
+    text = "\n".join(str(e) for e in (exc, exc.__cause__) if e is not None)
+    lines = [line.strip() for line in (text.strip() or type(exc).__name__).splitlines()]
+    lines = [line for line in lines if line]
+    first = lines[0]
+    key = next((line for line in lines if line.startswith("Key '")), None)
+    if key:
+        return f"{first} {key}; see the valid keys with `spectral-harness run --cfg job`"
+    if first.startswith("Ambiguous value"):
+        return f"{first.split(' 1.')[0]}; add -m to sweep over the values"
+    if "Could not find" in first:
+        return f"{first}; see `spectral-harness tasks` and `spectral-harness methods`"
+    return " ".join(lines[:2])
 
 
 def publish_leaderboard(cfg: Any, tasks: list[str]) -> None:

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from harness.errors import UserError
 from harness.plugins import Registry
-from harness.specs import TaskConfig, TaskSpec
+from harness.specs import MethodConfig, MethodSpec, TaskConfig, TaskSpec
 
 SCALES = ("smoke", "cpu", "full")
 C = TypeVar("C", bound=TaskConfig)
@@ -26,8 +26,34 @@ def register_configs(registry: Registry) -> None:
     store = ConfigStore.instance()
     for task in registry.tasks.values():
         store.store(group="task", name=task.name, node=task.config(name=task.name))
-    for method in registry.methods.values():
-        store.store(group="method", name=method.name, node=method.config(name=method.name))
+    for name in registry.method_names():
+        specs = [spec for (_, n), spec in registry.methods.items() if n == name]
+        if len(specs) == 1:
+            store.store(group="method", name=name, node=specs[0].config(name=name))
+        else:
+            # One name in several slots: the node holds every field (unset); the runner builds
+            # the config of the spec that fits the task's slot (see `method_config`).
+            fields = {f.name for spec in specs for f in dataclasses.fields(spec.config)}
+            store.store(group="method", name=name, node={f: None for f in fields} | {"name": name})
+
+
+def method_config(spec: MethodSpec, node: Any) -> MethodConfig:
+    """The method's config dataclass from a composed ``method`` node.
+
+    A node of a name shared by several slots is a plain mapping whose unset fields are ``None``:
+    they keep the dataclass defaults, and a field the chosen method lacks is a user error.
+    """
+    if isinstance(node, spec.config):
+        return node
+    fields = {f.name for f in dataclasses.fields(spec.config)}
+    given = {k: v for k, v in dict(node).items() if v is not None and k != "name"}
+    unknown = sorted(set(given) - fields)
+    if unknown:
+        raise UserError(
+            f"method {spec.name!r} of slot {spec.slot!r} has no option {unknown[0]!r}; "
+            f"its options: {', '.join(sorted(fields - {'name'})) or 'none'}"
+        )
+    return spec.config(name=spec.name, **given)
 
 
 def apply_scale(task: TaskSpec, cfg: C, scale: str) -> C:

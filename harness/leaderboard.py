@@ -151,7 +151,7 @@ def _labels(table: pd.DataFrame) -> pd.Series:
 def _paper_value(registry: Registry | None, row: object) -> float:
     if registry is None:
         return np.nan
-    spec = registry.methods.get(row.method)  # type: ignore[attr-defined]
+    spec = registry.methods.get((row.slot, row.method))  # type: ignore[attr-defined]
     if spec is None or spec.paper is None:
         return np.nan
     return spec.paper.reported.get(row.task, {}).get(row.primary_metric, np.nan)  # type: ignore[attr-defined]

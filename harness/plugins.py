@@ -52,13 +52,18 @@ def build_plugin_manager(extra_plugins: Iterable[Any] = ()) -> pluggy.PluginMana
 
 @dataclass
 class Registry:
-    """Everything the plugins registered, indexed by name."""
+    """Everything the plugins registered.
+
+    Tasks and datasets are indexed by name. Methods are indexed by ``(slot, name)``: a name is
+    unique within a slot, so a baseline such as ``none`` can exist in every slot, and
+    ``method=none`` means the one that fits the task's slot.
+    """
 
     pm: pluggy.PluginManager
     tasks: dict[str, TaskSpec] = field(default_factory=dict)
-    methods: dict[str, MethodSpec] = field(default_factory=dict)
+    methods: dict[tuple[str, str], MethodSpec] = field(default_factory=dict)
     datasets: dict[str, DatasetSpec] = field(default_factory=dict)
-    owners: dict[tuple[str, str], str] = field(default_factory=dict)
+    owners: dict[tuple[str, object], str] = field(default_factory=dict)
 
     @classmethod
     def from_plugin_manager(cls, pm: pluggy.PluginManager) -> Registry:
@@ -71,15 +76,21 @@ class Registry:
         ):
             for impl in getattr(pm.hook, hook).get_hookimpls():
                 for spec in impl.function() or []:
-                    if spec.name in table:
-                        first = registry.owners[(kind, spec.name)]
+                    key = (spec.slot, spec.name) if kind == "method" else spec.name
+                    if key in table:
+                        first = registry.owners[(kind, key)]
+                        where = f" in slot {spec.slot!r}" if kind == "method" else ""
                         raise UserError(
-                            f"{kind} {spec.name!r} is registered by both {first!r} and "
+                            f"{kind} {spec.name!r}{where} is registered by both {first!r} and "
                             f"{impl.plugin_name!r}; block one with {BLOCK_ENV}={impl.plugin_name}"
                         )
-                    table[spec.name] = spec
-                    registry.owners[(kind, spec.name)] = impl.plugin_name
+                    table[key] = spec
+                    registry.owners[(kind, key)] = impl.plugin_name
         return registry
+
+    def method_names(self) -> list[str]:
+        """Every method name, once (a name may exist in several slots)."""
+        return sorted({name for _, name in self.methods})
 
     def task(self, name: str) -> TaskSpec:
         """The task called ``name``, or a one-line error listing the known tasks."""
@@ -90,29 +101,35 @@ class Registry:
             )
         return self.tasks[name]
 
-    def method(self, name: str) -> MethodSpec:
-        """The method called ``name``, or a one-line error listing the known methods."""
-        if name not in self.methods:
+    def method(self, name: str, slot: str | None = None, needed_by: str = "the task") -> MethodSpec:
+        """The method ``name`` (of ``slot``, when several slots have one of that name)."""
+        candidates = [s for (sl, n), s in self.methods.items() if n == name]
+        if not candidates:
             raise UserError(
-                f"unknown method {name!r}; available methods: {', '.join(sorted(self.methods))} "
+                f"unknown method {name!r}; available methods: {', '.join(self.method_names())} "
                 "(see `spectral-harness methods`; a plugin package must be pip-installed)"
             )
-        return self.methods[name]
+        fitting = [s for s in candidates if slot is None or s.slot == slot]
+        if not fitting:
+            others = ", ".join(sorted(s.slot for s in candidates))
+            fit = ", ".join(self.methods_for_slot(slot)) or "none installed"  # type: ignore[arg-type]
+            raise UserError(
+                f"method {name!r} fills slot {others}, but {needed_by} needs slot {slot!r}; "
+                f"methods that fit: {fit}"
+            )
+        if len(fitting) > 1:
+            slots = ", ".join(sorted(s.slot for s in fitting))
+            raise UserError(f"method {name!r} exists in slots {slots}; say which task it is for")
+        return fitting[0]
 
     def methods_for_slot(self, slot: str) -> list[str]:
         """Names of the methods that fit ``slot``."""
-        return sorted(name for name, spec in self.methods.items() if spec.slot == slot)
+        return sorted(name for (sl, name) in self.methods if sl == slot)
 
     def check_pair(self, task_name: str, method_name: str) -> tuple[TaskSpec, MethodSpec]:
         """Both specs, or a one-line error when the method does not fit the task's slot."""
-        task, method = self.task(task_name), self.method(method_name)
-        if method.slot != task.slot:
-            fitting = ", ".join(self.methods_for_slot(task.slot)) or "none installed"
-            raise UserError(
-                f"method {method.name!r} fills slot {method.slot!r}, but task {task.name!r} "
-                f"needs slot {task.slot!r}; methods that fit: {fitting}"
-            )
-        return task, method
+        task = self.task(task_name)
+        return task, self.method(method_name, task.slot, needed_by=f"task {task.name!r}")
 
 
 @cache

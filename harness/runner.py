@@ -68,6 +68,31 @@ class CellIdentity:
     run_id: str
 
 
+def make_cell(
+    registry: Registry,
+    task: str,
+    method: str,
+    *,
+    seed: int = 0,
+    scale: str = "smoke",
+    task_overrides: dict[str, Any] | None = None,
+    method_overrides: dict[str, Any] | None = None,
+    trainer: TrainerOptions | None = None,
+) -> Cell:
+    """A cell with the plugins' default configs plus overrides, for code that runs without Hydra
+    (tests, benchmarks, notebooks)."""
+    task_spec, method_spec = registry.check_pair(task, method)
+    return Cell(
+        task=task,
+        method=method,
+        seed=seed,
+        scale=scale,
+        task_cfg=task_spec.config(name=task, **(task_overrides or {})),
+        method_cfg=method_spec.config(name=method, **(method_overrides or {})),
+        trainer=trainer or TrainerOptions(),
+    )
+
+
 def identify(cell: Cell, registry: Registry) -> CellIdentity:
     """Resolve the scale preset and hash the semantic config (device and paths excluded)."""
     task, _ = registry.check_pair(cell.task, cell.method)
@@ -185,18 +210,30 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def select_device(requested: str) -> Any:
-    """``auto`` picks CUDA when present; ``cuda`` without a GPU is a one-line user error."""
+def check_device(requested: str) -> None:
+    """Refuse an unknown device, or CUDA on a machine without one, in one line.
+
+    Imports torch only when CUDA is requested, so the up-front check of a sweep stays cheap.
+    """
+    if requested in ("auto", "cpu"):
+        return
+    if not requested.startswith("cuda"):
+        raise UserError(f"unknown trainer.device={requested!r}; use auto, cpu or cuda")
     import torch
 
-    if requested == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if requested.startswith("cuda") and not torch.cuda.is_available():
+    if not torch.cuda.is_available():
         raise UserError(
             "trainer.device=cuda but no CUDA device is visible; use trainer.device=auto"
         )
-    if requested not in {"cpu"} and not requested.startswith("cuda"):
-        raise UserError(f"unknown trainer.device={requested!r}; use auto, cpu or cuda")
+
+
+def select_device(requested: str) -> Any:
+    """The torch device for ``requested``: ``auto`` picks CUDA when present."""
+    import torch
+
+    check_device(requested)
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(requested)
 
 
@@ -259,4 +296,13 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-__all__ = ["Cell", "TrainerOptions", "identify", "run_cell", "seed_everything", "select_device"]
+__all__ = [
+    "Cell",
+    "TrainerOptions",
+    "check_device",
+    "identify",
+    "make_cell",
+    "run_cell",
+    "seed_everything",
+    "select_device",
+]

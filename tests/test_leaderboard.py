@@ -1,0 +1,111 @@
+"""Aggregation: seeds, mean ± std, t-based 95 % CI, ranks grouped by overlapping CIs, failures."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harness.leaderboard import build_leaderboard
+from harness.records import RunRecord
+from harness.render import render
+
+
+def rec(method, seed, value, status="ok", task="t", goal="max", config_hash="c1"):
+    metrics = {"acc": value, "time": 1.0} if status == "ok" else {}
+    return RunRecord(
+        run_id=f"{method}{seed}{config_hash}",
+        task=task,
+        method=method,
+        slot="s",
+        seed=seed,
+        scale="cpu",
+        status=status,
+        config_hash=config_hash,
+        metrics=metrics,
+        primary_metric="acc",
+        goal=goal,
+    )
+
+
+def test_statistics_and_failures():
+    records = [rec("a", s, v) for s, v in enumerate([1.0, 2.0, 3.0])] + [rec("a", 3, 0, "failed")]
+    row = build_leaderboard(records).table.iloc[0]
+    assert row.n_seeds == 3 and row.failed == 1
+    assert row.primary_mean == pytest.approx(2.0)
+    assert row.primary_std == pytest.approx(1.0)
+    half = 4.302652729911275 * 1.0 / math.sqrt(3)  # t_{0.975, 2}
+    assert (row.ci95_low, row.ci95_high) == pytest.approx((2 - half, 2 + half))
+
+
+def test_overlapping_intervals_share_a_rank_and_separated_ones_do_not():
+    records = (
+        [rec("best", s, v) for s, v in enumerate([10.0, 10.1, 9.9])]
+        + [rec("close", s, v) for s, v in enumerate([9.8, 10.0, 9.9])]
+        + [rec("far", s, v) for s, v in enumerate([1.0, 1.1, 0.9])]
+        + [rec("broken", 0, 0, "failed")]
+    )
+    table = build_leaderboard(records).table.set_index("method")
+    assert table.loc["best", "rank"] == 1 and table.loc["close", "rank"] == 1
+    assert table.loc["far", "rank"] == 3
+    assert table.loc["broken", "rank"] == 4 and table.loc["broken", "n_seeds"] == 0
+
+
+def test_goal_min_reverses_the_order():
+    records = [rec("low", s, v, goal="min") for s, v in enumerate([1.0, 1.1])] + [
+        rec("high", s, v, goal="min") for s, v in enumerate([5.0, 5.1])
+    ]
+    table = build_leaderboard(records).table.set_index("method")
+    assert table.loc["low", "rank"] == 1 and table.loc["high", "rank"] == 2
+
+
+def test_configs_are_never_mixed():
+    records = [rec("a", 0, 1.0, config_hash="aaaaaaa1"), rec("a", 0, 5.0, config_hash="bbbbbbb2")]
+    table = build_leaderboard(records).table
+    assert len(table) == 2 and table["label"].str.startswith("a@").all()
+
+
+def test_paper_column_comes_from_the_method_declaration(registry_with_plugins):
+    from dataclasses import replace
+
+    from harness.specs import PaperReference
+
+    registry = registry_with_plugins
+    key = ("inr_init", "winner")
+    registry.methods[key] = replace(
+        registry.methods[key], paper=PaperReference("p", reported={"t": {"acc": 42.0}})
+    )
+    records = [rec("winner", 0, 1.0), rec("siren", 0, 2.0)]
+    for record in records:
+        record.slot = "inr_init"
+    board = build_leaderboard(records, registry)
+    table = board.table.set_index("method")
+    assert table.loc["winner", "paper"] == 42.0 and np.isnan(table.loc["siren", "paper"])
+
+
+def test_renderers():
+    records = [rec(m, s, v + s) for m, v in (("a", 1.0), ("b", 3.0)) for s in range(2)]
+    board = build_leaderboard(records)
+    csv = pd.read_csv(__import__("io").StringIO(render(board, "csv")))
+    assert {"method", "n_seeds", "acc_mean", "acc_std", "rank", "ci95_low"} <= set(csv.columns)
+    assert list(csv["n_seeds"]) == [2, 2]
+    md = render(board, "md")
+    assert md.count("\n| ") >= 3 and "acc ↑" in md
+    html = render(board, "html")
+    assert html.count("<img") == 1 and "data:image/png;base64," in html
+    assert "rank" in render(board, "text")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.floats(-100, 100), min_size=1, max_size=5), min_size=1, max_size=6))
+def test_rank_invariants(per_method):
+    records = [
+        rec(f"m{i}", s, v) for i, values in enumerate(per_method) for s, v in enumerate(values)
+    ]
+    table = build_leaderboard(records).table
+    assert (table["rank"] >= 1).all() and (table["rank"] <= len(table)).all()
+    best = table["primary_mean"].idxmax()
+    assert table.loc[best, "rank"] == 1  # nothing's interval lies entirely above the best mean's
+    assert (table["ci95_low"] <= table["primary_mean"] + 1e-9).all()

@@ -1,0 +1,94 @@
+"""One cell → one record, whatever happens: ok, failed, diverged, timeout; resume and --force."""
+
+import math
+
+import pytest
+
+from harness.errors import UserError
+from harness.records import RecordStore
+from harness.runner import TrainerOptions, identify, make_cell, run_cell, select_device
+
+
+def test_ok_record_has_metrics_and_provenance(registry, settings):
+    record = run_cell(make_cell(registry, "inr_image", "winner"), registry, settings)
+    assert record.status == "ok" and record.primary_metric == "psnr"
+    assert record.metrics["psnr"] > 0 and record.metrics["steps_per_s"] > 0
+    assert record.device["type"] == "cpu" and record.versions["torch"]
+    assert record.versions["plugin:spectral-harness"] == "0.1.0"
+    assert record.config["task"]["steps"] == 20  # filled from the smoke preset
+    assert record.data == {"skimage:camera": record.data["skimage:camera"]}
+    assert record.train_seconds > 0 and record.started_at <= record.ended_at
+
+
+def test_the_best_model_is_restored_and_evaluated(registry, settings):
+    record = run_cell(make_cell(registry, "inr_audio", "siren"), registry, settings)
+    assert 1 <= record.metrics["best_step"] <= 20
+    assert record.metrics["psnr"] == pytest.approx(-10 * math.log10(record.metrics["mse"]))
+
+
+def test_failing_diverging_and_slow_methods_become_records(registry_with_plugins, settings):
+    registry = registry_with_plugins
+    failed = run_cell(make_cell(registry, "inr_image", "always_fails"), registry, settings)
+    assert failed.status == "failed" and "always fails" in failed.error["message"]
+    assert "RuntimeError" in failed.error["traceback"]
+    diverged = run_cell(make_cell(registry, "inr_image", "nan_init"), registry, settings)
+    assert diverged.status == "diverged" and "nan" in diverged.error["message"]
+    slow = make_cell(
+        registry,
+        "inr_image",
+        "slow_init",
+        method_overrides={"sleep_s": 0.2},
+        trainer=TrainerOptions(time_limit_s=0.5),
+    )
+    timed_out = run_cell(slow, registry, settings)
+    assert timed_out.status == "timeout" and timed_out.wall_seconds < 10
+    assert len(list(RecordStore(settings.runs_dir).iter_records())) == 3
+
+
+def test_resume_skips_ok_cells_and_force_reruns(registry, settings):
+    cell = make_cell(registry, "inr_image", "siren")
+    first = run_cell(cell, registry, settings)
+    again = run_cell(cell, registry, settings)
+    assert again.started_at == first.started_at and again.attempt == 1
+    forced = run_cell(cell, registry, settings, force=True)
+    assert forced.attempt == 2
+    assert len(list(RecordStore(settings.runs_dir).iter_records())) == 1
+
+
+def test_failed_cells_are_retried_on_rerun(registry_with_plugins, settings):
+    cell = make_cell(registry_with_plugins, "inr_image", "always_fails")
+    run_cell(cell, registry_with_plugins, settings)
+    assert run_cell(cell, registry_with_plugins, settings).attempt == 2
+
+
+def test_run_id_ignores_device_but_not_config(registry):
+    base = make_cell(registry, "inr_image", "winner")
+    on_gpu = make_cell(registry, "inr_image", "winner", trainer=TrainerOptions(device="cuda"))
+    other = make_cell(registry, "inr_image", "winner", task_overrides={"lr": 1e-3})
+    assert identify(base, registry).run_id == identify(on_gpu, registry).run_id
+    assert identify(base, registry).run_id != identify(other, registry).run_id
+    reseeded = make_cell(registry, "inr_image", "winner", seed=1)
+    assert identify(base, registry).config_hash == identify(reseeded, registry).config_hash
+    assert identify(base, registry).run_id != identify(reseeded, registry).run_id
+
+
+def test_user_errors_are_one_line(registry_with_plugins):
+    with pytest.raises(UserError, match=r"needs slot 'inr_init'; methods that fit: .*winner"):
+        registry_with_plugins.check_pair("inr_audio", "other_slot")
+    with pytest.raises(UserError, match="unknown method 'wiener'"):
+        registry_with_plugins.method("wiener")
+    with pytest.raises(UserError, match="unknown scale 'huge'"):
+        identify(
+            make_cell(registry_with_plugins, "inr_audio", "winner", scale="huge"),
+            registry_with_plugins,
+        )
+
+
+def test_cuda_without_a_gpu_is_a_user_error():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(UserError, match="no CUDA device"):
+        select_device("cuda")
+    assert select_device("auto").type == "cpu"

@@ -1,0 +1,79 @@
+"""End to end: real tiny sweeps through Hydra launchers, read back as leaderboards."""
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import REPO, run_cli
+
+from harness.app import preflight
+from harness.config import register_configs
+from harness.plugins import get_registry
+
+SMOKE = ("scale=smoke",)
+EXPERIMENTS = sorted(p.stem for p in (REPO / "conf" / "experiment").glob("*.yaml"))
+
+
+def _board(env=None) -> pd.DataFrame:
+    result = run_cli("leaderboard", "--task", "inr_audio", "--format", "csv", env=env)
+    assert result.returncode == 0, result.stderr
+    return pd.read_csv(io.StringIO(result.stdout)).set_index("method")
+
+
+def test_joblib_sweep_builds_the_board_and_mirrors_it_to_wandb(isolated_dirs):
+    result = run_cli(
+        "run",
+        "-m",
+        "task=inr_audio",
+        "method=siren,winner,fourier_features",
+        "seed=0,1",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        "trainer.num_threads=1",
+        *SMOKE,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "inr_audio (scale=smoke)" in result.stdout  # the board is printed at the end
+    board = _board()
+    assert sorted(board.index) == ["fourier_features", "siren", "winner"]
+    assert (board["n_seeds"] == 2).all() and (board["failed"] == 0).all()
+    assert board["psnr_mean"].notna().all() and board["psnr_std"].notna().all()
+    assert set(board["rank"]) <= {1, 2, 3}
+    # W&B, offline: one run per cell plus the leaderboard table
+    wandb_dir = isolated_dirs / "wandb"
+    assert len(list(wandb_dir.glob("offline-run-*"))) == 7
+    (table_file,) = wandb_dir.glob("offline-run-*/files/media/table/leaderboard_*.table.json")
+    table = json.loads(table_file.read_text())
+    methods = {row[table["columns"].index("method")] for row in table["data"]}
+    assert methods == {"siren", "winner", "fourier_features"}
+
+
+@pytest.mark.slow
+def test_submitit_local_launcher(isolated_dirs):
+    result = run_cli(
+        "run",
+        "-m",
+        "task=inr_image",
+        "method=siren,winner",
+        "logger=console",
+        "hydra/launcher=submitit_local",
+        "hydra.launcher.timeout_min=10",
+        *SMOKE,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(list(Path(isolated_dirs / "runs").rglob("*.json"))) == 2
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_every_experiment_composes_into_valid_cells(experiment, data_dir):
+    register_configs(get_registry())
+    preflight(["-m", f"experiment={experiment}", *SMOKE])
+
+
+def test_quickstart_runs_at_smoke_scale(isolated_dirs):
+    result = run_cli("run", "-m", "experiment=quickstart", "logger=console", *SMOKE)
+    assert result.returncode == 0, result.stderr
+    records = list(Path(isolated_dirs / "runs" / "inr_image").rglob("*.json"))
+    assert len(records) == 6
