@@ -1,7 +1,8 @@
 """ReLU + positional encoding (Mildenhall et al. 2020), a baseline for the ``inr_init`` slot.
 
 Everything the harness needs is in this module: a config dataclass and one hook implementation.
-It imports no torch: the model is built by ``sh_relu_pe.model:build``, loaded only when a run needs it.
+It imports no torch: the model is built by ``sh_relu_pe.model:build``, loaded only when a run
+needs it.
 """
 
 from dataclasses import dataclass
@@ -26,7 +27,9 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
             config=ReluPEConfig,
             build="sh_relu_pe.model:build",
             summary="ReLU MLP on a NeRF positional encoding",
-            paper=PaperReference("NeRF: Representing Scenes as Neural Radiance Fields", "2003.08934"),
+            paper=PaperReference(
+                "NeRF: Representing Scenes as Neural Radiance Fields", "2003.08934"
+            ),
             is_baseline=True,
         )
     ]

@@ -21,7 +21,7 @@ class PositionalEncoding(nn.Module):
 
 
 def build(cfg: ReluPEConfig, problem) -> nn.Module:
-    """``problem`` is the ``inr_init`` slot's InrProblem: input/output sizes and the backbone size."""
+    """``problem`` is the ``inr_init`` slot's InrProblem: input/output and backbone sizes."""
     encoded = problem.in_features * (1 + 2 * cfg.num_frequencies)
     layers: list[nn.Module] = [PositionalEncoding(cfg.num_frequencies)]
     width = encoded

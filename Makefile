@@ -1,0 +1,37 @@
+# Each target creates the environment it needs: `make run` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Tests and benchmarks read the real datasets from here (the quickstart needs none).
+export HARNESS_DATA_DIR ?= $(abspath ../shared/data)
+
+.PHONY: install run test test-all lint bench gpu-check clean
+
+$(BIN)/spectral-harness: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/spectral-harness
+
+## run: the main job — three INR initialisations fit an image bundled with scikit-image, then the board
+run: install
+	$(BIN)/spectral-harness run -m experiment=quickstart
+
+## test: the default suite (slow tests excluded), as CI runs it
+test: install
+	$(BIN)/python -m pytest
+
+test-all: install
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python benchmarks/harness_overhead.py
+	$(BIN)/python benchmarks/leaderboard_scale.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

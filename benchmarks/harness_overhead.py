@@ -1,0 +1,131 @@
+"""What the harness costs per cell, against the same training loop called directly.
+
+Measures, on a trivial cell (inr_image, smoke scale, 20 steps on a 32×32 image):
+  direct     the task's loop called with a bare RunContext (no record, no provenance)
+  run_cell   the same cell through the runner (seeding, provenance, atomic record, hooks)
+  + wandb    the runner with the offline W&B mirror on
+  cli        one `spectral-harness run` process (Python start, Hydra, pre-flight, cell)
+Writes results/benchmarks/harness_overhead.json.
+
+    python benchmarks/harness_overhead.py [--repeats 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=10)
+    args = parser.parse_args()
+    os.environ.setdefault("WANDB_SILENT", "true")
+    os.environ["WANDB_MODE"] = "offline"
+    tmp = Path(tempfile.mkdtemp(prefix="harness-overhead-"))
+    os.environ["HARNESS_RESULTS_DIR"] = str(tmp / "results")
+    os.environ["HARNESS_CACHE_DIR"] = str(tmp / "cache")
+
+    import torch
+
+    from harness.context import RunContext
+    from harness.data.store import DataStore
+    from harness.plugins import get_registry
+    from harness.runner import identify, make_cell, run_cell, seed_everything
+    from harness.settings import Settings, WandbSettings
+    from harness.specs import resolve
+
+    torch.set_num_threads(1)
+    registry = get_registry()
+    quiet = Settings.from_env(progress=False, wandb=WandbSettings(enabled=False))
+    mirrored = Settings.from_env(progress=False, wandb=WandbSettings(enabled=True))
+    cell = make_cell(registry, "inr_image", "siren", scale="smoke")
+    task, method = registry.check_pair(cell.task, cell.method)
+    ident = identify(cell, registry)
+
+    def direct() -> None:
+        seed_everything(0)
+        ctx = RunContext(
+            run_id="direct",
+            task=task,
+            method=method,
+            seed=0,
+            scale="smoke",
+            config={},
+            settings=quiet,
+            device=torch.device("cpu"),
+            data=DataStore(quiet.data_dir, quiet.cache_dir, registry.datasets),
+            pm=registry.pm,
+        )
+        resolve(task.run)(ident.task_cfg, ctx, lambda p: resolve(method.build)(cell.method_cfg, p))
+
+    def through_runner(settings: Settings) -> None:
+        run_cell(cell, registry, settings, force=True)
+
+    def timed(fn, repeats: int) -> list[float]:
+        fn()  # warm-up: imports, caches
+        out = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+        return out
+
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        t_direct = timed(direct, args.repeats)
+        t_runner = timed(lambda: through_runner(quiet), args.repeats)
+        t_wandb = timed(lambda: through_runner(mirrored), max(3, args.repeats // 3))
+    cli = []
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "harness",
+                "run",
+                "task=inr_image",
+                "method=siren",
+                "scale=smoke",
+                "logger=console",
+                "--force",
+            ],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+            env=dict(os.environ),
+        )
+        cli.append(time.perf_counter() - start)
+
+    med = statistics.median
+    result = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch threads 1",
+        "cell": "inr_image/siren, smoke (20 steps, 32x32)",
+        "direct_s": med(t_direct),
+        "run_cell_s": med(t_runner),
+        "run_cell_wandb_offline_s": med(t_wandb),
+        "cli_process_s": med(cli),
+        "overhead_per_cell_ms": 1000 * (med(t_runner) - med(t_direct)),
+        "overhead_wandb_per_cell_ms": 1000 * (med(t_wandb) - med(t_direct)),
+        "repeats": args.repeats,
+    }
+    out = REPO / "results" / "benchmarks" / "harness_overhead.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    for key, value in result.items():
+        print(f"{key:>28}: {value:.4f}" if isinstance(value, float) else f"{key:>28}: {value}")
+
+
+if __name__ == "__main__":
+    main()
