@@ -119,6 +119,7 @@ def main() -> None:
         "overhead_per_cell_ms": 1000 * (med(t_runner) - med(t_direct)),
         "overhead_wandb_per_cell_ms": 1000 * (med(t_wandb) - med(t_direct)),
         "repeats": args.repeats,
+        "load_average_1min": os.getloadavg()[0],  # other work on the machine skews times
     }
     out = REPO / "results" / "benchmarks" / "harness_overhead.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -89,7 +89,8 @@ class TaskSpec:
     ``run(cfg, ctx, build)`` trains and evaluates; it calls ``build(problem)`` once it knows what
     the slot's component needs, and returns ``{metric name: value}``.
     ``scales`` maps ``smoke``/``cpu``/``full`` to the values of config fields left at ``None``.
-    ``datasets(cfg)`` names the registered datasets a config needs, so they are checked up front.
+    ``datasets(cfg)`` names the registered datasets (or single files of them, as paths in the data
+    directory) that a config needs, so they are checked before a sweep starts.
     """
 
     name: str

@@ -65,3 +65,13 @@ def test_data_check_lists_the_shared_datasets(data_dir, capsys):
     assert main(["data", "check"]) == 0
     out = capsys.readouterr().out
     assert "✓ siren_audio" in out and "✓ kodak24" in out
+
+
+def test_one_file_of_a_dataset_can_be_required_alone(tmp_path):
+    (tmp_path / "toy").mkdir()
+    (tmp_path / "toy" / "a.txt").write_text("a")
+    store = DataStore(tmp_path, tmp_path / "cache", _spec(), allow_download=False)
+    assert store.require("toy/a.txt") == tmp_path
+    assert store.missing_files("toy") == ["toy/b.txt"]
+    with pytest.raises(DataMissingError, match="not a file of dataset 'toy'"):
+        store.require("toy/c.txt")

@@ -33,20 +33,25 @@ class DataStore:
         self.datasets = datasets
         self.allow_download = allow_download
 
-    def missing_files(self, name: str) -> list[str]:
-        """Relative paths of ``name``'s files that are absent from the data directory."""
-        spec = self._spec(name)
-        return [rel for rel in spec.files if not (self.data_dir / rel).is_file()]
+    def missing_files(self, entry: str) -> list[str]:
+        """Relative paths of ``entry``'s files that are absent from the data directory.
 
-    def require(self, name: str) -> Path:
-        """Make sure every file of dataset ``name`` is present and return the data directory.
+        ``entry`` is a dataset name (all its files) or one file of a dataset, written as its
+        path in the data directory (``kodak24/kodim19.png``: the first part names the dataset).
+        """
+        _, wanted = self._files(entry)
+        return [rel for rel in wanted if not (self.data_dir / rel).is_file()]
+
+    def require(self, entry: str) -> Path:
+        """Make sure ``entry`` (a dataset, or one file of it) is present; return the data dir.
 
         Missing files are downloaded from their upstream URL when downloads are allowed;
         otherwise (or when that fails) a :class:`DataMissingError` names the files, where they
         were looked for and how to fix it.
         """
-        spec = self._spec(name)
-        missing = self.missing_files(name)
+        spec, _ = self._files(entry)
+        name = spec.name
+        missing = self.missing_files(entry)
         if missing and self.allow_download and all(spec.files[rel].url for rel in missing):
             try:
                 for rel in missing:
@@ -93,6 +98,17 @@ class DataStore:
             tmp.write_text(json.dumps(memo))
             os.replace(tmp, memo_path)
         return digest.hexdigest()
+
+    def _files(self, entry: str) -> tuple[DatasetSpec, list[str]]:
+        spec = self._spec(entry.split("/", 1)[0])
+        if "/" not in entry:
+            return spec, list(spec.files)
+        if entry not in spec.files:
+            raise DataMissingError(
+                f"{entry!r} is not a file of dataset {spec.name!r}; it has e.g. "
+                f"{', '.join(list(spec.files)[:3])}"
+            )
+        return spec, [entry]
 
     def _spec(self, name: str) -> DatasetSpec:
         if name not in self.datasets:

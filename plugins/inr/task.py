@@ -21,7 +21,7 @@ def run_audio(
     cfg: InrAudioConfig, ctx: RunContext, build: Callable[[Any], Any]
 ) -> dict[str, float]:
     """Fit an audio clip; metrics: PSNR, SNR, steps/s, parameters."""
-    data_dir = ctx.data.require(cfg.audio.split("/", 1)[0])
+    data_dir = ctx.data.require(cfg.audio)
     signal = load_audio(data_dir / cfg.audio, cfg.start_s, cfg.num_samples)
     ctx.record_data(cfg.audio, signal.checksum())
     return _fit_signal(signal, cfg, ctx, build)
@@ -32,7 +32,7 @@ def run_image(
 ) -> dict[str, float]:
     """Fit an image; metrics: PSNR on [-1, 1] and on [0, 1], steps/s, parameters."""
     if not cfg.image.startswith("skimage:"):
-        ctx.data.require(cfg.image.split("/", 1)[0])
+        ctx.data.require(cfg.image)
     signal = load_image(cfg.image, ctx.data.data_dir, cfg.size)
     ctx.record_data(cfg.image, signal.checksum())
     return _fit_signal(signal, cfg, ctx, build)
