@@ -161,12 +161,20 @@ def _expand(overrides: list[str], multirun: bool, compose: Any) -> list[list[str
     for key, value in (base.hydra.sweeper.get("params") or {}).items():
         if key not in sweeps:
             sweeps[key] = parser.parse_override(f"{key}={value}")
-    axes = [
-        [f"{key}={v}" for v in override.sweep_string_iterator()]
-        if override.is_sweep_override()
-        else [override.input_line]
-        for key, override in sweeps.items()
-    ]
+    axes = []
+    for key, override in sweeps.items():
+        values = list(override.sweep_string_iterator()) if override.is_sweep_override() else None
+        if values is None:
+            axes.append([override.input_line])
+        elif key == "seed":
+            # Seeds change nothing that composition could reject: check them here and compose
+            # one seed only (composing is the slow part of the check).
+            bad = [v for v in values if not v.lstrip("-").isdigit()]
+            if bad:
+                raise UserError(f"seed must be an integer, not {bad[0]!r} (e.g. seed=0,1,2)")
+            axes.append([f"seed={values[0]}"])
+        else:
+            axes.append([f"{key}={v}" for v in values])
     return [fixed + list(combo) for combo in itertools.product(*axes)]
 
 

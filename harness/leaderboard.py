@@ -94,34 +94,47 @@ def build_leaderboard(
     return Leaderboard(table=table[ordered + rest], runs=runs)
 
 
+RUN_FIELDS = (
+    "run_id",
+    "task",
+    "method",
+    "slot",
+    "seed",
+    "scale",
+    "status",
+    "config_hash",
+    "primary_metric",
+    "goal",
+    "train_seconds",
+)
+
+
 def _runs_frame(records: Iterable[RunRecord]) -> pd.DataFrame:
-    rows = []
-    for r in records:
-        row = {
-            "run_id": r.run_id,
-            "task": r.task,
-            "method": r.method,
-            "slot": r.slot,
-            "seed": r.seed,
-            "scale": r.scale,
-            "status": r.status,
-            "config_hash": r.config_hash,
-            "primary_metric": r.primary_metric,
-            "goal": r.goal,
-            "primary_value": r.metrics.get(r.primary_metric, np.nan),
-            "train_seconds": r.train_seconds,
-        }
-        row.update({f"metric:{k}": v for k, v in r.metrics.items()})
-        rows.append(row)
-    return pd.DataFrame(rows)
+    """One row per record; built column by column (a list of 100k dicts is several times slower)."""
+    columns: dict[str, list[object]] = {name: [] for name in RUN_FIELDS}
+    columns["primary_value"] = []
+    metrics: dict[str, list[float]] = {}
+    for n, r in enumerate(records):
+        for name in RUN_FIELDS:
+            columns[name].append(getattr(r, name))
+        columns["primary_value"].append(r.metrics.get(r.primary_metric, np.nan))
+        for key, value in r.metrics.items():
+            column = metrics.get(f"metric:{key}")
+            if column is None:  # first record with this metric: earlier rows lack it
+                column = metrics[f"metric:{key}"] = [np.nan] * n
+            column.append(value)
+        for column in metrics.values():
+            if len(column) == n:  # this record lacks the metric
+                column.append(np.nan)
+    return pd.DataFrame({**columns, **metrics})
 
 
 def _t_quantile(n: pd.Series) -> pd.Series:
     """Two-sided 95 % Student-t quantile for ``n`` samples (``n - 1`` degrees of freedom)."""
-    from scipy import stats
+    from scipy.special import stdtrit  # much lighter to import than scipy.stats
 
     dof = (n - 1).clip(lower=1).to_numpy(dtype=float)
-    return pd.Series(stats.t.ppf(0.975, dof), index=n.index)
+    return pd.Series(stdtrit(dof, 0.975), index=n.index)
 
 
 def _ranks(table: pd.DataFrame) -> pd.Series:

@@ -109,3 +109,13 @@ def test_rank_invariants(per_method):
     best = table["primary_mean"].idxmax()
     assert table.loc[best, "rank"] == 1  # nothing's interval lies entirely above the best mean's
     assert (table["ci95_low"] <= table["primary_mean"] + 1e-9).all()
+
+
+def test_records_with_different_metrics_line_up():
+    first_failed = rec("a", 0, 0, "failed")
+    extra = rec("a", 2, 3.0)
+    extra.metrics["only_here"] = 7.0
+    runs = build_leaderboard([first_failed, rec("a", 1, 1.0), extra]).runs
+    assert runs["metric:acc"].isna().tolist() == [True, False, False]
+    assert runs["metric:only_here"].isna().tolist() == [True, True, False]
+    assert runs["primary_value"].tolist()[1:] == [1.0, 3.0]

@@ -77,3 +77,20 @@ def test_quickstart_runs_at_smoke_scale(isolated_dirs):
     assert result.returncode == 0, result.stderr
     records = list(Path(isolated_dirs / "runs" / "inr_image").rglob("*.json"))
     assert len(records) == 6
+
+
+@pytest.mark.parametrize("launcher", ["joblib", "submitit_local", "slurm"])
+def test_launcher_presets_compose(launcher):
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from harness.app import CONF_DIR, CONFIG_NAME, HYDRA_VERSION_BASE
+
+    register_configs(get_registry())
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base=HYDRA_VERSION_BASE):
+        cfg = compose(CONFIG_NAME, [f"hydra/launcher={launcher}"], return_hydra_config=True)
+    GlobalHydra.instance().clear()
+    assert "Launcher" in cfg.hydra.launcher._target_
+    if launcher == "slurm":
+        assert cfg.hydra.launcher.gpus_per_node == 1 and cfg.hydra.launcher.timeout_min == 240
