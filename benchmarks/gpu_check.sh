@@ -5,28 +5,33 @@
 # omegaconf and antlr4 carried as wheels in .whl/, the datasets it needs in .device_data/):
 #   bash benchmarks/gpu_check.sh [budget_seconds_per_family]
 # Also runs on any CUDA machine with the project installed (the wheel step is skipped then).
+# PYTHON picks the interpreter; GPU_CHECK_EXTRA adds overrides to every sweep (they win), e.g. a
+# dry run on a CPU: PYTHON=.venv/bin/python GPU_CHECK_EXTRA="trainer.device=cpu scale=smoke".
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu_check_out}
+PY=${PYTHON:-python3}
 mkdir -p "$OUT"
-if [ -d .whl ]; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+if ! "$PY" -c "import hydra, harness" 2>/dev/null; then
+  "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
-  python3 -m pip install -q --no-deps --no-build-isolation --no-compile -e . >/dev/null
+  "$PY" -m pip install -q --no-deps --no-build-isolation --no-compile -e . >/dev/null
 fi
 export HARNESS_DATA_DIR=${HARNESS_DATA_DIR:-$PWD/.device_data}
 export HARNESS_RESULTS_DIR=$OUT/results HARNESS_CACHE_DIR=/tmp/harness-cache HARNESS_OFFLINE=1
 export PYTHONUNBUFFERED=1
 LIMIT=${1:-240}
-COMMON=(logger=console trainer.device=cuda "trainer.time_limit_s=$LIMIT" hydra/job_logging=disabled)
+read -ra EXTRA <<< "${GPU_CHECK_EXTRA:-}"
+COMMON=(logger=console trainer.device=cuda "trainer.time_limit_s=$LIMIT" hydra/job_logging=disabled
+        "${EXTRA[@]}")
 {
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
-  python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
+  "$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
 } > "$OUT/device.txt" 2>&1
 
 sweep() {  # sweep NAME OVERRIDES... : one timed multirun, its log in $OUT
   local name=$1; shift
   local start=$SECONDS
-  timeout $((LIMIT + 120)) python3 -m harness run -m "$@" "${COMMON[@]}" \
+  timeout $((LIMIT + 120)) "$PY" -m harness run -m "$@" "${COMMON[@]}" \
     > "$OUT/log_$name.txt" 2>&1
   echo "$name: exit $? in $((SECONDS - start)) s" | tee -a "$OUT/summary.txt"
 }
@@ -37,8 +42,8 @@ sweep inr_audio task=inr_audio scale=full method=siren,winner,fourier_features s
 sweep inr_image task=inr_image scale=full task.image=kodak24/kodim19.png task.steps=1000 \
   method=siren,winner,fourier_features seed=0
 
-python3 -m harness leaderboard --format md --out "$OUT/board.md"
-python3 -m harness leaderboard --format csv --out "$OUT/board.csv"
+"$PY" -m harness leaderboard --format md --out "$OUT/board.md"
+"$PY" -m harness leaderboard --format csv --out "$OUT/board.csv"
 tar -czf "$OUT/records.tar.gz" -C "$OUT/results" runs
 tar -czf "$OUT/logs.tar.gz" -C "$OUT" $(cd "$OUT" && ls log_*.txt) && rm -f "$OUT"/log_*.txt
 rm -rf "$OUT/results"

@@ -67,7 +67,8 @@ def build_leaderboard(
     table["train_seconds_mean"] = grouped_ok["train_seconds"].mean().reindex(table.index)
     table = table.reset_index()
     half = _t_quantile(table["n_seeds"]) * table["primary_std"] / np.sqrt(table["n_seeds"])
-    half = half.where(table["n_seeds"] > 1, 0.0)
+    # One seed says nothing about spread: no interval, and the row ties with every other row.
+    half = half.where(table["n_seeds"] > 1, np.nan)
     table["ci95_low"] = table["primary_mean"] - half
     table["ci95_high"] = table["primary_mean"] + half
     table["rank"] = _ranks(table)
@@ -140,14 +141,16 @@ def _t_quantile(n: pd.Series) -> pd.Series:
 def _ranks(table: pd.DataFrame) -> pd.Series:
     """Rank = 1 + the number of rows whose whole 95 % CI is better than this row's.
 
-    Rows whose intervals overlap share a rank, so a rank never claims more than the seeds show.
-    Rows without a successful seed are ranked last.
+    Rows whose intervals overlap share a rank, so a rank never claims more than the seeds show;
+    a row with a single seed has no interval and overlaps everything. Rows without a successful
+    seed are ranked last.
     """
     ranks = pd.Series(np.nan, index=table.index)
     for _, rows in table.groupby(["task", "scale"], sort=False):
         valid = rows[rows["n_seeds"] > 0]
         maximize = (valid["goal"] == "max").to_numpy()
-        low, high = valid["ci95_low"].to_numpy(), valid["ci95_high"].to_numpy()
+        low = valid["ci95_low"].fillna(-np.inf).to_numpy()
+        high = valid["ci95_high"].fillna(np.inf).to_numpy()
         for pos, idx in enumerate(valid.index):
             better = low > high[pos] if maximize[pos] else high < low[pos]
             ranks[idx] = 1 + int(better.sum())
