@@ -4,7 +4,6 @@ and the callback that prints the leaderboard when a run or sweep ends."""
 from __future__ import annotations
 
 import itertools
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +18,6 @@ CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 CONFIG_NAME = "config"
 HYDRA_VERSION_BASE = "1.3"
 MAX_CHECKED_CELLS = 2048
-log = logging.getLogger(__name__)
 
 # Tasks planned by the pre-flight check, so the end-of-sweep board shows exactly those.
 _planned_tasks: list[str] = []

@@ -165,7 +165,6 @@ def run_cell(
         status, error = "timeout", _error(exc)
     except Exception as exc:
         status, error = "failed", _error(exc)
-        log.error("%s failed: %s: %s", ctx.name, type(exc).__name__, exc)
 
     record = RunRecord(
         run_id=ident.run_id,
