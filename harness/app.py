@@ -135,8 +135,12 @@ def _check_names(overrides: list[str], registry: Any) -> None:
             continue
         for name in value.split(","):
             name = name.strip()
-            if name and not any(ch in name for ch in "[]()${}:"):
-                registry.task(name) if key.lstrip("+~") == "task" else registry.method(name)
+            if not name or any(ch in name for ch in "[]()${}:"):
+                continue
+            if key.lstrip("+~") == "task":
+                registry.task(name)
+            elif name not in registry.method_names():  # which slot it must fit: checked per cell
+                registry.method(name)
 
 
 def _expand(overrides: list[str], multirun: bool, compose: Any) -> list[list[str]]:
