@@ -156,8 +156,11 @@ def _expand(overrides: list[str], multirun: bool, compose: Any) -> list[list[str
         raise UserError(_explain(exc)) from None
     fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
     sweeps = {o.get_key_element(): o for o in parsed if o.is_sweep_override()}
+    # The sweeper's own params live in the composed config; compose it with the first value of
+    # each command-line sweep, so fixed overrides that only exist in a swept group resolve.
+    firsts = [f"{k}={next(iter(o.sweep_string_iterator()))}" for k, o in sweeps.items()]
     try:
-        base = compose(CONFIG_NAME, overrides=fixed, return_hydra_config=True)
+        base = compose(CONFIG_NAME, overrides=fixed + firsts, return_hydra_config=True)
     except Exception as exc:
         raise UserError(_explain(exc)) from None
     for key, value in (base.hydra.sweeper.get("params") or {}).items():

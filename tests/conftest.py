@@ -17,6 +17,10 @@ os.environ["HARNESS_OFFLINE"] = "1"
 os.environ["WANDB_MODE"] = "offline"
 os.environ["WANDB_SILENT"] = "true"
 os.environ.setdefault("TQDM_DISABLE", "1")
+# Tests run tiny kernels: one thread each is faster than contending for 2 cores (and also holds
+# for the CLI subprocesses, which inherit the environment).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session")

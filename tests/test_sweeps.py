@@ -94,3 +94,8 @@ def test_launcher_presets_compose(launcher):
     assert "Launcher" in cfg.hydra.launcher._target_
     if launcher == "slurm":
         assert cfg.hydra.launcher.gpus_per_node == 1 and cfg.hydra.launcher.timeout_min == 240
+
+
+def test_a_field_override_applies_to_every_swept_task(data_dir):
+    register_configs(get_registry())
+    preflight(["-m", "task=inr_audio,inr_image", "task.steps=3", "method=siren", *SMOKE])
