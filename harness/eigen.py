@@ -179,8 +179,9 @@ def dataset_eigenpairs(
     ``graphs``: ``(edge_index, num_nodes)`` pairs (numpy arrays or tensors). ``key``: what names
     the data for humans and for invalidation, e.g. ``{"dataset": "zinc12k", "split": "train",
     "checksum": ctx.data.checksum("zinc12k")}``. The cache key also always holds ``d``, ``kind``,
-    :data:`ALGORITHM_VERSION`, the torch version (the solver) and a digest of the graphs' structure, so a
-    changed graph, a changed transform or a new library never reuses a stale entry.
+    :data:`ALGORITHM_VERSION`, the torch version (the solver) and a digest of the graphs'
+    structure, so a changed graph, a changed transform or a new library never reuses a stale
+    entry.
     Pass ``cache`` to share one :class:`ContentCache` (and its hit/miss counters).
     """
     cache = cache or ContentCache(Path(cache_dir), CACHE_NAMESPACE)
