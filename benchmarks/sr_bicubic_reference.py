@@ -1,0 +1,62 @@
+"""Reference numbers for the sr_x4 board: plain bicubic ×4 upsampling on the same test images,
+with the same metrics (Y-PSNR/SSIM, band magnitude RMSE, spectral-profile distance).
+
+    HARNESS_DATA_DIR=../shared/data .venv/bin/python benchmarks/sr_bicubic_reference.py
+writes results/benchmarks/sr_bicubic_reference.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from plugins.sr.datasets import DATASETS
+from plugins.sr.images import dataset_images, load_rgb
+from plugins.sr.task import evaluate_sr
+
+OUT = Path("results/benchmarks/sr_bicubic_reference.json")
+
+
+class Bicubic(nn.Module):
+    """×4 bicubic interpolation (the classic SR baseline), clamped to [0, 1]."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(x, scale_factor=4, mode="bicubic", align_corners=False).clamp(0, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", nargs="+", default=["sr_set5", "sr_set14"])
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    data_dir = Path(os.environ.get("HARNESS_DATA_DIR", "../shared/data"))
+    specs = {d.name: d for d in DATASETS}
+    tests = {
+        name: [(p.stem, load_rgb(p)) for p in dataset_images(data_dir, list(specs[name].files))]
+        for name in args.sets
+    }
+    start = time.perf_counter()
+    metrics = evaluate_sr(Bicubic(), tests, torch.device("cpu"), crop=0)
+    result = {
+        "what": "bicubic x4 upsampling of the bicubic-downscaled test images",
+        "sets": args.sets,
+        "metrics": metrics,
+        "seconds": round(time.perf_counter() - start, 2),
+        "machine": f"{platform.machine()} CPU, 1 torch thread (2-core shared VM)",
+    }
+    print(json.dumps(result, indent=1))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
