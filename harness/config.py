@@ -12,7 +12,7 @@ from harness.plugins import Registry
 from harness.specs import MethodConfig, MethodSpec, TaskConfig, TaskSpec
 
 SCALES = ("smoke", "cpu", "full")
-C = TypeVar("C", bound=TaskConfig)
+C = TypeVar("C", TaskConfig, MethodConfig)
 
 
 def register_configs(registry: Registry) -> None:
@@ -56,23 +56,25 @@ def method_config(spec: MethodSpec, node: Any) -> MethodConfig:
     return spec.config(name=spec.name, **given)
 
 
-def apply_scale(task: TaskSpec, cfg: C, scale: str) -> C:
-    """Fill the fields of ``cfg`` left at ``None`` from the task's ``scale`` preset.
+def apply_scale(spec: TaskSpec | MethodSpec, cfg: C, scale: str) -> C:
+    """Fill the fields of ``cfg`` left at ``None`` from the task's or method's ``scale`` preset.
 
-    Values the user set explicitly are kept; the preset only supplies what is unset.
+    Values the user set explicitly are kept; the preset only supplies what is unset. A method
+    without presets keeps its config as it is.
     """
-    if scale not in task.scales:
+    kind = "task" if isinstance(spec, TaskSpec) else "method"
+    if kind == "method" and not spec.scales:
+        return cfg
+    if scale not in spec.scales:
         raise UserError(
-            f"unknown scale {scale!r} for task {task.name!r}; choose one of "
-            f"{', '.join(task.scales)} (e.g. scale=smoke)"
+            f"unknown scale {scale!r} for {kind} {spec.name!r}; choose one of "
+            f"{', '.join(spec.scales)} (e.g. scale=smoke)"
         )
-    preset = task.scales[scale]
+    preset = spec.scales[scale]
     fields = {f.name for f in dataclasses.fields(cfg)}
     unknown = sorted(set(preset) - fields)
     if unknown:
-        raise ValueError(
-            f"scale preset {scale!r} of task {task.name!r} sets unknown fields {unknown}"
-        )
+        raise ValueError(f"scale preset {scale!r} of {spec.name!r} sets unknown fields {unknown}")
     filled = {k: v for k, v in preset.items() if getattr(cfg, k) is None}
     return dataclasses.replace(cfg, **filled)
 

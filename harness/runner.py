@@ -60,9 +60,10 @@ class Cell:
 
 @dataclass(frozen=True)
 class CellIdentity:
-    """The resolved task config and the hashes that name a cell's record."""
+    """The resolved configs and the hashes that name a cell's record."""
 
     task_cfg: TaskConfig
+    method_cfg: MethodConfig
     config: dict[str, Any]
     config_hash: str
     run_id: str
@@ -95,16 +96,17 @@ def make_cell(
 
 def identify(cell: Cell, registry: Registry) -> CellIdentity:
     """Resolve the scale preset and hash the semantic config (device and paths excluded)."""
-    task, _ = registry.check_pair(cell.task, cell.method)
+    task, method = registry.check_pair(cell.task, cell.method)
     task_cfg = apply_scale(task, cell.task_cfg, cell.scale)
+    method_cfg = apply_scale(method, cell.method_cfg, cell.scale)
     config = {
         "task": dataclasses.asdict(task_cfg),
-        "method": dataclasses.asdict(cell.method_cfg),
+        "method": dataclasses.asdict(method_cfg),
         "scale": cell.scale,
     }
     config_hash = stable_hash(config)
     run_id = stable_hash({"config": config_hash, "seed": cell.seed})
-    return CellIdentity(task_cfg, config, config_hash, run_id)
+    return CellIdentity(task_cfg, method_cfg, config, config_hash, run_id)
 
 
 def run_cell(
@@ -146,7 +148,7 @@ def run_cell(
     registry.pm.hook.spectral_harness_run_start(run=ctx)
 
     def build(problem: Any) -> Any:
-        return resolve(method.build)(cell.method_cfg, problem)
+        return resolve(method.build)(ident.method_cfg, problem)
 
     status, metrics, error = "ok", {}, None
     _reset_peak_memory(ctx)

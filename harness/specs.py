@@ -28,7 +28,10 @@ def resolve(ref: LazyRef) -> Callable[..., Any]:
 
 @dataclass
 class MethodConfig:
-    """Base class of every method's config dataclass; the host fills ``name`` when it registers."""
+    """Base class of every method's config dataclass; the host fills ``name`` when it registers.
+
+    Fields left at ``None`` take their value from the method's ``scales`` preset, if it has one.
+    """
 
     name: str = ""
 
@@ -70,6 +73,8 @@ class MethodSpec:
 
     ``build(cfg, problem)`` receives the method's resolved config and whatever the task hands to
     the components of its slot (the slot's contract), and returns the component.
+    ``scales`` (optional) maps ``smoke``/``cpu``/``full`` to values for config fields left at
+    ``None``, like a task's presets, so records show the sizes that actually ran.
     """
 
     name: str
@@ -80,6 +85,7 @@ class MethodSpec:
     paper: PaperReference | None = None
     requires_gpu: bool = False
     is_baseline: bool = False
+    scales: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

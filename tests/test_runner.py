@@ -92,3 +92,16 @@ def test_cuda_without_a_gpu_is_a_user_error():
     with pytest.raises(UserError, match="no CUDA device"):
         select_device("cuda")
     assert select_device("auto").type == "cpu"
+
+
+def test_method_scale_presets_fill_unset_fields_and_are_recorded(registry):
+    from plugins.ms import GRAFF_PRESETS
+
+    cell = make_cell(registry, "ms_predict", "graff_ms", scale="smoke")
+    assert identify(cell, registry).method_cfg.hidden == GRAFF_PRESETS["smoke"]["hidden"]
+    assert identify(cell, registry).config["method"]["hidden"] == GRAFF_PRESETS["smoke"]["hidden"]
+    mine = make_cell(
+        registry, "ms_predict", "graff_ms", scale="smoke", method_overrides={"hidden": 7}
+    )
+    assert identify(mine, registry).method_cfg.hidden == 7
+    assert identify(mine, registry).run_id != identify(cell, registry).run_id
