@@ -14,12 +14,18 @@ from harness.records import RunRecord
 if TYPE_CHECKING:
     from harness.plugins import Registry
 
-GROUP = ["task", "scale", "method", "config_hash"]
+# A section is one protocol: a task at a scale with one task config (``variant`` names the task
+# fields that differ between the task's configs, e.g. ``dataset=MUTAG``). Methods are compared
+# and ranked within a section only.
+SECTION = ["task", "scale", "variant"]
+GROUP = [*SECTION, "method", "config_hash"]
+Section = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
 class Leaderboard:
-    """One row per (task, scale, method, config): seeds, mean ± std, 95 % CI, rank, failures.
+    """One row per (task, scale, variant, method, config): seeds, mean ± std, 95 % CI, rank,
+    failures.
 
     ``runs`` keeps one row per record (metrics flattened to columns), so every number on the board
     can be traced back to the records it came from.
@@ -28,25 +34,35 @@ class Leaderboard:
     table: pd.DataFrame
     runs: pd.DataFrame
 
-    def tasks(self) -> list[tuple[str, str]]:
-        """The (task, scale) sections of the board, in order."""
-        return list(dict.fromkeys(zip(self.table["task"], self.table["scale"], strict=True)))
+    def sections(self) -> list[Section]:
+        """The (task, scale, variant) sections of the board, in order."""
+        keys = zip(self.table["task"], self.table["scale"], self.table["variant"], strict=True)
+        return list(dict.fromkeys(keys))
 
-    def section(self, task: str, scale: str) -> pd.DataFrame:
-        """The rows of one (task, scale), best rank first."""
-        rows = self.table[(self.table["task"] == task) & (self.table["scale"] == scale)]
+    def section(self, task: str, scale: str, variant: str = "") -> pd.DataFrame:
+        """The rows of one section, best rank first."""
+        rows = self.table[_in_section(self.table, task, scale, variant)]
         return rows.sort_values(
             ["rank", "primary_mean"], ascending=[True, rows["goal"].iat[0] == "min"]
         )
+
+    def section_runs(self, task: str, scale: str, variant: str = "") -> pd.DataFrame:
+        """The records of one section."""
+        return self.runs[_in_section(self.runs, task, scale, variant)]
+
+
+def _in_section(frame: pd.DataFrame, task: str, scale: str, variant: str) -> pd.Series:
+    return (frame["task"] == task) & (frame["scale"] == scale) & (frame["variant"] == variant)
 
 
 def build_leaderboard(
     records: Iterable[RunRecord], registry: Registry | None = None
 ) -> Leaderboard:
     """Aggregate ``records``; with a registry, add the paper's reported number where declared."""
-    runs = _runs_frame(records)
+    runs, task_configs = _runs_frame(records)
     if runs.empty:
         return Leaderboard(table=pd.DataFrame(columns=[*GROUP, "n_seeds"]), runs=runs)
+    runs["variant"] = runs["config_hash"].map(_variants(runs, task_configs))
     metric_cols = [c for c in runs.columns if c.startswith("metric:")]
     ok = runs[runs["status"] == "ok"]
     grouped_ok = ok.groupby(GROUP, sort=False)
@@ -77,6 +93,7 @@ def build_leaderboard(
     ordered = [
         "task",
         "scale",
+        "variant",
         "slot",
         "method",
         "label",
@@ -110,15 +127,21 @@ RUN_FIELDS = (
 )
 
 
-def _runs_frame(records: Iterable[RunRecord]) -> pd.DataFrame:
-    """One row per record; built column by column (a list of 100k dicts is several times slower)."""
+def _runs_frame(records: Iterable[RunRecord]) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """One row per record, and the task config of each config hash.
+
+    Built column by column: a list of 100k dicts is several times slower.
+    """
     columns: dict[str, list[object]] = {name: [] for name in RUN_FIELDS}
     columns["primary_value"] = []
     metrics: dict[str, list[float]] = {}
+    task_configs: dict[str, dict] = {}
     for n, r in enumerate(records):
         for name in RUN_FIELDS:
             columns[name].append(getattr(r, name))
         columns["primary_value"].append(r.metrics.get(r.primary_metric, np.nan))
+        if r.config_hash not in task_configs:
+            task_configs[r.config_hash] = r.config.get("task", {})
         for key, value in r.metrics.items():
             column = metrics.get(f"metric:{key}")
             if column is None:  # first record with this metric: earlier rows lack it
@@ -127,7 +150,22 @@ def _runs_frame(records: Iterable[RunRecord]) -> pd.DataFrame:
         for column in metrics.values():
             if len(column) == n:  # this record lacks the metric
                 column.append(np.nan)
-    return pd.DataFrame({**columns, **metrics})
+    return pd.DataFrame({**columns, **metrics}), task_configs
+
+
+def _variants(runs: pd.DataFrame, task_configs: dict[str, dict]) -> dict[str, str]:
+    """For each config hash, the task fields that tell its task config apart from the other
+    configs of the same (task, scale), as ``"field=value, ..."`` (empty when there is one)."""
+    variants: dict[str, str] = {}
+    pairs = runs[["task", "scale", "config_hash"]].drop_duplicates()
+    for _, group in pairs.groupby(["task", "scale"], sort=False):
+        hashes = list(group["config_hash"])
+        configs = [task_configs.get(h, {}) for h in hashes]
+        keys = sorted({k for c in configs for k in c} - {"name"})
+        varying = [k for k in keys if len({repr(c.get(k)) for c in configs}) > 1]
+        for h, c in zip(hashes, configs, strict=True):
+            variants[h] = ", ".join(f"{k}={c.get(k)}" for k in varying)
+    return variants
 
 
 def _t_quantile(n: pd.Series) -> pd.Series:
@@ -146,7 +184,7 @@ def _ranks(table: pd.DataFrame) -> pd.Series:
     seed are ranked last.
     """
     ranks = pd.Series(np.nan, index=table.index)
-    for _, rows in table.groupby(["task", "scale"], sort=False):
+    for _, rows in table.groupby(SECTION, sort=False):
         valid = rows[rows["n_seeds"] > 0]
         maximize = (valid["goal"] == "max").to_numpy()
         low = valid["ci95_low"].fillna(-np.inf).to_numpy()
@@ -159,8 +197,8 @@ def _ranks(table: pd.DataFrame) -> pd.Series:
 
 
 def _labels(table: pd.DataFrame) -> pd.Series:
-    """The method name, suffixed by its config hash when one method appears with several configs."""
-    counts = table.groupby(["task", "scale", "method"])["config_hash"].transform("nunique")
+    """The method name, with its config hash when a method has several configs in a section."""
+    counts = table.groupby([*SECTION, "method"])["config_hash"].transform("nunique")
     return table["method"].where(counts == 1, table["method"] + "@" + table["config_hash"].str[:6])
 
 

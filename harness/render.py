@@ -9,7 +9,7 @@ import math
 
 import pandas as pd
 
-from harness.leaderboard import Leaderboard
+from harness.leaderboard import Leaderboard, Section
 
 ARROW = {"max": "↑", "min": "↓"}
 
@@ -25,8 +25,8 @@ def render(board: Leaderboard, fmt: str) -> str:
     return renderers[fmt](board)
 
 
-def _rows(board: Leaderboard, task: str, scale: str) -> tuple[list[str], list[list[str]]]:
-    section = board.section(task, scale)
+def _rows(board: Leaderboard, key: Section) -> tuple[list[str], list[list[str]]]:
+    section = board.section(*key)
     header = ["rank", "method", "seeds", "mean ± std", "95% CI", "failed", "paper"]
     rows = [
         [
@@ -43,9 +43,11 @@ def _rows(board: Leaderboard, task: str, scale: str) -> tuple[list[str], list[li
     return header, rows
 
 
-def _title(board: Leaderboard, task: str, scale: str) -> str:
-    first = board.section(task, scale).iloc[0]
-    return f"{task} (scale={scale}) · {first['primary_metric']} {ARROW.get(first['goal'], '')}"
+def _title(board: Leaderboard, key: Section) -> str:
+    task, scale, variant = key
+    first = board.section(*key).iloc[0]
+    where = f"scale={scale}" + (f", {variant}" if variant else "")
+    return f"{task} ({where}) · {first['primary_metric']} {ARROW.get(first['goal'], '')}"
 
 
 def render_terminal(board: Leaderboard) -> str:
@@ -53,10 +55,10 @@ def render_terminal(board: Leaderboard) -> str:
     if board.table.empty:
         return "no run records found"
     blocks = []
-    for task, scale in board.tasks():
-        header, rows = _rows(board, task, scale)
+    for key in board.sections():
+        header, rows = _rows(board, key)
         widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
-        lines = [_title(board, task, scale)]
+        lines = [_title(board, key)]
         lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
         lines.append("  ".join("-" * w for w in widths))
         lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
@@ -69,9 +71,9 @@ def render_markdown(board: Leaderboard) -> str:
     if board.table.empty:
         return "_no run records found_\n"
     blocks = []
-    for task, scale in board.tasks():
-        header, rows = _rows(board, task, scale)
-        lines = [f"### {_title(board, task, scale)}", ""]
+    for key in board.sections():
+        header, rows = _rows(board, key)
+        lines = [f"### {_title(board, key)}", ""]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "|".join("---" for _ in header) + "|")
         lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -80,7 +82,8 @@ def render_markdown(board: Leaderboard) -> str:
 
 
 def render_csv(board: Leaderboard) -> str:
-    """The full table: one row per (task, scale, method, config), every metric's mean and std."""
+    """The full table: one row per (task, scale, variant, method, config), every metric's mean
+    and std."""
     table = board.table.copy()
     primary = table["primary_metric"]
     # Name the primary metric's columns after it too (e.g. psnr_mean), as well as primary_*.
@@ -105,9 +108,9 @@ def render_html(board: Leaderboard) -> str:
         "<p>Rank = 1 + number of methods whose 95 % confidence interval lies entirely above "
         "(below, for metrics to minimise) this one's; overlapping intervals share a rank.</p>",
     ]
-    for task, scale in board.tasks():
-        header, rows = _rows(board, task, scale)
-        parts.append(f"<h2>{html.escape(_title(board, task, scale))}</h2>")
+    for key in board.sections():
+        header, rows = _rows(board, key)
+        parts.append(f"<h2>{html.escape(_title(board, key))}</h2>")
         parts.append(
             "<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>"
         )
@@ -115,22 +118,22 @@ def render_html(board: Leaderboard) -> str:
             parts.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
         parts.append("</table>")
         parts.append(
-            f"<img alt='{html.escape(task)}' "
-            f"src='data:image/png;base64,{_plot(board, task, scale)}'>"
+            f"<img alt='{html.escape(_title(board, key))}' "
+            f"src='data:image/png;base64,{_plot(board, key)}'>"
         )
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def _plot(board: Leaderboard, task: str, scale: str) -> str:
+def _plot(board: Leaderboard, key: Section) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    section = board.section(task, scale)
+    section = board.section(*key)
     metric = section["primary_metric"].iat[0]
-    runs = board.runs[(board.runs["task"] == task) & (board.runs["scale"] == scale)]
+    runs = board.section_runs(*key)
     fig, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(section)), 3.2), dpi=110)
     xs = range(len(section))
     ax.bar(
@@ -150,7 +153,7 @@ def _plot(board: Leaderboard, task: str, scale: str) -> str:
         ax.scatter([x] * len(seeds), seeds, color="#222", s=10, zorder=3)
     ax.set_xticks(list(xs), section["label"], rotation=20, ha="right")
     ax.set_ylabel(f"{metric} {ARROW.get(section['goal'].iat[0], '')}")
-    ax.set_title(f"{task} ({scale}): mean ± std over seeds, dots = seeds")
+    ax.set_title("mean ± std over seeds; dots: seeds", fontsize=9)
     values = pd.concat(
         [section["primary_mean"] - section["primary_std"].fillna(0), runs["primary_value"]]
     )

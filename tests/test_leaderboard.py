@@ -121,3 +121,20 @@ def test_records_with_different_metrics_line_up():
     assert runs["metric:acc"].isna().tolist() == [True, False, False]
     assert runs["metric:only_here"].isna().tolist() == [True, True, False]
     assert runs["primary_value"].tolist()[1:] == [1.0, 3.0]
+
+
+def test_each_task_config_is_its_own_section_and_ranks_stay_inside_it():
+    records = []
+    for dataset, offset in (("A", 0.0), ("B", 100.0)):
+        for method, value in (("good", 10.0), ("bad", 1.0)):
+            for seed in range(3):
+                r = rec(method, seed, offset + value + 0.1 * seed, config_hash=f"{dataset}{method}")
+                r.config = {"task": {"name": "t", "dataset": dataset, "epochs": 5}}
+                records.append(r)
+    board = build_leaderboard(records)
+    assert board.sections() == [("t", "cpu", "dataset=A"), ("t", "cpu", "dataset=B")]
+    for key in board.sections():
+        section = board.section(*key).set_index("method")
+        assert section.loc["good", "rank"] == 1 and section.loc["bad", "rank"] == 2
+        assert len(board.section_runs(*key)) == 6
+    assert "### t (scale=cpu, dataset=B) · acc ↑" in render(board, "md")
