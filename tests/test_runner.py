@@ -105,3 +105,19 @@ def test_method_scale_presets_fill_unset_fields_and_are_recorded(registry):
     )
     assert identify(mine, registry).method_cfg.hidden == 7
     assert identify(mine, registry).run_id != identify(cell, registry).run_id
+
+
+def test_a_broken_wandb_mirror_never_costs_the_record(registry, settings, monkeypatch):
+    import dataclasses
+
+    import wandb
+
+    from harness.settings import WandbSettings
+
+    def refuse(**kwargs):
+        raise RuntimeError("no W&B here")
+
+    monkeypatch.setattr(wandb, "init", refuse)
+    mirrored = dataclasses.replace(settings, wandb=WandbSettings(enabled=True))
+    record = run_cell(make_cell(registry, "inr_image", "siren"), registry, mirrored)
+    assert record.status == "ok"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 from harness import hookimpl
@@ -22,19 +23,26 @@ _active: dict[str, Any] = {}
 
 
 def _init(settings: Settings, **kwargs: Any) -> Any:
+    """A W&B run, or ``None`` when W&B cannot start: the mirror must never cost a record."""
     os.environ.setdefault("WANDB_SILENT", "true")
-    import wandb
+    try:
+        import wandb
 
-    directory = settings.results_dir
-    directory.mkdir(parents=True, exist_ok=True)
-    return wandb.init(
-        project=settings.wandb.project,
-        entity=settings.wandb.entity,
-        mode=settings.wandb.resolved_mode(),
-        dir=str(directory),
-        reinit="create_new",
-        **kwargs,
-    )
+        directory = settings.results_dir
+        directory.mkdir(parents=True, exist_ok=True)
+        return wandb.init(
+            project=settings.wandb.project,
+            entity=settings.wandb.entity,
+            mode=settings.wandb.resolved_mode(),
+            dir=str(directory),
+            reinit="create_new",
+            **kwargs,
+        )
+    except Exception as exc:  # W&B is a mirror; the local record is the source of truth
+        print(
+            f"warning: W&B mirror off for this run ({type(exc).__name__}: {exc})", file=sys.stderr
+        )
+        return None
 
 
 @hookimpl
@@ -42,7 +50,7 @@ def spectral_harness_run_start(run: RunContext) -> None:
     """Open a W&B run for the cell with its resolved config."""
     if not run.settings.wandb.enabled:
         return
-    _active[run.run_id] = _init(
+    wandb_run = _init(
         run.settings,
         name=run.name,
         group=f"{run.task.name}/{run.scale}",
@@ -50,6 +58,8 @@ def spectral_harness_run_start(run: RunContext) -> None:
         config={**run.config, "seed": run.seed, "run_id": run.run_id},
         tags=[run.task.name, run.method.name, run.scale],
     )
+    if wandb_run is not None:
+        _active[run.run_id] = wandb_run
 
 
 @hookimpl
@@ -79,6 +89,8 @@ def spectral_harness_leaderboard_ready(board: Leaderboard, settings: Settings) -
 
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
     wandb_run = _init(settings, name=f"leaderboard-{stamp}", job_type="leaderboard")
+    if wandb_run is None:
+        return
     table = board.table.drop(columns=["config_hash"]).astype(object)
     wandb_run.log({"leaderboard": wandb.Table(dataframe=table.where(table.notna(), None))})
     wandb_run.finish()
