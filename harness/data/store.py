@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from harness.errors import DataMissingError
+from harness.records import atomic_write_json
 from harness.specs import DatasetSpec
 
 DOWNLOAD_TIMEOUT_S = 30
@@ -93,10 +94,7 @@ class DataStore:
                 changed = True
             digest.update(f"{rel}:{memo[key]}\n".encode())
         if changed:
-            memo_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = memo_path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(memo))
-            os.replace(tmp, memo_path)
+            atomic_write_json(memo_path, memo)
         return digest.hexdigest()
 
     def _files(self, entry: str) -> tuple[DatasetSpec, list[str]]:
