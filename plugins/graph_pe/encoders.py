@@ -13,8 +13,8 @@ Written from the papers' equations:
 * LapPE (Dwivedi et al.): the first k non-trivial eigenvectors, random signs while training.
 * RWSE (Dwivedi et al. 2022): ``[(D⁻¹A)^t_ii]_{t=1..K}``.
 
-Unlike the SPE reference code, no BatchNorm sees padded entries: the PE networks use LayerNorm
-per entry and zero the padding after every layer.
+Unlike the SPE reference code, no BatchNorm sees padded entries: the PE networks normalize over
+valid entries only (or, with ``norm=layer``, per entry) and zero the padding after every layer.
 """
 
 from __future__ import annotations
@@ -92,26 +92,57 @@ class RWSE(PositionalEncoder):
         return self.linear(self.norm(batch.rw))
 
 
+class MaskedBatchNorm(nn.Module):
+    """BatchNorm over the valid entries of ``h`` ``(n, S, c)`` only: padded entries (``mask``
+    False) neither enter the statistics nor get normalized. The SPE reference code's BatchNorm
+    counts the padding, so its statistics depend on the batch's largest graph; this one does not.
+    In eval mode it is a per-channel affine map, so equivariance and invariance are kept."""
+
+    def __init__(self, channels: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.momentum, self.eps = momentum, eps
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+        self.register_buffer("running_mean", torch.zeros(channels))
+        self.register_buffer("running_var", torch.ones(channels))
+
+    def forward(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            valid = h[mask]  # (entries, c)
+            mean = valid.mean(dim=0)
+            var = valid.var(dim=0, unbiased=False)
+            with torch.no_grad():
+                unbiased = var * valid.shape[0] / max(valid.shape[0] - 1, 1)
+                self.running_mean.lerp_(mean, self.momentum)
+                self.running_var.lerp_(unbiased, self.momentum)
+        else:
+            mean, var = self.running_mean, self.running_var
+        return (h - mean) * torch.rsqrt(var + self.eps) * self.weight + self.bias
+
+
 class StackedGIN(nn.Module):
     """GIN layers on ``h`` of shape ``(n, S, c)``: message passing over the graph's nodes (first
     index), the middle index ``S`` a batch dimension; ``mask`` ``(n, S)`` zeroes padded entries.
 
-    Layer: ``h ← MLP((1 + ε) h_i + Σ_{j ∈ N(i)} h_j)``, MLP = Linear → LayerNorm → ReLU → Linear,
-    ReLU between layers. Permutation equivariant in the first index.
+    Layer: ``h ← MLP((1 + ε) h_i + Σ_{j ∈ N(i)} h_j)``, MLP = Linear → Norm → ReLU → Linear,
+    ReLU between layers. Permutation equivariant in the first index. ``norm``: ``batch`` (masked
+    BatchNorm, as the reference code minus the padding: keeps how large an entry is relative to
+    the others) or ``layer`` (LayerNorm per entry: rescales every entry to the same size).
     """
 
-    def __init__(self, in_dim: int, hidden: int, layers: int, out_dim: int) -> None:
+    def __init__(
+        self, in_dim: int, hidden: int, layers: int, out_dim: int, norm: str = "batch"
+    ) -> None:
         super().__init__()
+        if norm not in {"batch", "layer"}:
+            raise ValueError(f"norm must be batch or layer, not {norm!r}")
         dims = [in_dim] + [hidden] * (layers - 1) + [out_dim]
-        self.mlps = nn.ModuleList(
-            nn.Sequential(
-                nn.Linear(dims[i], hidden),
-                nn.LayerNorm(hidden),
-                nn.ReLU(),
-                nn.Linear(hidden, dims[i + 1]),
-            )
-            for i in range(layers)
+        self.inner = nn.ModuleList(nn.Linear(dims[i], hidden) for i in range(layers))
+        self.norms = nn.ModuleList(
+            MaskedBatchNorm(hidden) if norm == "batch" else nn.LayerNorm(hidden)
+            for _ in range(layers)
         )
+        self.outer = nn.ModuleList(nn.Linear(hidden, dims[i + 1]) for i in range(layers))
         self.eps = nn.Parameter(torch.zeros(layers))
 
     def forward(
@@ -120,10 +151,14 @@ class StackedGIN(nn.Module):
         src, dst = edge_index
         keep = mask[..., None].to(h.dtype)
         h = h * keep
-        for i, mlp in enumerate(self.mlps):
+        for i, (inner, norm, outer) in enumerate(
+            zip(self.inner, self.norms, self.outer, strict=True)
+        ):
             aggregated = torch.zeros_like(h).index_add_(0, dst, h[src])
-            h = mlp((1 + self.eps[i]) * h + aggregated)
-            if i < len(self.mlps) - 1:
+            h = inner((1 + self.eps[i]) * h + aggregated)
+            h = norm(h, mask) if isinstance(norm, MaskedBatchNorm) else norm(h)
+            h = outer(torch.relu(h))
+            if i < len(self.inner) - 1:
                 h = torch.relu(h)
             h = h * keep
         return h
@@ -144,12 +179,18 @@ class SignNet(PositionalEncoder):
     """``ρ(concat_i [φ(v_i, λ_i) + φ(−v_i, λ_i)])`` over the first ``k`` eigenpairs."""
 
     def __init__(
-        self, k: int, hidden: int, layers: int, out_dim: int, out_norm: bool = True
+        self,
+        k: int,
+        hidden: int,
+        layers: int,
+        out_dim: int,
+        out_norm: bool = True,
+        norm: str = "batch",
     ) -> None:
         super().__init__()
         self.k, self.out_dim = k, out_dim
         self.features = Features(eig=True)
-        self.phi = StackedGIN(2, hidden, layers, hidden)
+        self.phi = StackedGIN(2, hidden, layers, hidden, norm)
         self.rho = nn.Sequential(
             nn.Linear(k * hidden, hidden), nn.ReLU(), nn.Linear(hidden, out_dim)
         )
@@ -187,12 +228,13 @@ class SPE(PositionalEncoder):
         rho_hidden: int,
         out_dim: int,
         out_norm: bool = True,
+        norm: str = "batch",
     ) -> None:
         super().__init__()
         self.k, self.out_dim = k, out_dim
         self.features = Features(eig=True)
         self.phi = elementwise_mlp(channels, phi_hidden, phi_layers)
-        self.rho = StackedGIN(channels, rho_hidden, rho_layers, out_dim)
+        self.rho = StackedGIN(channels, rho_hidden, rho_layers, out_dim, norm)
         # the sum over the second index grows with the graph's size: normalize per channel
         self.norm = nn.BatchNorm1d(out_dim) if out_norm else nn.Identity()
 
@@ -240,6 +282,7 @@ def build_signnet(cfg: SignNetConfig, problem: GraphPEProblem) -> PositionalEnco
         cfg.layers or problem.pe_layers,
         problem.pe_out,
         cfg.out_norm,
+        cfg.norm,
     )
 
 
@@ -256,6 +299,7 @@ def build_spe(cfg: SPEConfig, problem: GraphPEProblem) -> PositionalEncoder:
         cfg.rho_hidden or problem.pe_hidden,
         problem.pe_out,
         cfg.out_norm,
+        cfg.norm,
     )
 
 
