@@ -1,19 +1,23 @@
-"""The ZINC protocol: L1 loss, Adam with linear warm-up and linear decay, test MAE at the epoch of
-best validation MAE (the model is restored to that epoch and evaluated again)."""
+"""The ``graph_pe`` protocol, shared by ZINC and cycle counting: L1 loss, Adam with linear warm-up
+and linear decay, test MAE at the epoch of best validation MAE (the model is restored to that
+epoch and evaluated again)."""
 
 from __future__ import annotations
 
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from harness.context import RunContext
 from harness.train import fit
-from plugins.graph_pe import ZincConfig
+from plugins.graph_pe import CycleCountConfig, GraphRegressionConfig, ZincConfig
+from plugins.graph_pe.cycles import CycleGraphsSpec, cycle_graphs, regular_graphs
 from plugins.graph_pe.data import (
     SPLITS,
     Batch,
@@ -82,16 +86,53 @@ def mean_absolute_error(model: torch.nn.Module, batches: list[Batch]) -> float:
     return total / max(count, 1)
 
 
-def fixed_batches(split: PackedSplit, size: int) -> list[Batch]:
-    return [
-        gather(split, torch.arange(start, min(start + size, len(split))))
-        for start in range(0, len(split), size)
-    ]
+def fixed_batches(
+    split: PackedSplit, size: int, graph_ids: torch.Tensor | None = None
+) -> list[Batch]:
+    """``graph_ids`` (default: every graph of ``split``) in batches of ``size``, in order."""
+    ids = torch.arange(len(split)) if graph_ids is None else graph_ids
+    return [gather(split, ids[start : start + size]) for start in range(0, len(ids), size)]
 
 
 def run_zinc(cfg: ZincConfig, ctx: RunContext, build: Callable[[Any], Any]) -> dict[str, float]:
     """Train the GINE regressor with the method's positional encoding; report test MAE."""
-    sets = load_splits(cfg, ctx)
+    return train_and_test(cfg, ctx, build, load_splits(cfg, ctx), dataset=cfg.source)
+
+
+def run_cycles(
+    cfg: CycleCountConfig, ctx: RunContext, build: Callable[[Any], Any]
+) -> dict[str, float]:
+    """Count ``cycle_length``-cycles of generated graphs; report standardised and raw test MAE."""
+    spec = CycleGraphsSpec(
+        num_graphs=cfg.num_graphs,
+        cycle_length=cfg.cycle_length,
+        min_nodes=cfg.min_nodes,
+        max_nodes=cfg.max_nodes,
+        seed=cfg.data_seed,
+    )
+    raw = cycle_graphs(spec, ctx.settings.cache_dir)
+    mean, std = float(raw["train"].y.mean()), float(raw["train"].y.std()) or 1.0
+    sets = {split: replace(graphs, y=(graphs.y - mean) / std) for split, graphs in raw.items()}
+    digest = sets["train"].checksum()
+    ctx.record_data(f"cycles:{cfg.cycle_length}", digest)
+    regular = torch.from_numpy(np.flatnonzero(regular_graphs(sets["test"])))
+    metrics = train_and_test(
+        cfg, ctx, build, sets, dataset=f"cycles:{digest}", test_subsets={"regular": regular}
+    )
+    return {**metrics, "test_mae_counts": metrics["test_mae"] * std}
+
+
+def train_and_test(
+    cfg: GraphRegressionConfig,
+    ctx: RunContext,
+    build: Callable[[Any], Any],
+    sets: dict[str, GraphSet],
+    dataset: str,
+    test_subsets: dict[str, torch.Tensor] | None = None,
+) -> dict[str, float]:
+    """Train the GINE regressor with the method's positional encoding on ``sets`` and test the
+    model of the best validation epoch; ``dataset`` names the data in the PE caches' keys.
+    ``test_subsets`` (name → test graph ids) add a ``test_mae_<name>`` each."""
     problem = GraphPEProblem(
         pe_dims=cfg.pe_dims,
         pe_out=cfg.pe_out,
@@ -107,7 +148,7 @@ def run_zinc(cfg: ZincConfig, ctx: RunContext, build: Callable[[Any], Any]) -> d
             encoder.features,
             pe_dims=cfg.pe_dims,
             cache_dir=ctx.settings.cache_dir,
-            key={"dataset": cfg.source, "split": split},
+            key={"dataset": dataset, "split": split},
             device=ctx.device,
         )
         for split, graphs in sets.items()
@@ -158,10 +199,17 @@ def run_zinc(cfg: ZincConfig, ctx: RunContext, build: Callable[[Any], Any]) -> d
     # fit restored the weights of the best validation epoch: test that model, once
     with ctx.timer("eval"):
         test_mae = mean_absolute_error(model, evaluation["test"])
+        subset_maes = {
+            f"test_mae_{name}": mean_absolute_error(
+                model, fixed_batches(packed["test"], EVAL_BATCH, ids)
+            )
+            for name, ids in (test_subsets or {}).items()
+        }
     train_s = ctx.seconds["train"]
     return {
         **result.metrics,
         "test_mae": test_mae,
+        **subset_maes,
         "train_graphs_per_s": len(train) * cfg.epochs / train_s if train_s > 0 else math.nan,
         "params": float(sum(p.numel() for p in model.parameters() if p.requires_grad)),
         "best_epoch": float(result.best_step / steps_per_epoch),
