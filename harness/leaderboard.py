@@ -59,10 +59,10 @@ def build_leaderboard(
     records: Iterable[RunRecord], registry: Registry | None = None
 ) -> Leaderboard:
     """Aggregate ``records``; with a registry, add the paper's reported number where declared."""
-    runs, task_configs = _runs_frame(records)
+    runs, configs = _runs_frame(records)
     if runs.empty:
         return Leaderboard(table=pd.DataFrame(columns=[*GROUP, "n_seeds"]), runs=runs)
-    runs["variant"] = runs["config_hash"].map(_variants(runs, task_configs))
+    runs["variant"] = runs["config_hash"].map(_variants(runs, configs))
     metric_cols = [c for c in runs.columns if c.startswith("metric:")]
     ok = runs[runs["status"] == "ok"]
     grouped_ok = ok.groupby(GROUP, sort=False)
@@ -88,7 +88,7 @@ def build_leaderboard(
     table["ci95_low"] = table["primary_mean"] - half
     table["ci95_high"] = table["primary_mean"] + half
     table["rank"] = _ranks(table)
-    table["label"] = _labels(table)
+    table["label"] = _labels(table, configs)
     table["paper"] = [_paper_value(registry, row) for row in table.itertuples()]
     ordered = [
         "task",
@@ -128,20 +128,20 @@ RUN_FIELDS = (
 
 
 def _runs_frame(records: Iterable[RunRecord]) -> tuple[pd.DataFrame, dict[str, dict]]:
-    """One row per record, and the task config of each config hash.
+    """One row per record, and the config (``task``, ``method``, …) of each config hash.
 
     Built column by column: a list of 100k dicts is several times slower.
     """
     columns: dict[str, list[object]] = {name: [] for name in RUN_FIELDS}
     columns["primary_value"] = []
     metrics: dict[str, list[float]] = {}
-    task_configs: dict[str, dict] = {}
+    configs: dict[str, dict] = {}
     for n, r in enumerate(records):
         for name in RUN_FIELDS:
             columns[name].append(getattr(r, name))
         columns["primary_value"].append(r.metrics.get(r.primary_metric, np.nan))
-        if r.config_hash not in task_configs:
-            task_configs[r.config_hash] = r.config.get("task", {})
+        if r.config_hash not in configs:
+            configs[r.config_hash] = r.config
         for key, value in r.metrics.items():
             column = metrics.get(f"metric:{key}")
             if column is None:  # first record with this metric: earlier rows lack it
@@ -150,21 +150,25 @@ def _runs_frame(records: Iterable[RunRecord]) -> tuple[pd.DataFrame, dict[str, d
         for column in metrics.values():
             if len(column) == n:  # this record lacks the metric
                 column.append(np.nan)
-    return pd.DataFrame({**columns, **metrics}), task_configs
+    return pd.DataFrame({**columns, **metrics}), configs
 
 
-def _variants(runs: pd.DataFrame, task_configs: dict[str, dict]) -> dict[str, str]:
+def _differences(configs: list[dict]) -> list[str]:
+    """For each config, ``"field=value, ..."`` over the fields on which the configs disagree."""
+    keys = sorted({k for c in configs for k in c} - {"name"})
+    varying = [k for k in keys if len({repr(c.get(k)) for c in configs}) > 1]
+    return [", ".join(f"{k}={c.get(k)}" for k in varying) for c in configs]
+
+
+def _variants(runs: pd.DataFrame, configs: dict[str, dict]) -> dict[str, str]:
     """For each config hash, the task fields that tell its task config apart from the other
     configs of the same (task, scale), as ``"field=value, ..."`` (empty when there is one)."""
     variants: dict[str, str] = {}
     pairs = runs[["task", "scale", "config_hash"]].drop_duplicates()
     for _, group in pairs.groupby(["task", "scale"], sort=False):
         hashes = list(group["config_hash"])
-        configs = [task_configs.get(h, {}) for h in hashes]
-        keys = sorted({k for c in configs for k in c} - {"name"})
-        varying = [k for k in keys if len({repr(c.get(k)) for c in configs}) > 1]
-        for h, c in zip(hashes, configs, strict=True):
-            variants[h] = ", ".join(f"{k}={c.get(k)}" for k in varying)
+        task_configs = [configs.get(h, {}).get("task", {}) for h in hashes]
+        variants.update(zip(hashes, _differences(task_configs), strict=True))
     return variants
 
 
@@ -196,10 +200,23 @@ def _ranks(table: pd.DataFrame) -> pd.Series:
     return ranks.astype(int)
 
 
-def _labels(table: pd.DataFrame) -> pd.Series:
-    """The method name, with its config hash when a method has several configs in a section."""
-    counts = table.groupby([*SECTION, "method"])["config_hash"].transform("nunique")
-    return table["method"].where(counts == 1, table["method"] + "@" + table["config_hash"].str[:6])
+def _labels(table: pd.DataFrame, configs: dict[str, dict]) -> pd.Series:
+    """The method name; when a method has several configs in a section, followed by the method
+    fields that tell them apart, ``spe (norm=layer)``, or by the config hash when no method
+    field differs (``spe@3f2a1c``)."""
+    labels = table["method"].copy()
+    for _, rows in table.groupby([*SECTION, "method"], sort=False):
+        if rows["config_hash"].nunique() == 1:
+            continue
+        method_configs = [configs.get(h, {}).get("method", {}) for h in rows["config_hash"]]
+        for idx, difference, config_hash in zip(
+            rows.index, _differences(method_configs), rows["config_hash"], strict=True
+        ):
+            method = table.at[idx, "method"]
+            labels[idx] = (
+                f"{method} ({difference})" if difference else f"{method}@{config_hash[:6]}"
+            )
+    return labels
 
 
 def _paper_value(registry: Registry | None, row: object) -> float:

@@ -67,6 +67,18 @@ def test_configs_are_never_mixed():
     assert len(table) == 2 and table["label"].str.startswith("a@").all()
 
 
+def test_method_variants_are_labelled_by_the_fields_that_differ():
+    records = []
+    for norm, config_hash in (("batch", "h1"), ("layer", "h2")):
+        for seed in range(2):
+            record = rec("spe", seed, 1.0 + seed, config_hash=config_hash)
+            record.config = {"method": {"name": "spe", "norm": norm, "k": None}, "task": {}}
+            records.append(record)
+    records.append(rec("none", 0, 2.0, config_hash="h3"))
+    labels = sorted(build_leaderboard(records).table["label"])
+    assert labels == ["none", "spe (norm=batch)", "spe (norm=layer)"]
+
+
 def test_paper_column_comes_from_the_method_declaration(registry_with_plugins):
     from dataclasses import replace
 

@@ -92,32 +92,23 @@ class RWSE(PositionalEncoder):
         return self.linear(self.norm(batch.rw))
 
 
-class MaskedBatchNorm(nn.Module):
-    """BatchNorm over the valid entries of ``h`` ``(n, S, c)`` only: padded entries (``mask``
-    False) neither enter the statistics nor get normalized. The SPE reference code's BatchNorm
-    counts the padding, so its statistics depend on the batch's largest graph; this one does not.
-    In eval mode it is a per-channel affine map, so equivariance and invariance are kept."""
+class MaskedBatchNorm(nn.BatchNorm1d):
+    """BatchNorm over the valid entries of ``h`` ``(..., c)`` only: padded entries (``mask``
+    False) neither enter the statistics nor get normalized (they come out as zeros). The SPE
+    reference code's BatchNorm counts the padding, so its statistics depend on the batch's
+    largest graph; this one does not. In eval mode it is a per-channel affine map, so
+    equivariance and invariance are kept.
 
-    def __init__(self, channels: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
-        super().__init__()
-        self.momentum, self.eps = momentum, eps
-        self.weight = nn.Parameter(torch.ones(channels))
-        self.bias = nn.Parameter(torch.zeros(channels))
-        self.register_buffer("running_mean", torch.zeros(channels))
-        self.register_buffer("running_var", torch.ones(channels))
+    The valid rows are gathered with ``index_select`` and normalized by the fused BatchNorm
+    kernel: about twice as fast as boolean indexing with a hand-written mean and variance
+    (``benchmarks/masked_batchnorm_bench.py``).
+    """
 
-    def forward(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        if self.training:
-            valid = h[mask]  # (entries, c)
-            mean = valid.mean(dim=0)
-            var = valid.var(dim=0, unbiased=False)
-            with torch.no_grad():
-                unbiased = var * valid.shape[0] / max(valid.shape[0] - 1, 1)
-                self.running_mean.lerp_(mean, self.momentum)
-                self.running_var.lerp_(unbiased, self.momentum)
-        else:
-            mean, var = self.running_mean, self.running_var
-        return (h - mean) * torch.rsqrt(var + self.eps) * self.weight + self.bias
+    def forward(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        flat = h.reshape(-1, h.shape[-1])
+        valid = mask.reshape(-1).nonzero().squeeze(1)
+        normalized = super().forward(flat.index_select(0, valid))
+        return torch.zeros_like(flat).index_copy(0, valid, normalized).view_as(h)
 
 
 class StackedGIN(nn.Module):
