@@ -2,7 +2,8 @@
 # GPU check: every task, a short budget, on CUDA; records, boards and logs go to $OUT.
 #
 # Prepared for the lent device machine (torch, torch-geometric, pandas, pluggy present; hydra-core,
-# omegaconf and antlr4 carried as wheels in .whl/, the datasets it needs in .device_data/):
+# omegaconf and antlr4 carried as wheels in .whl/, the datasets it needs in .device_data/:
+# siren_audio/, kodak24/kodim19.png and zinc12k/ copied from the data directory):
 #   bash benchmarks/gpu_check.sh [budget_seconds_per_family]
 # Also runs on any CUDA machine with the project installed (the wheel step is skipped then).
 # PYTHON picks the interpreter; GPU_CHECK_EXTRA adds overrides to every sweep (they win), e.g. a
@@ -41,6 +42,10 @@ sweep() {  # sweep NAME OVERRIDES... : one timed multirun, its log in $OUT
 sweep inr_audio task=inr_audio scale=full method=siren,winner,fourier_features seed=0,1,2
 sweep inr_image task=inr_image scale=full task.image=kodak24/kodim19.png task.steps=1000 \
   method=siren,winner,fourier_features seed=0
+# graph_pe: the full ZINC protocol (scale=full: GINE 4 x 128, d = 37, SPE rho 8 x 128, all 10k
+# graphs) for SPE and no PE, cut to ZINC_EPOCHS of its 1000 epochs; cycle counting at CPU scale.
+sweep zinc task=zinc scale=full "task.epochs=${ZINC_EPOCHS:-10}" method=none,spe seed=0
+sweep cycles task=cycles scale=cpu method=none,spe seed=0
 
 "$PY" -m harness leaderboard --format md --out "$OUT/board.md"
 "$PY" -m harness leaderboard --format csv --out "$OUT/board.csv"
