@@ -138,22 +138,22 @@ class SPEConfig(MethodConfig):
     norm: str = "batch"  # ρ GIN's norm: batch (masked BatchNorm) or layer (LayerNorm per entry)
 
 
+# seconds: the model and schedule of every graph_pe task's smoke scale (tests)
+SMOKE_PROTOCOL = dict(
+    epochs=2,
+    batch_size=32,
+    hidden=32,
+    layers=2,
+    pe_dims=8,
+    pe_out=8,
+    pe_hidden=16,
+    pe_layers=2,
+    spe_channels=4,
+    warmup_steps=2,
+)
+
 ZINC_SCALES = {
-    # seconds: tests
-    "smoke": dict(
-        train_graphs=128,
-        eval_graphs=64,
-        epochs=2,
-        batch_size=32,
-        hidden=32,
-        layers=2,
-        pe_dims=8,
-        pe_out=8,
-        pe_hidden=16,
-        pe_layers=2,
-        spe_channels=4,
-        warmup_steps=2,
-    ),
+    "smoke": dict(train_graphs=128, eval_graphs=64, **SMOKE_PROTOCOL),
     # minutes on one CPU core (SPE ≈ 4 min, none ≈ 1 min): a quarter of the training set, full
     # val and test, 30 epochs (1200 steps)
     "cpu": dict(
@@ -189,19 +189,7 @@ ZINC_SCALES = {
 }
 
 CYCLE_SCALES = {
-    "smoke": dict(
-        num_graphs=96,
-        epochs=2,
-        batch_size=32,
-        hidden=32,
-        layers=2,
-        pe_dims=8,
-        pe_out=8,
-        pe_hidden=16,
-        pe_layers=2,
-        spe_channels=4,
-        warmup_steps=2,
-    ),
+    "smoke": dict(num_graphs=96, **SMOKE_PROTOCOL),
     # the research notes' small expressivity task: 1,200 graphs, GINE 4×64, d = 8, 60 epochs
     "cpu": dict(
         num_graphs=1200,
