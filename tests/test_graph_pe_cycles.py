@@ -10,7 +10,7 @@ import torch
 
 from harness.eigen import graph_eigenpairs
 from harness.runner import TrainerOptions, make_cell, run_cell
-from plugins.graph_pe import cycles
+from plugins.graph_pe import CycleCountConfig, cycles
 from plugins.graph_pe.cycles import CycleGraphsSpec, count_cycles, cycle_graphs, regular_graphs
 from plugins.graph_pe.data import single_graph_batch
 from plugins.graph_pe.encoders import SPE, NoPE
@@ -31,6 +31,14 @@ from plugins.graph_pe.model import GraphRegressor
 )
 def test_count_cycles_matches_known_counts(graph, length, expected):
     assert count_cycles(graph, length) == expected
+
+
+@pytest.mark.parametrize(
+    "fields", [dict(cycle_length=2), dict(min_nodes=4), dict(min_nodes=20, max_nodes=12)]
+)
+def test_impossible_cycle_configs_are_refused(fields):
+    with pytest.raises(ValueError, match=r"task\."):
+        CycleCountConfig(**fields)
 
 
 def test_generation_is_seeded_and_cached(tmp_path, monkeypatch):

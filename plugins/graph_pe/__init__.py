@@ -83,6 +83,17 @@ class CycleCountConfig(GraphRegressionConfig):
     data_seed: int = 0
     pool: str = "sum"  # counts grow with the graph: sum, not mean
 
+    def __post_init__(self) -> None:
+        if self.cycle_length < 3:
+            raise ValueError(
+                f"task.cycle_length={self.cycle_length}: a simple cycle has at least 3 nodes"
+            )
+        if not 5 <= self.min_nodes <= self.max_nodes:  # 4-regular and k=4 WS graphs need n ≥ 5
+            raise ValueError(
+                f"task.min_nodes={self.min_nodes}, task.max_nodes={self.max_nodes}: "
+                "need 5 ≤ min_nodes ≤ max_nodes"
+            )
+
 
 @dataclass
 class NoPEConfig(MethodConfig):
