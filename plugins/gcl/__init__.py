@@ -37,18 +37,14 @@ SLOT = "graph_augment"
 
 @dataclass
 class GclTaskConfig(TaskConfig):
-    """What both tasks share (``None``: taken from the scale preset)."""
+    """What both tasks share (``None``: taken from the scale preset). Each task sets its paper's
+    ``dataset``, ``lr``, ``weight_decay``, NT-Xent ``tau`` and the framework's feature masking
+    (``feature_mask_1``/``_2``: one rate per view, applied to every augmentation alike) as
+    defaults: they are the same at every scale."""
 
-    dataset: str | None = None
     epochs: int | None = None
     hidden: int | None = None
     layers: int | None = None
-    lr: float | None = None
-    weight_decay: float | None = None
-    tau: float | None = None
-    # the framework's feature masking, one rate per view, applied to every augmentation alike
-    feature_mask_1: float | None = None
-    feature_mask_2: float | None = None
     probe_epochs: int | None = None
 
 
@@ -60,6 +56,12 @@ class GclGraphConfig(GclTaskConfig):
     ``degree``), ``degree`` (one-hot degree, capped at ``max_degree``) or ``constant``.
     """
 
+    dataset: str = "MUTAG"
+    lr: float = 0.01
+    weight_decay: float = 0.0
+    tau: float = 0.2
+    feature_mask_1: float = 0.2
+    feature_mask_2: float = 0.2
     batch_size: int | None = None
     folds: int | None = None
     node_features: str = "labels"
@@ -71,6 +73,12 @@ class GclGraphConfig(GclTaskConfig):
 class GclNodeConfig(GclTaskConfig):
     """GRACE pre-training on a Planetoid graph; probe on a random 10/10/80 split (seeded)."""
 
+    dataset: str = "cora"
+    lr: float = 5e-4
+    weight_decay: float = 1e-5
+    tau: float = 0.4
+    feature_mask_1: float = 0.3
+    feature_mask_2: float = 0.4
     proj_hidden: int | None = None
     loss_nodes: int | None = None  # 0: all nodes; otherwise a random subset per epoch
     train_frac: float = 0.1
@@ -139,15 +147,9 @@ class IdentityConfig(MethodConfig):
 
 GRAPH_SCALES = {
     "smoke": dict(
-        dataset="MUTAG",
         epochs=2,
         hidden=16,
         layers=2,
-        lr=0.01,
-        weight_decay=0.0,
-        tau=0.2,
-        feature_mask_1=0.2,
-        feature_mask_2=0.2,
         probe_epochs=30,
         batch_size=64,
         folds=3,
@@ -155,15 +157,9 @@ GRAPH_SCALES = {
     ),
     # GraphCL's protocol shrunk for 2 shared CPU cores: 10 epochs, GIN 3 × 32
     "cpu": dict(
-        dataset="MUTAG",
         epochs=10,
         hidden=32,
         layers=3,
-        lr=0.01,
-        weight_decay=0.0,
-        tau=0.2,
-        feature_mask_1=0.2,
-        feature_mask_2=0.2,
         probe_epochs=100,
         batch_size=128,
         folds=10,
@@ -172,15 +168,9 @@ GRAPH_SCALES = {
     # GraphCL unsupervised_TU: GIN 5 × 32 with sum pooling (concatenated layers), batch 128,
     # lr 0.01, 20 epochs, NT-Xent τ = 0.2, augmentation ratio 0.2; 10-fold CV probe
     "full": dict(
-        dataset="MUTAG",
         epochs=20,
         hidden=32,
         layers=5,
-        lr=0.01,
-        weight_decay=0.0,
-        tau=0.2,
-        feature_mask_1=0.2,
-        feature_mask_2=0.2,
         probe_epochs=500,
         batch_size=128,
         folds=10,
@@ -189,48 +179,30 @@ GRAPH_SCALES = {
 }
 NODE_SCALES = {
     "smoke": dict(
-        dataset="cora",
         epochs=3,
         hidden=32,
         proj_hidden=32,
         layers=2,
-        lr=5e-4,
-        weight_decay=1e-5,
-        tau=0.4,
-        feature_mask_1=0.3,
-        feature_mask_2=0.4,
         probe_epochs=50,
         loss_nodes=256,
     ),
     # GRACE's Cora settings shrunk for 2 shared CPU cores: 40 epochs, InfoNCE on 1,024 random
     # nodes per epoch (GRACE's full loss is O(N²) per epoch)
     "cpu": dict(
-        dataset="cora",
         epochs=40,
         hidden=128,
         proj_hidden=128,
         layers=2,
-        lr=5e-4,
-        weight_decay=1e-5,
-        tau=0.4,
-        feature_mask_1=0.3,
-        feature_mask_2=0.4,
         probe_epochs=100,
         loss_nodes=1024,
     ),
     # GRACE's Cora configuration: 2-layer GCN (2·128 → 128), projection 128, τ = 0.4,
     # Adam 5e-4 (wd 1e-5), 200 epochs, feature masking 0.3 / 0.4
     "full": dict(
-        dataset="cora",
         epochs=200,
         hidden=128,
         proj_hidden=128,
         layers=2,
-        lr=5e-4,
-        weight_decay=1e-5,
-        tau=0.4,
-        feature_mask_1=0.3,
-        feature_mask_2=0.4,
         probe_epochs=1000,
         loss_nodes=0,
     ),
