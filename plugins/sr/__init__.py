@@ -133,6 +133,7 @@ class DualConfig(MethodConfig):
     spectral_weight: float = 0.5
 
 
+TINY_D = dict(d_patch=8, d_embed=16, d_depths=[1, 1], d_heads=[2, 2], spectrum_bins=8)
 SMALL_D = dict(d_patch=16, d_embed=48, d_depths=[2, 2], d_heads=[3, 6], spectrum_bins=32)
 PAPER_D = dict(d_patch=32, d_embed=96, d_depths=[8, 2], d_heads=[3, 6], spectrum_bins=64)
 SR_SCALES = {
@@ -150,11 +151,7 @@ SR_SCALES = {
         steps=3,
         lr_milestones=[],
         ema_decay=0.0,
-        d_patch=8,
-        d_embed=16,
-        d_depths=[1, 1],
-        d_heads=[2, 2],
-        spectrum_bins=8,
+        **TINY_D,
     ),
     "cpu": dict(
         train_sets=["sr_t91"],
@@ -206,11 +203,7 @@ PROBE_SCALES = {
         steps=4,
         batch_size=4,
         eval_every=2,
-        d_patch=8,
-        d_embed=16,
-        d_depths=[1, 1],
-        d_heads=[2, 2],
-        spectrum_bins=8,
+        **TINY_D,
     ),
     "cpu": dict(
         train_sets=["sr_t91"],
