@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 
 from harness.data.cache import ContentCache
-from plugins.graph_pe.data import SPLITS, GraphSet
+from plugins.graph_pe.data import SPLITS, GraphSet, concat_graphs
 
 CYCLES_VERSION = 2
 SPLIT_FRACTIONS = (4, 1, 1)  # train : val : test
@@ -70,19 +70,15 @@ def regular_graphs(graphs: GraphSet) -> np.ndarray:
 
 def to_graph_set(graphs: list[nx.Graph], targets: np.ndarray) -> GraphSet:
     """Pack networkx graphs (one node type 0, one bond type 1, both edge directions)."""
-    edge_lists = []
+    edge_indices = []
     for graph in graphs:
         pairs = np.array(list(graph.edges()), dtype=np.int64).reshape(-1, 2).T
-        edge_lists.append(np.concatenate([pairs, pairs[::-1]], axis=1))
-    sizes = np.array([g.number_of_nodes() for g in graphs], dtype=np.int64)
-    edge_counts = np.array([e.shape[1] for e in edge_lists], dtype=np.int64)
-    return GraphSet(
-        x=np.zeros(int(sizes.sum()), dtype=np.int64),
-        node_ptr=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
-        edge_index=np.concatenate(edge_lists, axis=1),
-        edge_attr=np.ones(int(edge_counts.sum()), dtype=np.int64),
-        edge_ptr=np.concatenate([[0], np.cumsum(edge_counts)]).astype(np.int64),
-        y=targets.astype(np.float64),
+        edge_indices.append(np.concatenate([pairs, pairs[::-1]], axis=1))
+    return concat_graphs(
+        [np.zeros(g.number_of_nodes(), dtype=np.int64) for g in graphs],
+        edge_indices,
+        [np.ones(e.shape[1], dtype=np.int64) for e in edge_indices],
+        targets,
     )
 
 

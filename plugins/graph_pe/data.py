@@ -106,18 +106,34 @@ def load_zinc_pyg(root: Path, split: str, cache_dir: Path) -> GraphSet:
     return from_pyg(list(data))
 
 
+def concat_graphs(
+    node_types: list[np.ndarray],
+    edge_indices: list[np.ndarray],
+    edge_types: list[np.ndarray],
+    y: np.ndarray,
+) -> GraphSet:
+    """Pack per-graph arrays (node types ``(n,)``, local ``edge_index`` ``(2, e)``, bond types
+    ``(e,)``) and one target per graph into a :class:`GraphSet`."""
+    sizes = np.array([len(x) for x in node_types], dtype=np.int64)
+    edge_counts = np.array([e.shape[1] for e in edge_indices], dtype=np.int64)
+    return GraphSet(
+        x=np.concatenate(node_types).astype(np.int64),
+        node_ptr=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+        edge_index=np.concatenate(edge_indices, axis=1).astype(np.int64),
+        edge_attr=np.concatenate(edge_types).astype(np.int64),
+        edge_ptr=np.concatenate([[0], np.cumsum(edge_counts)]).astype(np.int64),
+        y=np.asarray(y, dtype=np.float64),
+    )
+
+
 def from_pyg(graphs: list) -> GraphSet:
     """Pack PyG ``Data`` objects with ``x`` (atom type, (n, 1)), ``edge_attr`` (bond type),
     ``edge_index`` and ``y``."""
-    sizes = np.array([int(d.num_nodes) for d in graphs], dtype=np.int64)
-    edge_counts = np.array([int(d.edge_index.shape[1]) for d in graphs], dtype=np.int64)
-    return GraphSet(
-        x=np.concatenate([d.x.view(-1).numpy() for d in graphs]).astype(np.int64),
-        node_ptr=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
-        edge_index=np.concatenate([d.edge_index.numpy() for d in graphs], axis=1).astype(np.int64),
-        edge_attr=np.concatenate([d.edge_attr.view(-1).numpy() for d in graphs]).astype(np.int64),
-        edge_ptr=np.concatenate([[0], np.cumsum(edge_counts)]).astype(np.int64),
-        y=np.concatenate([d.y.view(-1).numpy() for d in graphs]).astype(np.float64),
+    return concat_graphs(
+        [d.x.view(-1).numpy() for d in graphs],
+        [d.edge_index.numpy() for d in graphs],
+        [d.edge_attr.view(-1).numpy() for d in graphs],
+        np.concatenate([d.y.view(-1).numpy() for d in graphs]),
     )
 
 
