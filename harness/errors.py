@@ -17,3 +17,7 @@ class Diverged(Exception):
 
 class TimeLimitExceeded(Exception):
     """The run passed its wall-clock limit; it is recorded with status ``timeout``."""
+
+
+class ContractError(Exception):
+    """A component broke its slot's contract (wrong shape, dtype, non-finite output)."""

@@ -10,9 +10,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-Status = Literal["ok", "failed", "diverged", "timeout"]
-STATUSES: tuple[str, ...] = ("ok", "failed", "diverged", "timeout")
-SCHEMA_VERSION = 1
+Status = Literal["ok", "failed", "diverged", "timeout", "crashed"]
+STATUSES: tuple[str, ...] = ("ok", "failed", "diverged", "timeout", "crashed")
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -38,6 +38,9 @@ class RunRecord:
     versions: dict[str, str] = field(default_factory=dict)
     git_sha: str | None = None
     data: dict[str, str] = field(default_factory=dict)
+    user_data: dict[str, str] = field(default_factory=dict)
+    code: dict[str, dict[str, str]] = field(default_factory=dict)
+    trainer: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     started_at: str = ""
     ended_at: str = ""

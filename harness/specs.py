@@ -7,10 +7,14 @@ that the host imports only when a run actually builds the component.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from harness.errors import UserError
 
 Goal = Literal["min", "max"]
 LazyRef = Callable[..., Any] | str
@@ -24,6 +28,85 @@ def resolve(ref: LazyRef) -> Callable[..., Any]:
     if not attr:
         raise ValueError(f"lazy reference {ref!r} must look like 'package.module:function'")
     return getattr(importlib.import_module(module_name), attr)
+
+
+def param(
+    default: Any = None,
+    *,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+    choices: Sequence[Any] | None = None,
+    doc: str = "",
+) -> Any:
+    """A config field with a range: ``steps: int | None = param(None, ge=1)``.
+
+    The host checks every such field once the scale preset has filled it, in the pre-flight of a
+    sweep and again in the worker, so an out-of-range value is one line before any cell starts.
+    ``None`` is always allowed (it means "take the preset's value").
+    """
+    bounds = {"ge": ge, "gt": gt, "le": le, "lt": lt}
+    check = {k: v for k, v in bounds.items() if v is not None}
+    if choices is not None:
+        check["choices"] = tuple(choices)
+    return field(default=default, metadata={"harness_check": check, "doc": doc})
+
+
+_BOUND_TEXT = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+
+
+def validate_config(cfg: Any, prefix: str) -> None:
+    """Refuse, in one line, a field of ``cfg`` that is out of its declared range or not finite.
+
+    ``prefix`` is how the user writes the config on the command line (``task``, ``method``,
+    ``trainer``), so the message names the exact override to fix.
+    """
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if value is None or isinstance(value, bool):
+            continue
+        where = f"{prefix}.{f.name}={value!r}"
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UserError(f"invalid value {where}: it must be a finite number")
+        check = f.metadata.get("harness_check", {})
+        choices = check.get("choices")
+        if choices is not None and value not in choices:
+            options = ", ".join(str(c) for c in choices)
+            raise UserError(f"invalid value {where}: choose one of {options}")
+        for bound, text in _BOUND_TEXT.items():
+            limit = check.get(bound)
+            if limit is None:
+                continue
+            ok = {
+                "ge": value >= limit,
+                "gt": value > limit,
+                "le": value <= limit,
+                "lt": value < limit,
+            }[bound]
+            if not ok:
+                raise UserError(f"invalid value {where}: it must be {text} {limit:g}")
+
+
+@dataclass(frozen=True)
+class SlotSpec:
+    """A slot: the contract between a task and the methods that compete in it.
+
+    ``problem`` says what a task hands to ``build(cfg, problem)`` (fields, shapes, dtypes,
+    device); ``component`` what ``build`` must return; ``result`` what the slot's tasks report.
+    ``check(component, problem)`` (a lazy reference) probes a freshly built component on a tiny
+    input and raises :class:`harness.errors.ContractError` naming the expected and the actual
+    value; the host runs it, under ``torch.no_grad`` with the RNG state saved and restored, on
+    every component before training, so a component of the wrong shape is a failed cell and never
+    a ranked row.
+    """
+
+    name: str
+    summary: str
+    problem: str
+    component: str
+    result: str = ""
+    check: LazyRef | None = None
 
 
 @dataclass
