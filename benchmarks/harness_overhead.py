@@ -2,8 +2,11 @@
 
 Measures, on a trivial cell (inr_image, smoke scale, 20 steps on a 32×32 image):
   direct     the task's loop called with a bare RunContext (no record, no provenance)
-  run_cell   the same cell through the runner (seeding, provenance, atomic record, hooks)
+  in-process the same cell through the runner without isolation (trainer.isolate=false)
+  run_cell   the runner as it runs by default: resume check, cell lock, code identity, data
+             checksums, the cell in a forked child process, atomic record, hooks
   + wandb    the runner with the offline W&B mirror on
+  cpu cell   one scale=cpu cell through the runner, to express the overhead as a share of it
   cli        one `spectral-harness run` process (Python start, Hydra, pre-flight, cell)
 Writes results/benchmarks/harness_overhead.json.
 
@@ -37,12 +40,14 @@ def main() -> None:
     os.environ["HARNESS_RESULTS_DIR"] = str(tmp / "results")
     os.environ["HARNESS_CACHE_DIR"] = str(tmp / "cache")
 
+    import dataclasses
+
     import torch
 
     from harness.context import RunContext
     from harness.data.store import DataStore
     from harness.plugins import get_registry
-    from harness.runner import identify, make_cell, run_cell, seed_everything
+    from harness.runner import TrainerOptions, identify, make_cell, run_cell, seed_everything
     from harness.settings import Settings, WandbSettings
     from harness.specs import resolve
 
@@ -70,8 +75,9 @@ def main() -> None:
         )
         resolve(task.run)(ident.task_cfg, ctx, lambda p: resolve(method.build)(cell.method_cfg, p))
 
-    def through_runner(settings: Settings) -> None:
-        run_cell(cell, registry, settings, force=True)
+    def through_runner(settings: Settings, isolate: bool = True) -> None:
+        options = TrainerOptions(num_threads=1, isolate=isolate)
+        run_cell(dataclasses.replace(cell, trainer=options), registry, settings, force=True)
 
     def timed(fn, repeats: int) -> list[float]:
         fn()  # warm-up: imports, caches
@@ -83,9 +89,16 @@ def main() -> None:
         return out
 
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-        t_direct = timed(direct, args.repeats)
+        # Isolated cells first: a forked cell inherits what its parent imported, and in a real
+        # sweep the parent never trains, so nothing the in-process runs import may warm it.
         t_runner = timed(lambda: through_runner(quiet), args.repeats)
         t_wandb = timed(lambda: through_runner(mirrored), max(3, args.repeats // 3))
+        t_direct = timed(direct, args.repeats)
+        t_in_process = timed(lambda: through_runner(quiet, isolate=False), args.repeats)
+        cpu_cell = make_cell(
+            registry, "inr_image", "siren", scale="cpu", trainer=TrainerOptions(num_threads=1)
+        )
+        cpu_record = run_cell(cpu_cell, registry, quiet, force=True)
     cli = []
     for _ in range(3):
         start = time.perf_counter()
@@ -113,12 +126,17 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch threads 1",
         "cell": "inr_image/siren, smoke (20 steps, 32x32)",
         "direct_s": med(t_direct),
+        "run_cell_in_process_s": med(t_in_process),
         "run_cell_s": med(t_runner),
         "run_cell_wandb_offline_s": med(t_wandb),
         "cli_process_s": med(cli),
         "overhead_per_cell_ms": 1000 * (med(t_runner) - med(t_direct)),
+        "isolation_per_cell_ms": 1000 * (med(t_runner) - med(t_in_process)),
         "overhead_wandb_per_cell_ms": 1000 * (med(t_wandb) - med(t_direct)),
+        "cpu_cell_wall_s": cpu_record.wall_seconds,
+        "overhead_share_of_cpu_cell": (med(t_runner) - med(t_direct)) / cpu_record.wall_seconds,
         "repeats": args.repeats,
+        "command": "python benchmarks/harness_overhead.py --repeats " + str(args.repeats),
         "load_average_1min": os.getloadavg()[0],  # other work on the machine skews times
     }
     out = REPO / "results" / "benchmarks" / "harness_overhead.json"

@@ -3,21 +3,23 @@ and the callback that prints the leaderboard when a run or sweep ends."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from harness.config import register_configs
 from harness.errors import UserError
+from harness.observers import notify
 from harness.plugins import get_registry
 from harness.settings import Settings
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 CONFIG_NAME = "config"
 HYDRA_VERSION_BASE = "1.3"
-MAX_CHECKED_CELLS = 2048
 
 # Tasks planned by the pre-flight check, so the end-of-sweep board shows exactly those.
 _planned_tasks: list[str] = []
@@ -26,44 +28,65 @@ _planned_tasks: list[str] = []
 def job(cfg: Any) -> float | None:
     """Run the cell described by a composed config; Hydra calls this once per sweep point.
 
-    Returns the primary metric (for Hydra sweepers that optimise) or ``None`` if the run failed.
+    Returns the primary metric (for Hydra sweepers that optimise) or ``None`` if the cell did not
+    end ``ok``. Never raises for a cell's sake: the sweep goes on (Ctrl-C still stops it).
     """
     from harness.runner import run_cell
 
     registry = get_registry()
-    settings = Settings.from_config(cfg.paths, cfg.logger)
-    record = run_cell(cell_from_config(cfg, registry), registry, settings, force=bool(cfg.force))
-    return record.primary_value if record.status == "ok" else None
+    try:
+        settings = Settings.from_config(cfg.paths, cfg.logger)
+        record = run_cell(
+            cell_from_config(cfg, registry), registry, settings, force=bool(cfg.force)
+        )
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    except Exception:  # a bug in the host: show it, but do not take the rest of the sweep down
+        traceback.print_exc()
+        return None
+    return record.primary_value if record is not None and record.status == "ok" else None
 
 
 def cell_from_config(cfg: Any, registry: Any) -> Any:
-    """The :class:`harness.runner.Cell` a composed config describes."""
+    """The :class:`harness.cell.Cell` a composed config describes."""
     from omegaconf import OmegaConf
 
+    from harness.cell import Cell, TrainerOptions, check_seed
     from harness.config import method_config
-    from harness.runner import Cell, TrainerOptions
 
     _, method = registry.check_pair(str(cfg.task.name), str(cfg.method.name))
+    try:
+        trainer = TrainerOptions(**OmegaConf.to_container(cfg.trainer))
+    except TypeError as exc:
+        raise UserError(f"invalid trainer options: {exc}") from None
     return Cell(
         task=str(cfg.task.name),
         method=str(cfg.method.name),
-        seed=int(cfg.seed),
+        seed=check_seed(cfg.seed),
         scale=str(cfg.scale),
         task_cfg=OmegaConf.to_object(cfg.task),
         method_cfg=method_config(method, OmegaConf.to_object(cfg.method)),
-        trainer=TrainerOptions(**OmegaConf.to_container(cfg.trainer)),
+        trainer=trainer,
     )
 
 
 def main(argv: Sequence[str]) -> int:
     """``spectral-harness run``: check every planned cell, then hand over to Hydra."""
     import hydra
+    from hydra._internal.utils import get_args_parser
 
     registry = get_registry()
     register_configs(registry)
-    if not any(arg.startswith("-") and arg not in ("-m", "--multirun") for arg in argv):
+    args = get_args_parser().parse_args(list(argv))
+    if not _only_shows_information(args):
         try:
-            preflight(list(argv))
+            preflight(
+                args.overrides,
+                multirun=args.multirun,
+                config_dir=args.config_dir,
+                config_name=args.config_name,
+            )
         except UserError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -79,52 +102,105 @@ def main(argv: Sequence[str]) -> int:
     return 0
 
 
-def preflight(argv: list[str]) -> None:
+def _only_shows_information(args: Any) -> bool:
+    """Flags with which Hydra prints something and runs no cell (``--cfg job``, ``--info``...)."""
+    return bool(
+        args.help
+        or args.hydra_help
+        or args.cfg
+        or args.info
+        or args.shell_completion
+        or args.experimental_rerun
+    )
+
+
+def preflight(
+    overrides: list[str],
+    *,
+    multirun: bool = False,
+    config_dir: str | None = None,
+    config_name: str | None = None,
+) -> None:
     """Compose every cell a command would run and refuse it, in one line, if any cell is wrong.
 
-    Catches unknown tasks/methods, override typos, a method outside its task's slot, a scale the
-    task does not define, a missing GPU and missing data, before any cell starts.
+    Catches unknown tasks/methods, override typos, a method outside its task's slot, values out
+    of their declared range or of the wrong type, a scale the task does not define, a missing
+    GPU, missing or corrupt data and an unwritable results directory, before any cell starts.
+
+    Time is linear in the sweep: Hydra composes one config per combination of the overrides that
+    choose configs (``task``, ``method``, ``experiment``, ``scale``, ``hydra/launcher``, ...);
+    each value of a swept field (``task.steps=10,20``, ``seed=0,1,2``) is then checked on that
+    config by assignment, without composing again.
     """
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from harness.data.store import DataStore
-    from harness.runner import check_device, identify
-
     registry = get_registry()
-    multirun = any(arg in ("-m", "--multirun") for arg in argv)
-    overrides = [arg for arg in argv if arg not in ("-m", "--multirun")]
     _check_names(overrides, registry)
+    name = config_name or CONFIG_NAME
+    extra = [f"hydra.searchpath=[file://{Path(config_dir).resolve()}]"] if config_dir else []
     GlobalHydra.instance().clear()
-    cells: list[Any] = []
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base=HYDRA_VERSION_BASE):
-        for combo in _expand(overrides, multirun, compose):
+    try:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base=HYDRA_VERSION_BASE):
+            plans = _expand([*extra, *overrides], multirun, lambda o: _compose(compose, name, o))
+            tasks: set[str] = set()
+            checked: set[tuple[str, str]] = set()
+            writable: set[Path] = set()
+            for cfg, value_axes in plans:
+                for variant in _assign(cfg, value_axes):
+                    tasks.add(_check_cell(variant, registry, checked, writable))
+    finally:
+        GlobalHydra.instance().clear()
+    _planned_tasks[:] = sorted(tasks)
+
+
+def _compose(compose: Any, name: str, overrides: list[str]) -> Any:
+    try:
+        return compose(name, overrides=overrides, return_hydra_config=True)
+    except Exception as exc:  # Hydra's composition errors are several lines long
+        raise UserError(_explain(exc)) from None
+
+
+def _assign(cfg: Any, value_axes: list[tuple[str, list[Any]]]) -> Iterator[Any]:
+    """``cfg`` itself, then one copy per value of each swept field, with that value assigned."""
+    from omegaconf import OmegaConf
+
+    yield cfg
+    for key, values in value_axes:
+        for value in values[1:]:  # the first value is the one ``cfg`` was composed with
+            variant = copy.deepcopy(cfg)
             try:
-                cfg = compose(CONFIG_NAME, overrides=combo, return_hydra_config=True)
-            except Exception as exc:  # Hydra's composition errors are several lines long
-                raise UserError(_explain(exc)) from None
-            cells.append(cfg)
-            if len(cells) >= MAX_CHECKED_CELLS:
-                break
-    GlobalHydra.instance().clear()
-    _planned_tasks[:] = sorted({str(cfg.task.name) for cfg in cells})
-    checked: set[tuple[str, str]] = set()
-    for cfg in cells:
-        settings = Settings.from_config(cfg.paths, cfg.logger)
-        check_device(str(cfg.trainer.device))
-        try:
-            cell = cell_from_config(cfg, registry)
-        except (ValueError, TypeError) as exc:  # e.g. seed=a, or a value of the wrong type
-            raise UserError(f"invalid override value: {_explain(exc)}") from None
-        task_cfg = identify(cell, registry).task_cfg
-        task = registry.tasks[cell.task]
-        store = DataStore(
-            settings.data_dir, settings.cache_dir, registry.datasets, settings.allow_download
-        )
-        for dataset in task.datasets(task_cfg) if task.datasets else []:
-            if (dataset, str(settings.data_dir)) not in checked:
-                store.require(dataset)
-                checked.add((dataset, str(settings.data_dir)))
+                OmegaConf.update(variant, key, value, merge=True)
+            except Exception as exc:
+                raise UserError(
+                    f"invalid override value {key}={value!r}: {_explain(exc)}"
+                ) from None
+            yield variant
+
+
+def _check_cell(cfg: Any, registry: Any, checked: set[tuple[str, str]], writable: set[Path]) -> str:
+    """Check one composed cell; return its task's name."""
+    from harness.cell import check_device, identify
+    from harness.data.store import DataStore
+
+    settings = Settings.from_config(cfg.paths, cfg.logger)
+    if settings.results_dir not in writable:
+        settings.check_writable()
+        writable.add(settings.results_dir)
+    check_device(str(cfg.trainer.device))
+    try:
+        cell = cell_from_config(cfg, registry)
+    except (ValueError, TypeError) as exc:  # e.g. seed=a, or a value of the wrong type
+        raise UserError(f"invalid override value: {_explain(exc)}") from None
+    ident = identify(cell, registry)
+    store = DataStore(
+        settings.data_dir, settings.cache_dir, registry.datasets, settings.allow_download
+    )
+    for dataset in ident.task.datasets(ident.task_cfg) if ident.task.datasets else []:
+        if (dataset, str(settings.data_dir)) not in checked:
+            store.require(dataset)
+            checked.add((dataset, str(settings.data_dir)))
+    return cell.task
 
 
 def _check_names(overrides: list[str], registry: Any) -> None:
@@ -143,10 +219,17 @@ def _check_names(overrides: list[str], registry: Any) -> None:
                 registry.method(name)
 
 
-def _expand(overrides: list[str], multirun: bool, compose: Any) -> list[list[str]]:
-    """The override lists of every cell: command-line sweeps and ``hydra.sweeper.params``."""
+def _expand(
+    overrides: list[str], multirun: bool, compose: Any
+) -> list[tuple[Any, list[tuple[str, list[Any]]]]]:
+    """The composed configs a command needs, each with the swept fields to check on it.
+
+    Overrides that choose configs (no dot in the key, except ``seed``) are expanded into their
+    product and composed; swept fields (a dotted key, or ``seed``) become value axes. Sweeps come
+    from the command line and from ``hydra.sweeper.params`` (e.g. an experiment preset's).
+    """
     if not multirun:
-        return [overrides]
+        return [(compose(overrides), [])]
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parser = OverridesParser.create()
@@ -159,28 +242,32 @@ def _expand(overrides: list[str], multirun: bool, compose: Any) -> list[list[str
     # The sweeper's own params live in the composed config; compose it with the first value of
     # each command-line sweep, so fixed overrides that only exist in a swept group resolve.
     firsts = [f"{k}={next(iter(o.sweep_string_iterator()))}" for k, o in sweeps.items()]
-    try:
-        base = compose(CONFIG_NAME, overrides=fixed + firsts, return_hydra_config=True)
-    except Exception as exc:
-        raise UserError(_explain(exc)) from None
+    base = compose(fixed + firsts)
     for key, value in (base.hydra.sweeper.get("params") or {}).items():
         if key not in sweeps:
             sweeps[key] = parser.parse_override(f"{key}={value}")
-    axes = []
+    group_axes: list[list[str]] = []
+    value_axes: list[tuple[str, list[Any]]] = []
     for key, override in sweeps.items():
-        values = list(override.sweep_string_iterator()) if override.is_sweep_override() else None
-        if values is None:
-            axes.append([override.input_line])
-        elif key == "seed":
-            # Seeds change nothing that composition could reject: check them here and compose
-            # one seed only (composing is the slow part of the check).
-            bad = [v for v in values if not v.lstrip("-").isdigit()]
-            if bad:
-                raise UserError(f"seed must be an integer, not {bad[0]!r} (e.g. seed=0,1,2)")
-            axes.append([f"seed={values[0]}"])
+        if not override.is_sweep_override():
+            group_axes.append([override.input_line])
+        elif key == "seed":  # a seed changes nothing composition could reject
+            from harness.cell import check_seed
+
+            seeds = [check_seed(value) for value in override.sweep_iterator()]
+            fixed.append(f"seed={seeds[0]}")
+        elif _is_value_key(key):
+            value_axes.append((key, list(override.sweep_iterator())))
         else:
-            axes.append([f"{key}={v}" for v in values])
-    return [fixed + list(combo) for combo in itertools.product(*axes)]
+            group_axes.append([f"{key}={v}" for v in override.sweep_string_iterator()])
+    firsts = [f"{key}={next(iter(sweeps[key].sweep_string_iterator()))}" for key, _ in value_axes]
+    combos = [fixed + firsts + list(combo) for combo in itertools.product(*group_axes)]
+    return [(compose(combo), value_axes) for combo in combos]
+
+
+def _is_value_key(key: str) -> bool:
+    """A swept key whose values can be checked by assignment: a config field, not a group."""
+    return key == "seed" or ("." in key and not key.startswith(("+", "~")))
 
 
 def _explain(exc: BaseException) -> str:
@@ -213,7 +300,7 @@ def publish_leaderboard(cfg: Any, tasks: list[str]) -> None:
         return
     board = build_leaderboard(records, registry)
     print(render_terminal(board), flush=True)
-    registry.pm.hook.spectral_harness_leaderboard_ready(board=board, settings=settings)
+    notify(registry.pm, "spectral_harness_leaderboard_ready", board=board, settings=settings)
 
 
 try:
@@ -226,7 +313,19 @@ class LeaderboardCallback(_Callback):  # type: ignore[misc,valid-type]
     """Prints the leaderboard after a single run or a whole sweep (in the launching process)."""
 
     def on_run_end(self, config: Any, **kwargs: Any) -> None:
-        publish_leaderboard(config, [str(config.task.name)])
+        _publish_guarded(config, [str(config.task.name)])
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
-        publish_leaderboard(config, _planned_tasks or [str(config.task.name)])
+        _publish_guarded(config, _planned_tasks or [str(config.task.name)])
+
+
+def _publish_guarded(config: Any, tasks: list[str]) -> None:
+    """The board is a view of the records: failing to show it must not fail the sweep."""
+    try:
+        publish_leaderboard(config, tasks)
+    except Exception as exc:
+        print(
+            f"warning: could not show the leaderboard ({type(exc).__name__}: {exc}); "
+            "the records are saved: run `spectral-harness leaderboard`",
+            file=sys.stderr,
+        )

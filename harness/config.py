@@ -23,7 +23,11 @@ def register_configs(registry: Registry) -> None:
     """
     from hydra.core.config_store import ConfigStore
 
+    from harness.cell import TrainerOptions
+
     store = ConfigStore.instance()
+    # The trainer group's YAML files extend this schema, so its options are typed and checked.
+    store.store(group="trainer", name="schema", node=TrainerOptions)
     for task in registry.tasks.values():
         store.store(group="task", name=task.name, node=task.config(name=task.name))
     for name in registry.method_names():

@@ -47,7 +47,9 @@ class RunContext:
 
     def log_metrics(self, step: int, metrics: dict[str, float]) -> None:
         """Report intermediate metrics to every logger plugin."""
-        self.pm.hook.spectral_harness_log_metrics(run=self, step=step, metrics=metrics)
+        from harness.observers import notify
+
+        notify(self.pm, "spectral_harness_log_metrics", run=self, step=step, metrics=metrics)
 
     def check_time(self) -> None:
         """Raise :class:`TimeLimitExceeded` once the run is past its wall-clock limit."""

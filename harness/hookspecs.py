@@ -19,13 +19,26 @@ if TYPE_CHECKING:
     from harness.leaderboard import Leaderboard
     from harness.records import RunRecord
     from harness.settings import Settings
-    from harness.specs import DatasetSpec, MethodSpec, TaskSpec
+    from harness.specs import DatasetSpec, MethodSpec, SlotSpec, TaskSpec
 
 hookspec = pluggy.HookspecMarker("spectral_harness")
 
 # -------------------------------------------------------------------------------------------------
 # Registration hooks: called once, when the plugin manager is built. Must not import torch.
 # -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def spectral_harness_register_slots() -> list[SlotSpec]:
+    """Return the slots (task ↔ method contracts) this plugin defines.
+
+    Called once per process while the registry is built, before tasks and methods: every task
+    and method must name a registered slot. All results are collected; a slot name registered
+    twice is an error that names both plugins. Declare slots in a torch-free module so that
+    ``spectral-harness slots`` and registration stay cheap.
+
+    :returns: a list of :class:`harness.specs.SlotSpec`.
+    """
 
 
 @hookspec
@@ -65,6 +78,19 @@ def spectral_harness_register_datasets() -> list[DatasetSpec]:
 # -------------------------------------------------------------------------------------------------
 # Run lifecycle hooks: observers (loggers, profilers). Called in every worker process.
 # -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def spectral_harness_before_cell(settings: Settings) -> None:
+    """A cell is about to execute; called in the process that launches it, before its child.
+
+    Each cell runs in a child process forked from this one (``trainer.isolate``). An observer
+    that talks to a long-lived service (the W&B mirror) starts it here, once, so every child
+    reuses it instead of starting its own. All implementations are called; a failing one is a
+    warning. Return values are ignored.
+
+    :param settings: where results live and how loggers are configured.
+    """
 
 
 @hookspec

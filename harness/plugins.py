@@ -7,6 +7,7 @@ same way as a third-party package's. ``HARNESS_BLOCK_PLUGINS=a,b`` blocks plugin
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,7 +17,7 @@ import pluggy
 
 from harness import hookspecs
 from harness.errors import UserError
-from harness.specs import DatasetSpec, MethodSpec, TaskSpec
+from harness.specs import DatasetSpec, MethodSpec, SlotSpec, TaskSpec
 
 ENTRY_POINT_GROUP = "spectral_harness"
 BLOCK_ENV = "HARNESS_BLOCK_PLUGINS"
@@ -44,10 +45,24 @@ def build_plugin_manager(extra_plugins: Iterable[Any] = ()) -> pluggy.PluginMana
         if not pm.is_blocked(module_name):
             pm.register(importlib.import_module(module_name), name=module_name)
     pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    _warn_unknown_blocked(blocked_plugin_names())
     for plugin in extra_plugins:
         pm.register(plugin)
     pm.check_pending()
     return pm
+
+
+def _warn_unknown_blocked(blocked: set[str]) -> None:
+    """A name in ``HARNESS_BLOCK_PLUGINS`` that no plugin has is most likely a typo: say so."""
+    from importlib.metadata import entry_points
+
+    known = set(HOST_PLUGINS) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    for name in sorted(blocked - known):
+        print(
+            f"warning: {BLOCK_ENV} names {name!r}, which is no installed plugin; "
+            f"plugins: {', '.join(sorted(known))}",
+            file=sys.stderr,
+        )
 
 
 @dataclass
@@ -60,6 +75,7 @@ class Registry:
     """
 
     pm: pluggy.PluginManager
+    slots: dict[str, SlotSpec] = field(default_factory=dict)
     tasks: dict[str, TaskSpec] = field(default_factory=dict)
     methods: dict[tuple[str, str], MethodSpec] = field(default_factory=dict)
     datasets: dict[str, DatasetSpec] = field(default_factory=dict)
@@ -67,9 +83,11 @@ class Registry:
 
     @classmethod
     def from_plugin_manager(cls, pm: pluggy.PluginManager) -> Registry:
-        """Collect the registration hooks of every plugin, refusing duplicate names."""
+        """Collect the registration hooks of every plugin, refusing duplicate names and tasks or
+        methods of a slot that no plugin defines."""
         registry = cls(pm=pm)
         for kind, hook, table in (
+            ("slot", "spectral_harness_register_slots", registry.slots),
             ("task", "spectral_harness_register_tasks", registry.tasks),
             ("method", "spectral_harness_register_methods", registry.methods),
             ("dataset", "spectral_harness_register_datasets", registry.datasets),
@@ -77,6 +95,12 @@ class Registry:
             for impl in getattr(pm.hook, hook).get_hookimpls():
                 for spec in impl.function() or []:
                     key = (spec.slot, spec.name) if kind == "method" else spec.name
+                    if kind in ("task", "method") and spec.slot not in registry.slots:
+                        raise UserError(
+                            f"{kind} {spec.name!r} of plugin {impl.plugin_name!r} names slot "
+                            f"{spec.slot!r}, which no plugin defines; defined slots: "
+                            f"{', '.join(sorted(registry.slots)) or 'none'}"
+                        )
                     if key in table:
                         first = registry.owners[(kind, key)]
                         where = f" in slot {spec.slot!r}" if kind == "method" else ""

@@ -1,135 +1,124 @@
-"""Run one cell: seed → device → data → method → train → evaluate → record.
+"""Run one cell: resolve → resume or lock → (child process) seed → data → method → train →
+evaluate → record.
 
-Whatever happens inside the task, exactly one record is written per executed cell: ``ok``,
-``failed`` (with the traceback tail), ``diverged`` (NaN/inf) or ``timeout``. A cell whose stored
-record is ``ok`` is skipped unless forced, which makes any interrupted sweep resumable.
+Whatever happens, an executed cell ends in exactly one record: ``ok``, ``failed`` (an exception,
+or a component that broke its slot's contract), ``diverged`` (NaN/inf), ``timeout`` or
+``crashed`` (the cell's process died: ``sys.exit``, a signal, the OOM killer). A cell whose stored
+record is ``ok``, of the same code identity and read from the same data, is skipped unless
+forced, which makes any interrupted sweep resumable; a per-cell lock makes two sweeps sharing one
+results directory run each cell once.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import datetime as dt
 import logging
 import math
 import random
-import signal
-import threading
+import sys
 import traceback
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from harness.config import apply_scale, stable_hash
+from harness.cell import (
+    Cell,
+    CellIdentity,
+    Fingerprint,
+    TrainerOptions,
+    check_device,
+    fingerprint,
+    identify,
+    make_cell,
+)
 from harness.context import RunContext
 from harness.data.store import DataStore
-from harness.errors import Diverged, TimeLimitExceeded, UserError
+from harness.errors import ContractError, Diverged, TimeLimitExceeded
+from harness.isolation import run_isolated
+from harness.locks import HEARTBEAT_S, CellLock
+from harness.observers import notify
 from harness.plugins import Registry
 from harness.provenance import device_info, git_sha, versions
 from harness.records import RecordStore, RunRecord
 from harness.settings import Settings
-from harness.specs import MethodConfig, TaskConfig, resolve
+from harness.specs import resolve
 
 log = logging.getLogger(__name__)
 TRACEBACK_TAIL_LINES = 25
-HARD_LIMIT_GRACE_S = 60.0
 
 
 @dataclass(frozen=True)
-class TrainerOptions:
-    """How to execute a cell, as opposed to what it computes (not part of the run id)."""
+class Plan:
+    """Everything an execution of a cell needs, resolved once in the launching process."""
 
-    device: str = "auto"
-    time_limit_s: float | None = None
-    amp: bool = False
-    num_threads: int | None = None
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One (task, method, seed, config) combination."""
-
-    task: str
-    method: str
-    seed: int
-    scale: str
-    task_cfg: TaskConfig
-    method_cfg: MethodConfig
-    trainer: TrainerOptions = TrainerOptions()
-
-
-@dataclass(frozen=True)
-class CellIdentity:
-    """The resolved configs and the hashes that name a cell's record."""
-
-    task_cfg: TaskConfig
-    method_cfg: MethodConfig
-    config: dict[str, Any]
-    config_hash: str
-    run_id: str
-
-
-def make_cell(
-    registry: Registry,
-    task: str,
-    method: str,
-    *,
-    seed: int = 0,
-    scale: str = "smoke",
-    task_overrides: dict[str, Any] | None = None,
-    method_overrides: dict[str, Any] | None = None,
-    trainer: TrainerOptions | None = None,
-) -> Cell:
-    """A cell with the plugins' default configs plus overrides, for code that runs without Hydra
-    (tests, benchmarks, notebooks)."""
-    task_spec, method_spec = registry.check_pair(task, method)
-    return Cell(
-        task=task,
-        method=method,
-        seed=seed,
-        scale=scale,
-        task_cfg=task_spec.config(name=task, **(task_overrides or {})),
-        method_cfg=method_spec.config(name=method, **(method_overrides or {})),
-        trainer=trainer or TrainerOptions(),
-    )
-
-
-def identify(cell: Cell, registry: Registry) -> CellIdentity:
-    """Resolve the scale preset and hash the semantic config (device and paths excluded)."""
-    task, method = registry.check_pair(cell.task, cell.method)
-    task_cfg = apply_scale(task, cell.task_cfg, cell.scale)
-    method_cfg = apply_scale(method, cell.method_cfg, cell.scale)
-    config = {
-        "task": dataclasses.asdict(task_cfg),
-        "method": dataclasses.asdict(method_cfg),
-        "scale": cell.scale,
-    }
-    config_hash = stable_hash(config)
-    run_id = stable_hash({"config": config_hash, "seed": cell.seed})
-    return CellIdentity(task_cfg, method_cfg, config, config_hash, run_id)
+    cell: Cell
+    ident: CellIdentity
+    fp: Fingerprint
+    data: dict[str, str]
+    user_data: dict[str, str]
+    attempt: int
 
 
 def run_cell(
     cell: Cell, registry: Registry, settings: Settings, *, force: bool = False
-) -> RunRecord:
-    """Execute ``cell`` (or return its stored ``ok`` record) and return its record."""
-    task, method = registry.check_pair(cell.task, cell.method)
-    ident = identify(cell, registry)
-    store = RecordStore(settings.runs_dir)
-    previous = store.load(task.name, method.name, ident.run_id)
-    if previous is not None and previous.status == "ok" and not force:
-        log.info(
-            "skip %s/%s/seed%d: already ok (%s)", task.name, method.name, cell.seed, ident.run_id
-        )
-        return previous
+) -> RunRecord | None:
+    """Execute ``cell`` (or return its stored, still valid ``ok`` record) and return its record.
 
+    Returns ``None`` when another live process holds the cell's lock (it is running elsewhere) or
+    the record could not be written (one line says why).
+    """
+    ident = identify(cell, registry)
+    fp = fingerprint(cell, ident, registry)
+    store = RecordStore(settings.runs_dir)
+    data, user_data = data_checksums(ident, registry, settings)
+    previous = _previous(store, ident, fp)
+    if not force and _reusable(previous, data):
+        log.info("skip %s: already ok (%s)", _name(cell), fp.run_id)
+        return previous
+    lock_path = store.path_for(ident.task.name, ident.method.name, fp.run_id).with_suffix(".lock")
+    lock = CellLock(lock_path)
+    if not lock.acquire():
+        owner = lock.holder()
+        print(
+            f"skip {_name(cell)}: it is running in process {owner.get('pid')} on "
+            f"{owner.get('host')} (lock {lock_path})",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        previous = _previous(store, ident, fp)  # it may have finished while we waited
+        if not force and _reusable(previous, data):
+            return previous
+        _remove_orphan_temp_files(store, ident, fp)
+        attempt = previous.attempt + 1 if previous is not None else 1
+        plan = Plan(cell, ident, fp, data, user_data, attempt)
+        notify(registry.pm, "spectral_harness_before_cell", settings=settings)
+        if not cell.trainer.isolate:
+            return execute(plan, registry, settings)
+        return _execute_isolated(plan, registry, settings, store, lock)
+    finally:
+        lock.release()
+
+
+def is_done(cell: Cell, registry: Registry, settings: Settings) -> bool:
+    """Whether ``cell`` has a valid ``ok`` record (same code identity, same data), so that a
+    launcher need not submit it."""
+    ident = identify(cell, registry)
+    fp = fingerprint(cell, ident, registry)
+    data, _ = data_checksums(ident, registry, settings)
+    return _reusable(_previous(RecordStore(settings.runs_dir), ident, fp), data)
+
+
+def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | None:
+    """Run the cell in this process and store its record (the child's side of isolation)."""
+    cell, ident = plan.cell, plan.ident
+    task, method = ident.task, ident.method
     if cell.trainer.num_threads:
         import torch
 
         torch.set_num_threads(cell.trainer.num_threads)
     seed_everything(cell.seed)
     ctx = RunContext(
-        run_id=ident.run_id,
+        run_id=plan.fp.run_id,
         task=task,
         method=method,
         seed=cell.seed,
@@ -137,26 +126,23 @@ def run_cell(
         config=ident.config,
         settings=settings,
         device=select_device(cell.trainer.device),
-        data=DataStore(
-            settings.data_dir, settings.cache_dir, registry.datasets, settings.allow_download
-        ),
+        data=_data_store(registry, settings),
         pm=registry.pm,
         time_limit_s=cell.trainer.time_limit_s,
         amp=cell.trainer.amp,
     )
     started_at = _now()
-    registry.pm.hook.spectral_harness_run_start(run=ctx)
 
     def build(problem: Any) -> Any:
-        return resolve(method.build)(ident.method_cfg, problem)
+        component = resolve(method.build)(ident.method_cfg, problem)
+        check_component(component, problem, registry, method.name, task.slot)
+        return component
 
     status, metrics, error = "ok", {}, None
     _reset_peak_memory(ctx)
     try:
-        with hard_time_limit(cell.trainer.time_limit_s):
-            metrics = {
-                k: float(v) for k, v in resolve(task.run)(ident.task_cfg, ctx, build).items()
-            }
+        notify(registry.pm, "spectral_harness_run_start", run=ctx)
+        metrics = {k: float(v) for k, v in resolve(task.run)(ident.task_cfg, ctx, build).items()}
         primary = metrics.get(task.primary)
         if primary is None:
             raise KeyError(f"task {task.name!r} did not report its primary metric {task.primary!r}")
@@ -165,40 +151,107 @@ def run_cell(
         status, error = "diverged", _error(exc)
     except TimeLimitExceeded as exc:
         status, error = "timeout", _error(exc)
+    except SystemExit as exc:
+        status, error = "crashed", _error(exc, f"the cell called sys.exit({exc.code!r})")
     except Exception as exc:
         status, error = "failed", _error(exc)
-
-    record = RunRecord(
-        run_id=ident.run_id,
-        task=task.name,
-        method=method.name,
-        slot=task.slot,
-        seed=cell.seed,
-        scale=cell.scale,
+    record = _record(
+        plan,
+        registry,
         status=status,
-        config_hash=ident.config_hash,
-        metrics=metrics
-        if status == "ok"
-        else {k: v for k, v in metrics.items() if math.isfinite(v)},
-        primary_metric=task.primary,
-        goal=task.metric(task.primary).goal,
-        train_seconds=round(ctx.seconds.get("train", 0.0), 4),
-        eval_seconds=round(ctx.seconds.get("eval", 0.0), 4),
-        wall_seconds=round(ctx.elapsed(), 4),
+        metrics=metrics,
+        error=error,
+        started_at=started_at,
+        seconds=ctx.seconds,
+        wall_seconds=ctx.elapsed(),
         peak_memory_mb=_peak_memory_mb(ctx),
         device=device_info(ctx.device),
-        versions=versions(registry.pm),
-        git_sha=git_sha(),
-        data=dict(ctx.data_checksums),
-        config=ident.config,
-        started_at=started_at,
-        ended_at=_now(),
-        attempt=(previous.attempt + 1) if previous is not None else 1,
-        error=error,
+        task_data=ctx.data_checksums,
     )
-    store.save(record)
-    registry.pm.hook.spectral_harness_run_end(run=ctx, record=record)
+    if not save_record(record, settings):
+        return None
+    notify(registry.pm, "spectral_harness_run_end", run=ctx, record=record)
     return record
+
+
+def write_status_record(
+    cell: Cell, registry: Registry, settings: Settings, status: str, error: dict[str, str]
+) -> RunRecord | None:
+    """Store a record for a cell that could not write its own (killed, timed out by a cluster).
+
+    Launchers call this when a job ended without a result; an existing ``ok`` record of the same
+    identity is never replaced.
+    """
+    ident = identify(cell, registry)
+    fp = fingerprint(cell, ident, registry)
+    store = RecordStore(settings.runs_dir)
+    previous = _previous(store, ident, fp)
+    if previous is not None and previous.status == "ok":
+        return previous
+    data, user_data = data_checksums(ident, registry, settings)
+    attempt = previous.attempt + 1 if previous is not None else 1
+    plan = Plan(cell, ident, fp, data, user_data, attempt)
+    record = _record(plan, registry, status=status, error=error, started_at=_now())
+    return record if save_record(record, settings) else None
+
+
+def save_record(record: RunRecord, settings: Settings) -> bool:
+    """Store ``record``; a failed write (read-only or full disk) is one line, not a traceback."""
+    try:
+        RecordStore(settings.runs_dir).save(record)
+    except OSError as exc:
+        print(
+            f"error: could not write the record of {record.task}/{record.method}/seed"
+            f"{record.seed} under {settings.runs_dir}: {exc.strerror or exc}; its result is lost",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
+def data_checksums(
+    ident: CellIdentity, registry: Registry, settings: Settings
+) -> tuple[dict[str, str], dict[str, str]]:
+    """sha256 of every dataset entry the cell reads (memoised by the data store), and of the
+    files among them that the user brought (outside the dataset registry)."""
+    if ident.task.datasets is None:
+        return {}, {}
+    store = _data_store(registry, settings)
+    data, user = {}, {}
+    for entry in ident.task.datasets(ident.task_cfg):
+        checksum = store.checksum(entry)
+        if store.is_user_file(entry):
+            user[str(store.resolve(entry))] = checksum
+        else:
+            data[entry] = checksum
+    return data, user
+
+
+def check_component(
+    component: Any, problem: Any, registry: Registry, method: str, slot: str
+) -> None:
+    """Probe a freshly built component against its slot's contract (see :class:`SlotSpec`).
+
+    Runs under ``torch.no_grad`` with the RNG state saved and restored and modules in eval mode,
+    so a valid component trains exactly as it would without the probe.
+    """
+    spec = registry.slots[slot]
+    if spec.check is None:
+        return
+    import torch
+
+    modules = [component] if isinstance(component, torch.nn.Module) else []
+    modes = [m.training for m in modules]
+    try:
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            for module in modules:
+                module.eval()
+            resolve(spec.check)(component, problem)
+    except ContractError as exc:
+        raise ContractError(f"method {method!r} broke the {slot!r} slot contract: {exc}") from None
+    finally:
+        for module, mode in zip(modules, modes, strict=True):
+            module.train(mode)
 
 
 def seed_everything(seed: int) -> None:
@@ -211,23 +264,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def check_device(requested: str) -> None:
-    """Refuse an unknown device, or CUDA on a machine without one, in one line.
-
-    Imports torch only when CUDA is requested, so the up-front check of a sweep stays cheap.
-    """
-    if requested in ("auto", "cpu"):
-        return
-    if not requested.startswith("cuda"):
-        raise UserError(f"unknown trainer.device={requested!r}; use auto, cpu or cuda")
-    import torch
-
-    if not torch.cuda.is_available():
-        raise UserError(
-            "trainer.device=cuda but no CUDA device is visible; use trainer.device=auto"
-        )
-
-
 def select_device(requested: str) -> Any:
     """The torch device for ``requested``: ``auto`` picks CUDA when present."""
     import torch
@@ -238,38 +274,141 @@ def select_device(requested: str) -> Any:
     return torch.device(requested)
 
 
-@contextlib.contextmanager
-def hard_time_limit(limit_s: float | None) -> Iterator[None]:
-    """Interrupt code that never reaches a cooperative time check (SIGALRM, main thread only).
-
-    Tasks check the limit between steps (:meth:`RunContext.check_time`); this alarm, set a grace
-    period later, catches a hang inside a single step or in data loading.
-    """
-    usable = (
-        limit_s is not None
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
+def _execute_isolated(
+    plan: Plan, registry: Registry, settings: Settings, store: RecordStore, lock: CellLock
+) -> RunRecord | None:
+    trainer = plan.cell.trainer
+    deadline = (
+        None if trainer.time_limit_s is None else trainer.time_limit_s + trainer.timeout_grace_s
     )
-    if not usable:
-        yield
-        return
 
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise TimeLimitExceeded(f"hard wall-clock limit of {limit_s:g} s (+ grace) reached")
+    _preload(plan)
 
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, float(limit_s) + HARD_LIMIT_GRACE_S)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    def child() -> int:
+        return 0 if execute(plan, registry, settings) is not None else 3
+
+    outcome = run_isolated(
+        child, deadline_s=deadline, heartbeat=lock.heartbeat, heartbeat_s=HEARTBEAT_S
+    )
+    ident, fp = plan.ident, plan.fp
+    record = store.load(ident.task.name, ident.method.name, fp.run_id)
+    if record is not None and record.attempt == plan.attempt and not outcome.killed_for_time:
+        return record
+    if outcome.exit_code == 3:  # the child could not write its record and said so in one line
+        return None
+    status = "timeout" if outcome.killed_for_time else "crashed"
+    message = f"the cell's process {outcome.describe()} before writing its record"
+    record = _record(
+        plan,
+        registry,
+        status=status,
+        error={"type": status, "message": message, "traceback": "\n".join(outcome.tail)},
+        started_at=_now(),
+        wall_seconds=outcome.seconds,
+    )
+    print(f"✗ {_name(plan.cell)}: {status}: {message}", file=sys.stderr)
+    return record if save_record(record, settings) else None
 
 
-def _error(exc: BaseException) -> dict[str, str]:
+def _preload(plan: Plan) -> None:
+    """Import in the parent what every cell imports, so forked children inherit it: the task's
+    and method's modules, and ``torch._dynamo``, which ``torch.optim`` imports lazily on its
+    first step (about 2 s that each child would otherwise pay again)."""
+    import torch._dynamo  # noqa: F401
+
+    resolve(plan.ident.task.run)
+    resolve(plan.ident.method.build)
+
+
+def _record(
+    plan: Plan,
+    registry: Registry,
+    *,
+    status: str,
+    started_at: str,
+    metrics: dict[str, float] | None = None,
+    error: dict[str, str] | None = None,
+    seconds: dict[str, float] | None = None,
+    wall_seconds: float = 0.0,
+    peak_memory_mb: float | None = None,
+    device: dict[str, Any] | None = None,
+    task_data: dict[str, str] | None = None,
+) -> RunRecord:
+    cell, ident = plan.cell, plan.ident
+    metrics = metrics or {}
+    seconds = seconds or {}
+    return RunRecord(
+        run_id=plan.fp.run_id,
+        task=ident.task.name,
+        method=ident.method.name,
+        slot=ident.task.slot,
+        seed=cell.seed,
+        scale=cell.scale,
+        status=status,  # type: ignore[arg-type]
+        config_hash=ident.config_hash,
+        metrics=metrics
+        if status == "ok"
+        else {k: v for k, v in metrics.items() if math.isfinite(v)},
+        primary_metric=ident.task.primary,
+        goal=ident.task.metric(ident.task.primary).goal,
+        train_seconds=round(seconds.get("train", 0.0), 4),
+        eval_seconds=round(seconds.get("eval", 0.0), 4),
+        wall_seconds=round(wall_seconds, 4),
+        peak_memory_mb=peak_memory_mb,
+        device=device or {"type": plan.fp.trainer["device_kind"]},
+        versions=versions(registry.pm),
+        git_sha=git_sha(),
+        # The host's checksums of the files it verified win over a task's own for the same name.
+        data={**(task_data or {}), **plan.data},
+        user_data=dict(plan.user_data),
+        code=plan.fp.code,
+        trainer=plan.fp.trainer,
+        config=ident.config,
+        started_at=started_at,
+        ended_at=_now(),
+        attempt=plan.attempt,
+        error=error,
+    )
+
+
+def _previous(store: RecordStore, ident: CellIdentity, fp: Fingerprint) -> RunRecord | None:
+    return store.load(ident.task.name, ident.method.name, fp.run_id)
+
+
+def _reusable(previous: RunRecord | None, data: dict[str, str]) -> bool:
+    """An ``ok`` record whose data checksums match the data the cell would read now."""
+    if previous is None or previous.status != "ok":
+        return False
+    return all(previous.data.get(entry) == checksum for entry, checksum in data.items())
+
+
+def _remove_orphan_temp_files(store: RecordStore, ident: CellIdentity, fp: Fingerprint) -> None:
+    """Temp files of this record left by a writer that died (we hold the cell's lock, so no
+    live process is writing them)."""
+    path = store.path_for(ident.task.name, ident.method.name, fp.run_id)
+    if path.parent.is_dir():
+        for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
+def _data_store(registry: Registry, settings: Settings) -> DataStore:
+    return DataStore(
+        settings.data_dir, settings.cache_dir, registry.datasets, settings.allow_download
+    )
+
+
+def _name(cell: Cell) -> str:
+    return f"{cell.task}/{cell.method}/seed{cell.seed}"
+
+
+def _error(exc: BaseException, message: str | None = None) -> dict[str, str]:
     tail = traceback.format_exception(type(exc), exc, exc.__traceback__)
     lines = "".join(tail).splitlines()[-TRACEBACK_TAIL_LINES:]
-    return {"type": type(exc).__name__, "message": str(exc), "traceback": "\n".join(lines)}
+    return {
+        "type": type(exc).__name__,
+        "message": message or str(exc),
+        "traceback": "\n".join(lines),
+    }
 
 
 def _reset_peak_memory(ctx: RunContext) -> None:
@@ -300,10 +439,14 @@ def _now() -> str:
 __all__ = [
     "Cell",
     "TrainerOptions",
+    "check_component",
     "check_device",
+    "execute",
     "identify",
+    "is_done",
     "make_cell",
     "run_cell",
     "seed_everything",
     "select_device",
+    "write_status_record",
 ]

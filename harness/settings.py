@@ -8,10 +8,17 @@ processes agree: ``HARNESS_DATA_DIR``, ``HARNESS_RESULTS_DIR``, ``HARNESS_CACHE_
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from harness.errors import UserError
+
+# Records are a few kB; W&B's offline files and Hydra's logs take the rest.
+MIN_FREE_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,27 @@ class Settings:
     def runs_dir(self) -> Path:
         """Where run records are stored."""
         return self.results_dir / "runs"
+
+    def check_writable(self, min_free_bytes: int = MIN_FREE_BYTES) -> None:
+        """Refuse, in one line, a results directory that cannot take records: not creatable,
+        read-only, or with less than ``min_free_bytes`` free (checked before any cell trains,
+        so no cell runs to the end only to lose its result)."""
+        fix = "set HARNESS_RESULTS_DIR to a writable folder with free space"
+        try:
+            self.runs_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.runs_dir):
+                pass
+        except OSError as exc:
+            raise UserError(
+                f"results directory {self.results_dir} is not writable "
+                f"({exc.strerror or exc}); {fix}"
+            ) from None
+        free = shutil.disk_usage(self.runs_dir).free
+        if free < min_free_bytes:
+            raise UserError(
+                f"results directory {self.results_dir} has {free / 2**20:.0f} MiB free, "
+                f"less than the {min_free_bytes / 2**20:.0f} MiB a sweep needs; {fix}"
+            )
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

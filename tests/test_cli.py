@@ -84,7 +84,7 @@ def test_a_failing_method_does_not_stop_the_sweep(plugin_env, isolated_dirs):
         "run",
         "-m",
         "task=inr_image",
-        "method=siren,always_fails,nan_init,winner",
+        "method=siren,always_fails,exploding_init,winner",
         *SMOKE,
         env=plugin_env,
     )
@@ -93,7 +93,7 @@ def test_a_failing_method_does_not_stop_the_sweep(plugin_env, isolated_dirs):
     assert statuses == {
         "siren": "ok",
         "always_fails": "failed",
-        "nan_init": "diverged",
+        "exploding_init": "diverged",
         "winner": "ok",
     }
     board = run_cli("leaderboard", "--format", "csv", env=plugin_env)

@@ -6,6 +6,7 @@ import pytest
 
 from harness.errors import UserError
 from harness.records import RecordStore
+from harness.cell import fingerprint
 from harness.runner import TrainerOptions, identify, make_cell, run_cell, select_device
 
 
@@ -31,8 +32,8 @@ def test_failing_diverging_and_slow_methods_become_records(registry_with_plugins
     failed = run_cell(make_cell(registry, "inr_image", "always_fails"), registry, settings)
     assert failed.status == "failed" and "always fails" in failed.error["message"]
     assert "RuntimeError" in failed.error["traceback"]
-    diverged = run_cell(make_cell(registry, "inr_image", "nan_init"), registry, settings)
-    assert diverged.status == "diverged" and "nan" in diverged.error["message"]
+    diverged = run_cell(make_cell(registry, "inr_image", "exploding_init"), registry, settings)
+    assert diverged.status == "diverged" and "became" in diverged.error["message"]
     slow = make_cell(
         registry,
         "inr_image",
@@ -61,15 +62,22 @@ def test_failed_cells_are_retried_on_rerun(registry_with_plugins, settings):
     assert run_cell(cell, registry_with_plugins, settings).attempt == 2
 
 
-def test_run_id_ignores_device_but_not_config(registry):
+def _run_id(cell, registry) -> str:
+    return fingerprint(cell, identify(cell, registry), registry).run_id
+
+
+def test_run_id_names_config_seed_and_what_changes_numbers_but_not_paths(registry):
     base = make_cell(registry, "inr_image", "winner")
-    on_gpu = make_cell(registry, "inr_image", "winner", trainer=TrainerOptions(device="cuda"))
+    on_cpu = make_cell(registry, "inr_image", "winner", trainer=TrainerOptions(device="cpu"))
+    threads = make_cell(registry, "inr_image", "winner", trainer=TrainerOptions(num_threads=3))
+    amp = make_cell(registry, "inr_image", "winner", trainer=TrainerOptions(amp=True))
     other = make_cell(registry, "inr_image", "winner", task_overrides={"lr": 1e-3})
-    assert identify(base, registry).run_id == identify(on_gpu, registry).run_id
-    assert identify(base, registry).run_id != identify(other, registry).run_id
+    assert _run_id(base, registry) == _run_id(on_cpu, registry) == _run_id(threads, registry)
+    assert _run_id(base, registry) != _run_id(other, registry)
+    assert _run_id(base, registry) != _run_id(amp, registry)
     reseeded = make_cell(registry, "inr_image", "winner", seed=1)
     assert identify(base, registry).config_hash == identify(reseeded, registry).config_hash
-    assert identify(base, registry).run_id != identify(reseeded, registry).run_id
+    assert _run_id(base, registry) != _run_id(reseeded, registry)
 
 
 def test_user_errors_are_one_line(registry_with_plugins):

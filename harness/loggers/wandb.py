@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from harness.settings import Settings
 
 _active: dict[str, Any] = {}
+_service: list[bool] = []  # non-empty once this process started W&B's service
 
 
 def _init(settings: Settings, **kwargs: Any) -> Any:
@@ -43,6 +44,23 @@ def _init(settings: Settings, **kwargs: Any) -> Any:
             f"warning: W&B mirror off for this run ({type(exc).__name__}: {exc})", file=sys.stderr
         )
         return None
+
+
+@hookimpl
+def spectral_harness_before_cell(settings: Settings) -> None:
+    """Start W&B's service once in the launching process, so forked cells share it (starting
+    one per cell costs about a second)."""
+    if not settings.wandb.enabled or _service:
+        return
+    os.environ.setdefault("WANDB_SILENT", "true")
+    import wandb
+
+    # setup() alone starts the service lazily, in the first child that logs: start it now.
+    wandb.setup().ensure_service()
+    # wandb.init imports this on every call (0.6 s): import it here, where children inherit it.
+    import wandb.sdk.launch.inputs.internal  # noqa: F401
+
+    _service.append(True)
 
 
 @hookimpl
