@@ -58,7 +58,7 @@ def spectral_harness_before_cell(settings: Settings) -> None:
     # setup() alone starts the service lazily, in the first child that logs: start it now.
     wandb.setup().ensure_service()
     # wandb.init imports this on every call (0.6 s): import it here, where children inherit it.
-    import wandb.sdk.launch.inputs.internal  # noqa: F401
+    import wandb.sdk.launch.inputs.internal
 
     _service.append(True)
 
