@@ -97,3 +97,9 @@ def _env(**extra: str) -> dict[str, str]:
     import os
 
     return {**os.environ, **extra}
+
+
+def test_an_unknown_name_in_block_plugins_is_a_warning():
+    result = run_cli("methods", env=_env(HARNESS_BLOCK_PLUGINS="graph-pe"))
+    assert result.returncode == 0
+    assert "HARNESS_BLOCK_PLUGINS names 'graph-pe', which is no installed plugin" in result.stderr

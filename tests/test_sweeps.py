@@ -69,7 +69,7 @@ def test_submitit_local_launcher(isolated_dirs):
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_every_experiment_composes_into_valid_cells(experiment, data_dir):
     register_configs(get_registry())
-    preflight(["-m", f"experiment={experiment}", *SMOKE])
+    preflight([f"experiment={experiment}", *SMOKE], multirun=True)
 
 
 def test_quickstart_runs_at_smoke_scale(isolated_dirs):
@@ -98,4 +98,4 @@ def test_launcher_presets_compose(launcher):
 
 def test_a_field_override_applies_to_every_swept_task(data_dir):
     register_configs(get_registry())
-    preflight(["-m", "task=inr_audio,inr_image", "task.steps=3", "method=siren", *SMOKE])
+    preflight(["task=inr_audio,inr_image", "task.steps=3", "method=siren", *SMOKE], multirun=True)

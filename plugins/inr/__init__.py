@@ -19,23 +19,26 @@ from harness import (
     TaskSpec,
     hookimpl,
 )
+from harness.specs import SlotSpec, param
+from plugins.inr.contract import SLOT_SPEC
 from plugins.inr.datasets import DATASETS
 
-SLOT = "inr_init"
+SLOT = SLOT_SPEC.name
 
 
 @dataclass
 class InrTaskConfig(TaskConfig):
     """The fitting protocol shared by both INR tasks (``None``: taken from the scale preset)."""
 
-    hidden_features: int | None = None
-    hidden_layers: int | None = None  # hidden→hidden sine layers after the first (SIREN's count)
-    steps: int | None = None
-    eval_every: int | None = None
-    batch_size: int | None = None  # None/0: full batch, as in the papers
-    lr: float = 1e-4
-    lr_step: int = 20  # StepLR period in steps (one full-batch step = one epoch)
-    lr_gamma: float | None = None
+    hidden_features: int | None = param(None, ge=1)
+    # hidden→hidden sine layers after the first (SIREN's count); WINNER perturbs the second
+    hidden_layers: int | None = param(None, ge=1)
+    steps: int | None = param(None, ge=1)
+    eval_every: int | None = param(None, ge=1)
+    batch_size: int | None = param(None, ge=0)  # None/0: full batch, as in the papers
+    lr: float = param(1e-4, gt=0)
+    lr_step: int = param(20, ge=1)  # StepLR period in steps (one full-batch step = one epoch)
+    lr_gamma: float | None = param(None, gt=0, le=1)
 
 
 @dataclass
@@ -43,8 +46,8 @@ class InrAudioConfig(InrTaskConfig):
     """Fit a mono audio clip read from the data directory (max-abs normalised to [-1, 1])."""
 
     audio: str = "siren_audio/gt_bach.wav"
-    start_s: float = 0.0
-    num_samples: int | None = None  # None after presets: the whole clip
+    start_s: float = param(0.0, ge=0)
+    num_samples: int | None = param(None, ge=0)  # 0: the whole clip
 
 
 @dataclass
@@ -53,15 +56,16 @@ class InrImageConfig(InrTaskConfig):
     data directory such as ``kodak24/kodim19.png``. Pixels are mapped to [-1, 1]."""
 
     image: str = "skimage:camera"
-    size: int | None = None  # centre square crop, resized to size × size; 0 keeps the original
+    # centre square crop, resized to size × size; 0 keeps the original
+    size: int | None = param(None, ge=0)
 
 
 @dataclass
 class SirenConfig(MethodConfig):
     """SIREN: uniform init; first-layer frequency ω0' (None: 3000 for audio, 30 for images)."""
 
-    first_omega_0: float | None = None
-    omega_0: float = 30.0
+    first_omega_0: float | None = param(None, gt=0)
+    omega_0: float = param(30.0, gt=0)
 
 
 @dataclass
@@ -70,8 +74,8 @@ class WinnerConfig(MethodConfig):
     scale set by the target's spectral centroid. ``reference_quirks`` reproduces the reference
     code's double division of the centroid by the channel count (matters for RGB only)."""
 
-    first_omega_0: float = 30.0
-    omega_0: float = 30.0
+    first_omega_0: float = param(30.0, gt=0)
+    omega_0: float = param(30.0, gt=0)
     reference_quirks: bool = True
 
 
@@ -83,9 +87,9 @@ class FourierFeaturesConfig(MethodConfig):
     same value suits any resolution). ``backbone``: ``relu`` (Tancik et al.) or ``siren``.
     """
 
-    num_features: int = 256
-    sigma_nyquist: float = 0.1
-    backbone: str = "relu"
+    num_features: int = param(256, ge=1)
+    sigma_nyquist: float = param(0.1, gt=0)
+    backbone: str = param("relu", choices=("relu", "siren"))
 
 
 AUDIO_SCALES = {
@@ -154,6 +158,12 @@ def _audio_datasets(cfg: InrAudioConfig) -> list[str]:
 
 def _image_datasets(cfg: InrImageConfig) -> list[str]:
     return [] if cfg.image.startswith("skimage:") else [cfg.image]
+
+
+@hookimpl
+def spectral_harness_register_slots() -> list[SlotSpec]:
+    """The ``inr_init`` slot and its contract."""
+    return [SLOT_SPEC]
 
 
 @hookimpl

@@ -24,8 +24,10 @@ from harness import (
     TaskSpec,
     hookimpl,
 )
+from harness.specs import SlotSpec, param
+from plugins.pde.contract import SLOT_SPEC
 
-SLOT = "pde_model"
+SLOT = SLOT_SPEC.name
 NEURALOP = "neuralop_small_pde"
 
 # ------------------------------------------------------------------------------------------------
@@ -44,19 +46,19 @@ class PdeTaskConfig(TaskConfig):
     the test set is only used for the reported numbers.
     """
 
-    n_train: int | None = None
-    n_val: int | None = None
-    n_test: int | None = None
-    epochs: int | None = None
-    batch_size: int | None = None
-    lr: float | None = None
-    weight_decay: float = 1e-4
-    lr_step: int | None = None  # epochs
-    lr_gamma: float = 0.5
-    eval_every: int | None = None  # epochs
-    width: int | None = None
-    modes: int | None = None
-    data_seed: int = 0
+    n_train: int | None = param(None, ge=1)
+    n_val: int | None = param(None, ge=1)
+    n_test: int | None = param(None, ge=1)
+    epochs: int | None = param(None, ge=1)
+    batch_size: int | None = param(None, ge=1)
+    lr: float | None = param(None, gt=0)
+    weight_decay: float = param(1e-4, ge=0)
+    lr_step: int | None = param(None, ge=1)  # epochs
+    lr_gamma: float = param(0.5, gt=0, le=1)
+    eval_every: int | None = param(None, ge=1)  # epochs
+    width: int | None = param(None, ge=1)
+    modes: int | None = param(None, ge=1)
+    data_seed: int = param(0, ge=0)
 
 
 @dataclass
@@ -65,11 +67,11 @@ class DarcyConfig(PdeTaskConfig):
     (FNO: 421 → 85); ``transfer_resolution`` (0: none) is a finer subsample of the same test
     fields for zero-shot resolution transfer. Coefficient 12 / 3 as in the paper (code: 12 / 4)."""
 
-    solve_resolution: int | None = None
-    resolution: int | None = None
-    transfer_resolution: int | None = None
-    coefficient_high: float = 12.0
-    coefficient_low: float = 3.0
+    solve_resolution: int | None = param(None, ge=2)
+    resolution: int | None = param(None, ge=2)
+    transfer_resolution: int | None = param(None, ge=0)
+    coefficient_high: float = param(12.0, gt=0)
+    coefficient_low: float = param(3.0, gt=0)
 
 
 @dataclass
@@ -78,12 +80,12 @@ class NavierStokesConfig(PdeTaskConfig):
     out autoregressively (one frame per step, loss summed over the rollout), frames one time
     unit apart; solved on ``solve_resolution`` and subsampled to ``resolution``."""
 
-    solve_resolution: int | None = None
-    resolution: int | None = None
-    visc: float | None = None
-    dt: float | None = None
-    t_in: int = 10
-    t_out: int | None = None
+    solve_resolution: int | None = param(None, ge=1)
+    resolution: int | None = param(None, ge=1)
+    visc: float | None = param(None, gt=0)
+    dt: float | None = param(None, gt=0)
+    t_in: int = param(10, ge=1)
+    t_out: int | None = param(None, ge=1)
 
 
 @dataclass
@@ -92,13 +94,13 @@ class BurgersConfig(PdeTaskConfig):
     ``snapshots`` × ``resolution`` space-time grid, t ∈ [0, t_final]; solved on
     ``solve_resolution`` points; ``transfer_resolution`` (0: none) is a finer spatial subsample."""
 
-    solve_resolution: int | None = None
-    resolution: int | None = None
-    transfer_resolution: int | None = None
-    snapshots: int | None = None
-    visc: float | None = None
-    t_final: float = 1.0
-    dt: float | None = None
+    solve_resolution: int | None = param(None, ge=1)
+    resolution: int | None = param(None, ge=1)
+    transfer_resolution: int | None = param(None, ge=0)
+    snapshots: int | None = param(None, ge=2)
+    visc: float | None = param(None, gt=0)
+    t_final: float = param(1.0, gt=0)
+    dt: float | None = param(None, gt=0)
 
 
 @dataclass
@@ -123,10 +125,10 @@ class LsmConfig(MethodConfig):
     ``width`` / ``modes``; ``patch`` 0 picks ⌈n/16⌉ per axis (one patch at the coarsest scale,
     as the reference configs do: 85 → 6, 64 → 4). 8 heads, ``tokens`` latent tokens."""
 
-    width: int | None = None
-    basis: int | None = None
-    tokens: int = 4
-    patch: int = 0
+    width: int | None = param(None, ge=8)
+    basis: int | None = param(None, ge=1)
+    tokens: int = param(4, ge=1)
+    patch: int = param(0, ge=0)
 
 
 @dataclass
@@ -135,17 +137,17 @@ class FnoConfig(MethodConfig):
     (defaults: the task's, i.e. width = LSM's d_model and modes = its num_basis, as in the LSM
     repository's FNO baseline), ``padding`` points added to non-periodic axes (−1: ⌈n/8⌉+1)."""
 
-    width: int | None = None
-    modes: int | None = None
-    layers: int = 4
-    padding: int = -1
+    width: int | None = param(None, ge=1)
+    modes: int | None = param(None, ge=1)
+    layers: int = param(4, ge=1)
+    padding: int = param(-1, ge=-1)
 
 
 @dataclass
 class UNetConfig(MethodConfig):
     """The LSM backbone without Neural Spectral Blocks (five scales, bilinear upsampling)."""
 
-    width: int | None = None
+    width: int | None = param(None, ge=1)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -377,6 +379,12 @@ def _task(name: str, config: type, run: str, scales: dict, summary: str, transfe
         datasets=_neuralop if "neuralop" in name else None,
         summary=summary,
     )
+
+
+@hookimpl
+def spectral_harness_register_slots() -> list[SlotSpec]:
+    """The ``pde_model`` slot and its contract."""
+    return [SLOT_SPEC]
 
 
 @hookimpl
