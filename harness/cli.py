@@ -147,7 +147,9 @@ def _leaderboard(registry: object, task: str | None, fmt: str, out: str | None) 
 
 
 def _data_check(registry: object) -> int:
+    """Each dataset: present, and every file matching its registered sha256 (memoised)."""
     from harness.data.store import DataStore
+    from harness.errors import DataCorruptError
     from harness.settings import Settings
 
     settings = Settings.from_env(allow_download=False)
@@ -155,13 +157,22 @@ def _data_check(registry: object) -> int:
     print(f"data directory: {settings.data_dir}")
     complete = True
     for name in sorted(store.datasets):
+        files = store.datasets[name].files
+        total = len(files)
         missing = store.missing_files(name)
-        total = len(store.datasets[name].files)
         if missing:
             complete = False
             print(f"✗ {name:<20} {total - len(missing)}/{total} files (missing e.g. {missing[0]})")
-        else:
-            print(f"✓ {name:<20} {total}/{total} files  sha256 {store.checksum(name)[:16]}")
+            continue
+        try:
+            checksum = store.checksum(name)
+        except DataCorruptError as exc:
+            complete = False
+            print(f"✗ {name:<20} {exc}")
+            continue
+        unverified = sum(1 for remote in files.values() if not remote.sha256)
+        verified = f"{unverified} unverified (no registered sha256)" if unverified else "verified"
+        print(f"✓ {name:<20} {total}/{total} files {verified}, sha256 {checksum[:16]}")
     return 0 if complete else 1
 
 

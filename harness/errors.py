@@ -11,6 +11,10 @@ class DataMissingError(UserError):
     """A dataset file is absent from the data directory and could not be downloaded."""
 
 
+class DataCorruptError(UserError):
+    """A data file is present but not what it should be (wrong sha256, truncated, unreadable)."""
+
+
 class Diverged(Exception):
     """Training produced a non-finite loss; the run is recorded with status ``diverged``."""
 

@@ -71,7 +71,7 @@ def run_cell(
     store = RecordStore(settings.runs_dir)
     data, user_data = data_checksums(ident, registry, settings)
     previous = _previous(store, ident, fp)
-    if not force and _reusable(previous, data):
+    if not force and _reusable(previous, data, user_data):
         log.info("skip %s: already ok (%s)", _name(cell), fp.run_id)
         return previous
     lock_path = store.path_for(ident.task.name, ident.method.name, fp.run_id).with_suffix(".lock")
@@ -86,7 +86,7 @@ def run_cell(
         return None
     try:
         previous = _previous(store, ident, fp)  # it may have finished while we waited
-        if not force and _reusable(previous, data):
+        if not force and _reusable(previous, data, user_data):
             return previous
         _remove_orphan_temp_files(store, ident, fp)
         attempt = previous.attempt + 1 if previous is not None else 1
@@ -104,8 +104,8 @@ def is_done(cell: Cell, registry: Registry, settings: Settings) -> bool:
     launcher need not submit it."""
     ident = identify(cell, registry)
     fp = fingerprint(cell, ident, registry)
-    data, _ = data_checksums(ident, registry, settings)
-    return _reusable(_previous(RecordStore(settings.runs_dir), ident, fp), data)
+    data, user_data = data_checksums(ident, registry, settings)
+    return _reusable(_previous(RecordStore(settings.runs_dir), ident, fp), data, user_data)
 
 
 def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | None:
@@ -375,11 +375,16 @@ def _previous(store: RecordStore, ident: CellIdentity, fp: Fingerprint) -> RunRe
     return store.load(ident.task.name, ident.method.name, fp.run_id)
 
 
-def _reusable(previous: RunRecord | None, data: dict[str, str]) -> bool:
-    """An ``ok`` record whose data checksums match the data the cell would read now."""
+def _reusable(
+    previous: RunRecord | None, data: dict[str, str], user_data: dict[str, str]
+) -> bool:
+    """An ``ok`` record whose data checksums (registered and user files) match the data the
+    cell would read now."""
     if previous is None or previous.status != "ok":
         return False
-    return all(previous.data.get(entry) == checksum for entry, checksum in data.items())
+    return previous.user_data == user_data and all(
+        previous.data.get(entry) == checksum for entry, checksum in data.items()
+    )
 
 
 def _remove_orphan_temp_files(store: RecordStore, ident: CellIdentity, fp: Fingerprint) -> None:

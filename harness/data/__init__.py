@@ -1,1 +1,1 @@
-"""Data access: the data directory, upstream downloads, checksums."""
+"""Data access: the data directory, users' own files, downloads, verified checksums."""

@@ -43,7 +43,9 @@ class InrTaskConfig(TaskConfig):
 
 @dataclass
 class InrAudioConfig(InrTaskConfig):
-    """Fit a mono audio clip read from the data directory (max-abs normalised to [-1, 1])."""
+    """Fit a mono audio clip: a registered file such as ``siren_audio/gt_bach.wav`` or a WAV of
+    your own (absolute path, ``~`` path, or relative to the current directory); max-abs
+    normalised to [-1, 1]."""
 
     audio: str = "siren_audio/gt_bach.wav"
     start_s: float = param(0.0, ge=0)
@@ -52,8 +54,9 @@ class InrAudioConfig(InrTaskConfig):
 
 @dataclass
 class InrImageConfig(InrTaskConfig):
-    """Fit an image: ``skimage:<name>`` ships inside scikit-image; otherwise a path under the
-    data directory such as ``kodak24/kodim19.png``. Pixels are mapped to [-1, 1]."""
+    """Fit an image: ``skimage:<name>`` ships inside scikit-image; ``kodak24/kodim19.png`` is a
+    registered file in the data directory; any other path (absolute, ``~``, or relative to the
+    current directory) is an image of your own. Pixels are mapped to [-1, 1]."""
 
     image: str = "skimage:camera"
     # centre square crop, resized to size × size; 0 keeps the original

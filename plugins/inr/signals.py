@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from harness.errors import UserError
+from harness.errors import DataCorruptError, UserError
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,22 @@ class Signal:
 
 
 def load_audio(path: Path, start_s: float, num_samples: int | None) -> Signal:
-    """A mono clip, cut to ``num_samples`` from ``start_s``, max-abs normalised to [-1, 1]."""
+    """A mono clip, cut to ``num_samples`` from ``start_s``, max-abs normalised to [-1, 1].
+
+    A file scipy can only read in part (truncated, broken chunks) is a :class:`DataCorruptError`,
+    not a warning; only its notice about skipping unknown metadata chunks stays a warning.
+    """
     from scipy.io import wavfile
 
-    rate, data = wavfile.read(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", wavfile.WavFileWarning)
+        warnings.filterwarnings("default", "Chunk .*not understood", wavfile.WavFileWarning)
+        try:
+            rate, data = wavfile.read(path)
+        except (wavfile.WavFileWarning, ValueError, EOFError) as exc:
+            raise DataCorruptError(
+                f"{path} is not a valid WAV file ({exc}); replace it with an intact copy"
+            ) from None
     data = np.asarray(data, dtype=np.float64)
     if data.ndim > 1:
         data = data.mean(axis=1)
@@ -46,14 +59,18 @@ def load_audio(path: Path, start_s: float, num_samples: int | None) -> Signal:
             f"{path.name} has {len(data)} samples; cannot take {num_samples} from {start}"
         )
     clip = data[start:end]
-    peak = np.abs(clip).max()
+    peak = np.abs(clip).max() if len(clip) else 0.0
     if peak == 0:
-        raise UserError(f"{path.name}: the selected segment is silent")
+        raise UserError(f"{path.name}: the selected segment is empty or silent")
     return Signal((clip / peak).astype(np.float32)[:, None], (len(clip),), "audio")
 
 
-def load_image(spec: str, data_dir: Path, size: int | None) -> Signal:
-    """An image from scikit-image (``skimage:<name>``) or the data directory, in [-1, 1]."""
+def load_image(spec: str, data_dir: Path | None, size: int | None) -> Signal:
+    """An image in [-1, 1]: ``skimage:<name>`` (bundled with scikit-image) or an image file
+    (an absolute path, or one relative to ``data_dir``).
+
+    A file PIL cannot decode (truncated, not an image) is a :class:`DataCorruptError`.
+    """
     from PIL import Image
 
     if spec.startswith("skimage:"):
@@ -65,7 +82,15 @@ def load_image(spec: str, data_dir: Path, size: int | None) -> Signal:
             raise UserError(f"scikit-image has no bundled image {name!r} (try camera, astronaut)")
         image = Image.fromarray(np.asarray(loader()))
     else:
-        image = Image.open(data_dir / spec)
+        path = Path(data_dir or "") / spec
+        try:
+            with Image.open(path) as opened:
+                opened.load()
+                image = opened.copy()
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise DataCorruptError(
+                f"{path} is not a readable image ({exc}); replace it with an intact copy"
+            ) from None
     image = image.convert("RGB" if image.mode in ("RGB", "RGBA", "P", "CMYK") else "L")
     if size:
         side = min(image.size)

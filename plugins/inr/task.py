@@ -21,9 +21,8 @@ def run_audio(
     cfg: InrAudioConfig, ctx: RunContext, build: Callable[[Any], Any]
 ) -> dict[str, float]:
     """Fit an audio clip; metrics: PSNR, SNR, steps/s, parameters."""
-    data_dir = ctx.data.require(cfg.audio)
-    signal = load_audio(data_dir / cfg.audio, cfg.start_s, cfg.num_samples)
-    ctx.record_data(cfg.audio, signal.checksum())
+    ctx.data.require(cfg.audio)
+    signal = load_audio(ctx.data.resolve(cfg.audio), cfg.start_s, cfg.num_samples)
     return _fit_signal(signal, cfg, ctx, build)
 
 
@@ -31,10 +30,12 @@ def run_image(
     cfg: InrImageConfig, ctx: RunContext, build: Callable[[Any], Any]
 ) -> dict[str, float]:
     """Fit an image; metrics: PSNR on [-1, 1] and on [0, 1], steps/s, parameters."""
-    if not cfg.image.startswith("skimage:"):
+    if cfg.image.startswith("skimage:"):
+        signal = load_image(cfg.image, None, cfg.size)
+        ctx.record_data(cfg.image, signal.checksum())  # not a file: the runner cannot hash it
+    else:
         ctx.data.require(cfg.image)
-    signal = load_image(cfg.image, ctx.data.data_dir, cfg.size)
-    ctx.record_data(cfg.image, signal.checksum())
+        signal = load_image(str(ctx.data.resolve(cfg.image)), None, cfg.size)
     return _fit_signal(signal, cfg, ctx, build)
 
 
