@@ -1,4 +1,8 @@
-"""Fitting targets: a signal sampled on a grid of coordinates in [-1, 1]^d."""
+"""Fitting targets: a signal sampled on a grid of coordinates in [-1, 1]^d.
+
+The loaders' libraries are imported at module level: the host imports a task's module once in
+the launching process, so every forked cell inherits them instead of importing them again.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import skimage.data
+from PIL import Image
+from scipy.io import wavfile
 
 from harness.errors import DataCorruptError, UserError
 
@@ -38,7 +45,6 @@ def load_audio(path: Path, start_s: float, num_samples: int | None) -> Signal:
     A file scipy can only read in part (truncated, broken chunks) is a :class:`DataCorruptError`,
     not a warning; only its notice about skipping unknown metadata chunks stays a warning.
     """
-    from scipy.io import wavfile
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", wavfile.WavFileWarning)
@@ -71,11 +77,8 @@ def load_image(spec: str, data_dir: Path | None, size: int | None) -> Signal:
 
     A file PIL cannot decode (truncated, not an image) is a :class:`DataCorruptError`.
     """
-    from PIL import Image
 
     if spec.startswith("skimage:"):
-        import skimage.data
-
         name = spec.removeprefix("skimage:")
         loader = getattr(skimage.data, name, None)
         if loader is None:
