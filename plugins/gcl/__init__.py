@@ -26,6 +26,7 @@ from harness import (
     MethodSpec,
     MetricSpec,
     PaperReference,
+    SlotSpec,
     TaskConfig,
     TaskSpec,
     hookimpl,
@@ -345,3 +346,11 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
 def spectral_harness_register_datasets() -> list:
     """The TU and Planetoid datasets."""
     return DATASETS
+
+
+@hookimpl
+def spectral_harness_register_slots() -> list[SlotSpec]:
+    """The ``graph_augment`` slot (see :mod:`plugins.gcl.contract`)."""
+    from plugins.gcl.contract import SLOT_SPEC
+
+    return [SLOT_SPEC]

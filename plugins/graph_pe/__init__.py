@@ -24,6 +24,7 @@ from harness import (
     MetricSpec,
     PaperReference,
     RemoteFile,
+    SlotSpec,
     TaskConfig,
     TaskSpec,
     hookimpl,
@@ -379,3 +380,11 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
 def spectral_harness_register_datasets() -> list[DatasetSpec]:
     """ZINC-12k."""
     return DATASETS
+
+
+@hookimpl
+def spectral_harness_register_slots() -> list[SlotSpec]:
+    """The ``graph_pe`` slot (see :mod:`plugins.graph_pe.contract`)."""
+    from plugins.graph_pe.contract import SLOT_SPEC
+
+    return [SLOT_SPEC]

@@ -18,6 +18,7 @@ from harness import (
     MetricSpec,
     PaperReference,
     RemoteFile,
+    SlotSpec,
     TaskConfig,
     TaskSpec,
     hookimpl,
@@ -225,3 +226,11 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
 def spectral_harness_register_datasets() -> list[DatasetSpec]:
     """The MassBank subset."""
     return [MASSBANK]
+
+
+@hookimpl
+def spectral_harness_register_slots() -> list[SlotSpec]:
+    """The ``ms_model`` slot (see :mod:`plugins.ms.contract`)."""
+    from plugins.ms.contract import SLOT_SPEC
+
+    return [SLOT_SPEC]

@@ -19,6 +19,7 @@ from harness import (
     MethodSpec,
     MetricSpec,
     PaperReference,
+    SlotSpec,
     TaskConfig,
     TaskSpec,
     hookimpl,
@@ -324,3 +325,11 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
 def spectral_harness_register_datasets() -> list:
     """T91 for training; Set5, Set14 and BSD100 for testing (Kodak comes from the INR plugin)."""
     return DATASETS
+
+
+@hookimpl
+def spectral_harness_register_slots() -> list[SlotSpec]:
+    """The ``sr_discriminator`` slot (see :mod:`plugins.sr.contract`)."""
+    from plugins.sr.contract import SLOT_SPEC
+
+    return [SLOT_SPEC]
