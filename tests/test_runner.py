@@ -112,7 +112,7 @@ def test_method_scale_presets_fill_unset_fields_and_are_recorded(registry):
         registry, "ms_predict", "graff_ms", scale="smoke", method_overrides={"hidden": 7}
     )
     assert identify(mine, registry).method_cfg.hidden == 7
-    assert identify(mine, registry).run_id != identify(cell, registry).run_id
+    assert _run_id(mine, registry) != _run_id(cell, registry)
 
 
 def test_a_broken_wandb_mirror_never_costs_the_record(registry, settings, monkeypatch):
