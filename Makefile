@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Tests and benchmarks read the real datasets from here (the quickstart needs none).
 export HARNESS_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: install run test test-all lint bench gpu-check clean
+.PHONY: install run test test-all test-slurm lint bench gpu-check clean
 
 $(BIN)/spectral-harness: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ test: install
 	$(BIN)/python -m pytest
 
 test-all: install
-	$(BIN)/python -m pytest -m "slow or not slow"
+	$(BIN)/python -m pytest -m "not slurm"
+
+## test-slurm: the opt-in SLURM integration test (root; starts a one-node cluster, scripts/slurm/)
+test-slurm: install
+	$(BIN)/python -m pytest -m slurm
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -36,9 +36,8 @@ def job(cfg: Any) -> float | None:
     registry = get_registry()
     try:
         settings = Settings.from_config(cfg.paths, cfg.logger)
-        record = run_cell(
-            cell_from_config(cfg, registry), registry, settings, force=bool(cfg.force)
-        )
+        cell = _with_default_threads(cell_from_config(cfg, registry))
+        record = run_cell(cell, registry, settings, force=bool(cfg.force))
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
@@ -46,6 +45,35 @@ def job(cfg: Any) -> float | None:
         traceback.print_exc()
         return None
     return record.primary_value if record is not None and record.status == "ok" else None
+
+
+def _with_default_threads(cell: Any) -> Any:
+    """``trainer.num_threads`` from the job's CPUs (SLURM, joblib's share) when the user left it
+    unset, so parallel cells do not oversubscribe the cores."""
+    import dataclasses
+    import os
+
+    from harness.launchers import default_num_threads
+
+    if cell.trainer.num_threads is not None:
+        return cell
+    affinity = getattr(os, "sched_getaffinity", None)
+    cpus = len(affinity(0)) if affinity else os.cpu_count() or 1
+    threads = default_num_threads(os.environ, cpus, _launcher_n_jobs())
+    if threads is None:
+        return cell
+    trainer = dataclasses.replace(cell.trainer, num_threads=threads)
+    return dataclasses.replace(cell, trainer=trainer)
+
+
+def _launcher_n_jobs() -> int | None:
+    """joblib's worker count (``hydra.launcher.n_jobs``), or ``None`` for other launchers."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return None
+    n_jobs = HydraConfig.get().launcher.get("n_jobs")
+    return None if n_jobs is None else int(n_jobs)
 
 
 def cell_from_config(cfg: Any, registry: Any) -> Any:
@@ -182,12 +210,15 @@ def _check_cell(cfg: Any, registry: Any, checked: set[tuple[str, str]], writable
     """Check one composed cell; return its task's name."""
     from harness.cell import check_device, identify
     from harness.data.store import DataStore
+    from harness.launchers import job_device_kind
 
     settings = Settings.from_config(cfg.paths, cfg.logger)
     if settings.results_dir not in writable:
         settings.check_writable()
         writable.add(settings.results_dir)
-    check_device(str(cfg.trainer.device))
+    launcher = cfg.hydra.get("launcher") or {}
+    if not (str(cfg.trainer.device).startswith("cuda") and job_device_kind(launcher) == "cuda"):
+        check_device(str(cfg.trainer.device))  # a GPU job's device is checked on its node
     try:
         cell = cell_from_config(cfg, registry)
     except (ValueError, TypeError) as exc:  # e.g. seed=a, or a value of the wrong type

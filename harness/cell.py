@@ -127,16 +127,19 @@ def identify(cell: Cell, registry: Registry) -> CellIdentity:
     return CellIdentity(task, method, task_cfg, method_cfg, config, stable_hash(config))
 
 
-def fingerprint(cell: Cell, ident: CellIdentity, registry: Registry) -> Fingerprint:
+def fingerprint(
+    cell: Cell, ident: CellIdentity, registry: Registry, device_kind: str | None = None
+) -> Fingerprint:
     """Code identity and result-changing trainer options of a cell, and its ``run_id``.
 
     ``run_id`` hashes the config, the seed, the code identity of the task's and the method's
     plugins, the device kind and ``amp``, so a cell run with other code, on a GPU instead of a CPU
     or in bf16 is a different record and never resumes from this one. Paths and thread counts
-    are not part of it.
+    are not part of it. ``device_kind`` is given by a launcher whose jobs run where this process
+    is not (a GPU job submitted from a machine without one); otherwise it is resolved here.
     """
     code = code_identity(registry, ident.task.name, ident.method.name)
-    device_kind = resolve_device_kind(cell.trainer.device)
+    device_kind = device_kind or resolve_device_kind(cell.trainer.device)
     trainer = {**dataclasses.asdict(cell.trainer), "device_kind": device_kind}
     run_id = stable_hash(
         {

@@ -85,10 +85,10 @@ def spectral_harness_before_cell(settings: Settings) -> None:
     """A cell is about to execute.
 
     Called in the process that launches the cell, once per executed cell, before its child
-    process starts. Each cell runs in a child process forked from this one (``trainer.isolate``). An observer
-    that talks to a long-lived service (the W&B mirror) starts it here, once, so every child
-    reuses it instead of starting its own. All implementations are called; a failing one is a
-    warning. Return values are ignored.
+    process starts. Each cell runs in a child process forked from this one
+    (``trainer.isolate``). An observer that talks to a long-lived service (the W&B mirror)
+    starts it here, once, so every child reuses it instead of starting its own. All
+    implementations are called; a failing one is a warning. Return values are ignored.
 
     :param settings: where results live and how loggers are configured.
     """

@@ -99,11 +99,13 @@ def run_cell(
         lock.release()
 
 
-def is_done(cell: Cell, registry: Registry, settings: Settings) -> bool:
+def is_done(
+    cell: Cell, registry: Registry, settings: Settings, device_kind: str | None = None
+) -> bool:
     """Whether ``cell`` has a valid ``ok`` record (same code identity, same data), so that a
-    launcher need not submit it."""
+    launcher need not submit it (``device_kind``: where the job will run, if not here)."""
     ident = identify(cell, registry)
-    fp = fingerprint(cell, ident, registry)
+    fp = fingerprint(cell, ident, registry, device_kind)
     data, user_data = data_checksums(ident, registry, settings)
     return _reusable(_previous(RecordStore(settings.runs_dir), ident, fp), data, user_data)
 
@@ -175,7 +177,12 @@ def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | N
 
 
 def write_status_record(
-    cell: Cell, registry: Registry, settings: Settings, status: str, error: dict[str, str]
+    cell: Cell,
+    registry: Registry,
+    settings: Settings,
+    status: str,
+    error: dict[str, str],
+    device_kind: str | None = None,
 ) -> RunRecord | None:
     """Store a record for a cell that could not write its own (killed, timed out by a cluster).
 
@@ -183,7 +190,7 @@ def write_status_record(
     identity is never replaced.
     """
     ident = identify(cell, registry)
-    fp = fingerprint(cell, ident, registry)
+    fp = fingerprint(cell, ident, registry, device_kind)
     store = RecordStore(settings.runs_dir)
     previous = _previous(store, ident, fp)
     if previous is not None and previous.status == "ok":
@@ -375,9 +382,7 @@ def _previous(store: RecordStore, ident: CellIdentity, fp: Fingerprint) -> RunRe
     return store.load(ident.task.name, ident.method.name, fp.run_id)
 
 
-def _reusable(
-    previous: RunRecord | None, data: dict[str, str], user_data: dict[str, str]
-) -> bool:
+def _reusable(previous: RunRecord | None, data: dict[str, str], user_data: dict[str, str]) -> bool:
     """An ``ok`` record whose data checksums (registered and user files) match the data the
     cell would read now."""
     if previous is None or previous.status != "ok":

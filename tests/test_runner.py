@@ -4,9 +4,9 @@ import math
 
 import pytest
 
+from harness.cell import fingerprint
 from harness.errors import UserError
 from harness.records import RecordStore
-from harness.cell import fingerprint
 from harness.runner import TrainerOptions, identify, make_cell, run_cell, select_device
 
 

@@ -79,7 +79,7 @@ def test_quickstart_runs_at_smoke_scale(isolated_dirs):
     assert len(records) == 6
 
 
-@pytest.mark.parametrize("launcher", ["joblib", "submitit_local", "slurm"])
+@pytest.mark.parametrize("launcher", ["joblib", "submitit_local", "slurm", "slurm_gpu"])
 def test_launcher_presets_compose(launcher):
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -92,8 +92,8 @@ def test_launcher_presets_compose(launcher):
         cfg = compose(CONFIG_NAME, [f"hydra/launcher={launcher}"], return_hydra_config=True)
     GlobalHydra.instance().clear()
     assert "Launcher" in cfg.hydra.launcher._target_
-    if launcher == "slurm":
-        assert cfg.hydra.launcher.gpus_per_node == 1 and cfg.hydra.launcher.timeout_min == 240
+    if launcher.startswith("slurm"):
+        assert cfg.hydra.launcher._target_.startswith("hydra_plugins.spectral_harness_launchers.")
 
 
 def test_a_field_override_applies_to_every_swept_task(data_dir):

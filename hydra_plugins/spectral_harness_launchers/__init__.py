@@ -1,0 +1,1 @@
+"""Spectral Harness's Hydra launchers (``hydra/launcher=slurm`` and ``slurm_gpu``)."""
