@@ -64,7 +64,8 @@ def build_leaderboard(
         return Leaderboard(table=pd.DataFrame(columns=[*GROUP, "n_seeds"]), runs=runs)
     runs["variant"] = runs["config_hash"].map(_variants(runs, configs))
     metric_cols = [c for c in runs.columns if c.startswith("metric:")]
-    ok = runs[runs["status"] == "ok"]
+    # A seed counts only with a finite primary value; an "ok" record without one is a failure.
+    ok = runs[(runs["status"] == "ok") & np.isfinite(runs["primary_value"].astype(float))]
     grouped_ok = ok.groupby(GROUP, sort=False)
     table = runs.groupby(GROUP, sort=False).agg(
         slot=("slot", "first"),
@@ -185,7 +186,7 @@ def _ranks(table: pd.DataFrame) -> pd.Series:
 
     Rows whose intervals overlap share a rank, so a rank never claims more than the seeds show;
     a row with a single seed has no interval and overlaps everything. Rows without a successful
-    seed are ranked last.
+    seed are ranked last, and not at all when no row of the section has one.
     """
     ranks = pd.Series(np.nan, index=table.index)
     for _, rows in table.groupby(SECTION, sort=False):
@@ -196,8 +197,9 @@ def _ranks(table: pd.DataFrame) -> pd.Series:
         for pos, idx in enumerate(valid.index):
             better = low > high[pos] if maximize[pos] else high < low[pos]
             ranks[idx] = 1 + int(better.sum())
-        ranks[rows.index.difference(valid.index)] = len(valid) + 1
-    return ranks.astype(int)
+        if len(valid):  # a section where every row failed ranks nobody
+            ranks[rows.index.difference(valid.index)] = len(valid) + 1
+    return ranks.astype("Int64")
 
 
 def _labels(table: pd.DataFrame, configs: dict[str, dict]) -> pd.Series:

@@ -30,7 +30,7 @@ def _rows(board: Leaderboard, key: Section) -> tuple[list[str], list[list[str]]]
     header = ["rank", "method", "seeds", "mean ± std", "95% CI", "failed", "paper"]
     rows = [
         [
-            str(r.rank),
+            "—" if pd.isna(r.rank) else str(r.rank),
             r.label,
             str(r.n_seeds),
             f"{_fmt(r.primary_mean)} ± {_fmt(r.primary_std)}",

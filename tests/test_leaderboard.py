@@ -150,3 +150,31 @@ def test_each_task_config_is_its_own_section_and_ranks_stay_inside_it():
         assert section.loc["good", "rank"] == 1 and section.loc["bad", "rank"] == 2
         assert len(board.section_runs(*key)) == 6
     assert "### t (scale=cpu, dataset=B) · acc ↑" in render(board, "md")
+
+
+def test_a_non_finite_primary_is_a_failure_not_a_seed():
+    records = [rec("a", 0, 1.0), rec("a", 1, float("nan")), rec("a", 2, float("inf"))]
+    row = build_leaderboard(records).table.iloc[0]
+    assert row.n_seeds == 1 and row.failed == 2 and row.primary_mean == 1.0
+
+
+def test_a_section_where_every_row_failed_ranks_nobody():
+    board = build_leaderboard([rec("a", 0, 0, "failed"), rec("b", 0, 0, "crashed")])
+    assert board.table["rank"].isna().all()
+    assert "—" in render(board, "text")
+
+
+def test_a_reader_that_goes_away_is_not_a_traceback(isolated_dirs):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    from harness.records import RecordStore
+
+    store = RecordStore(isolated_dirs / "runs")
+    for seed in range(400):  # enough output to fill the pipe after `head` has gone
+        store.save(rec(f"m{seed}", seed, float(seed)))
+    shell = f"{sys.executable} -m harness leaderboard | head -1"
+    result = subprocess.run(shell, shell=True, cwd=REPO, capture_output=True, text=True)
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
