@@ -1,27 +1,156 @@
-"""The ``graph_pe`` slot: what its tasks hand to ``build`` and what a method must return.
+"""The ``graph_pe`` slot's contract: what its tasks hand to ``build`` and what a method returns.
 
-Torch-free, so listing and registration stay cheap. The slot has no component probe yet: a
-component of the wrong kind fails inside the task's first use of it, as a ``failed`` cell.
+Torch-free at import (the registry loads it); :func:`check` imports torch when it runs.
 """
 
 from __future__ import annotations
 
-from harness import SlotSpec
+import itertools
+from typing import Any
+
+from harness.errors import ContractError
+from harness.specs import SlotSpec
 
 SLOT_SPEC = SlotSpec(
     name="graph_pe",
     summary="positional encodings for graph regression (ZINC, cycle counting)",
     problem=(
-        "GraphPEProblem: pe_dims (eigenpairs per graph, zero-padded), pe_out (node-encoding "
-        "width the backbone receives), pe_hidden, pe_layers, spe_channels (default sizes of "
-        "the PE networks)"
+        "plugins.graph_pe.encoders.GraphPEProblem (frozen dataclass of ints, no tensors, no "
+        "device): pe_dims = d (Laplacian eigenpairs per graph, trivial pair included, "
+        "zero-padded when a graph has fewer nodes), pe_out = p (the node-encoding width the "
+        "backbone receives), pe_hidden and pe_layers (default width and depth of the PE "
+        "networks), spe_channels (default m of SPE)"
     ),
     component=(
-        "a PositionalEncoder (torch nn.Module) with out_dim: int; forward(batch) returns "
-        "(num_nodes, out_dim) float node encodings, or None for no encoding"
+        "a PositionalEncoder: a torch.nn.Module with `out_dim` (int: p, or 0 for no encoding) "
+        "and `features` (plugins.graph_pe.data.Features: eig, rw_steps), which the task "
+        "precomputes in float32 on the run's device; forward(batch) takes a "
+        "plugins.graph_pe.data.Batch (eigvecs (n, d), eigvals (B, d), eig_mask (B, d), rw "
+        "(n, rw_steps)) and returns a finite floating tensor (n, out_dim), or None when out_dim "
+        "is 0; the task puts it inside the GINE regressor and trains it with the backbone"
     ),
     result=(
-        "test MAE at the best validation epoch (zinc: penalised logP; cycles: standardised "
-        "k-cycle counts)"
+        "test_mae (primary) at the epoch of best val_mae; zinc: penalised logP, cycles: "
+        "standardised k-cycle counts (test_mae_counts in cycles, test_mae_regular on "
+        "single-degree graphs); params, train_graphs_per_s, best_epoch"
     ),
+    check="plugins.graph_pe.contract:check",
 )
+
+
+def check(component: Any, problem: Any) -> None:
+    """Probe ``component`` on a batch of three small graphs shaped by ``problem``.
+
+    Raises :class:`ContractError` (one line: expected vs. actual) unless it is an ``nn.Module``
+    with ``out_dim`` ``problem.pe_out`` (or 0) and :class:`Features`, whose forward returns a
+    finite floating tensor (nodes, out_dim) (``None`` when ``out_dim`` is 0). The probe's atom
+    and bond types come from a local generator, so the global RNG is untouched.
+    """
+    from torch import nn
+
+    from plugins.graph_pe.data import Features
+
+    if not isinstance(component, nn.Module):
+        raise ContractError(
+            f"build returned {type(component).__name__}, expected a torch.nn.Module "
+            "(PositionalEncoder)"
+        )
+    out_dim = getattr(component, "out_dim", None)
+    if (
+        isinstance(out_dim, bool)
+        or not isinstance(out_dim, int)
+        or out_dim not in (0, problem.pe_out)
+    ):
+        raise ContractError(
+            f"out_dim {out_dim!r}, expected {problem.pe_out} = problem.pe_out (or 0: no encoding)"
+        )
+    features = getattr(component, "features", None)
+    if not isinstance(features, Features):
+        raise ContractError(
+            f"features is a {type(features).__name__}, expected plugins.graph_pe.data.Features"
+        )
+    batch = probe_batch(problem.pe_dims, features, _device(component))
+    _check_output(component(batch), batch.num_nodes, out_dim)
+
+
+def probe_batch(pe_dims: int, features: Any, device: Any) -> Any:
+    """A :class:`Batch` of a triangle, a 5-node path and a ``pe_dims + 1``-node ring with a chord
+    (graphs with fewer and more nodes than eigenpairs), with the requested PE inputs."""
+    import numpy as np
+    import torch
+
+    from harness.eigen import compute_eigenpairs
+    from plugins.graph_pe.data import (
+        NUM_ATOM_TYPES,
+        NUM_BOND_TYPES,
+        PackedSplit,
+        concat_graphs,
+        gather,
+        random_walk_return_probs,
+    )
+
+    ring = pe_dims + 1
+    undirected = [
+        [(0, 1), (1, 2), (0, 2)],
+        [(i, i + 1) for i in range(4)],
+        [(i, (i + 1) % ring) for i in range(ring)] + [(0, ring // 2)],
+    ]
+    sizes = [3, 5, ring]
+    edges = [np.array(pairs + [(j, i) for i, j in pairs]).T for pairs in undirected]
+    rng = np.random.default_rng(0)
+    graphs = concat_graphs(
+        [rng.integers(0, NUM_ATOM_TYPES, n) for n in sizes],
+        edges,
+        [rng.integers(1, NUM_BOND_TYPES, e.shape[1]) for e in edges],
+        np.zeros(len(sizes)),
+    )
+    tensors = {name: torch.from_numpy(value) for name, value in vars(graphs).items()}
+    split = PackedSplit(**tensors)
+    split.y = split.y.float()
+    if features.eig:
+        eig = compute_eigenpairs(graphs.graphs(), pe_dims)
+        split.eigvals, split.eigvecs = eig.eigvals.float(), eig.eigvecs.float()
+        split.num_valid = eig.num_valid
+    if features.rw_steps:
+        walks = [random_walk_return_probs(e, n, features.rw_steps) for e, n in graphs.graphs()]
+        split.rw = torch.from_numpy(np.concatenate(walks)).float()
+    for name, value in vars(split).items():
+        if isinstance(value, torch.Tensor):
+            setattr(split, name, value.to(device))
+    return gather(split, torch.arange(len(sizes)))
+
+
+def _check_output(output: Any, num_nodes: int, out_dim: int) -> None:
+    """Refuse an encoding that is not a finite floating (num_nodes, out_dim) tensor."""
+    import torch
+
+    if out_dim == 0:
+        if output is not None:
+            raise ContractError(
+                f"output is a {type(output).__name__}, expected None (out_dim 0: no encoding)"
+            )
+        return
+    expected = (num_nodes, out_dim)
+    if not isinstance(output, torch.Tensor):
+        raise ContractError(
+            f"output is a {type(output).__name__}, expected a tensor of shape {expected}"
+        )
+    if tuple(output.shape) != expected:
+        raise ContractError(
+            f"output shape {tuple(output.shape)}, expected {expected} = (probe nodes, out_dim)"
+        )
+    if not output.is_floating_point():
+        raise ContractError(f"output dtype {output.dtype}, expected a floating dtype")
+    if not bool(torch.isfinite(output).all()):
+        bad = int((~torch.isfinite(output)).sum())
+        raise ContractError(
+            f"output has {bad} non-finite values out of {output.numel()}, expected all finite"
+        )
+
+
+def _device(module: Any) -> Any:
+    """The device of the module's first parameter or buffer (CPU when it has neither)."""
+    import torch
+
+    first = next(itertools.chain(module.parameters(), module.buffers()), None)
+    return first.device if first is not None else torch.device("cpu")

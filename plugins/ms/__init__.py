@@ -22,6 +22,7 @@ from harness import (
     TaskConfig,
     TaskSpec,
     hookimpl,
+    param,
 )
 
 SLOT = "ms_model"
@@ -32,18 +33,18 @@ TASK = "ms_predict"
 class MsTaskConfig(TaskConfig):
     """Data handling and the shared training budget (``None``: from the scale preset)."""
 
-    epochs: int | None = None
-    batch_size: int | None = None
-    max_train_spectra: int | None = None  # 0: all (smoke uses a subset)
-    max_test_spectra: int | None = None  # 0: all
-    retrieval_queries: int | None = None  # test spectra used for recall@k; 0: all
-    retrieval_candidates: int = 20  # isomers first, then the structures nearest in mass
-    split_seed: int = 0  # the structure split is fixed across training seeds
-    ppm: float = 20.0  # annotation tolerance for QTOF / IT-TOF
-    min_da: float = 0.002
-    max_precursor_mz: float = 1000.0
-    max_peaks: int = 100
-    min_rel_intensity: float = 0.001
+    epochs: int | None = param(None, ge=1)
+    batch_size: int | None = param(None, ge=1)
+    max_train_spectra: int | None = param(None, ge=0)  # 0: all (smoke uses a subset)
+    max_test_spectra: int | None = param(None, ge=0)  # 0: all
+    retrieval_queries: int | None = param(None, ge=0)  # test spectra used for recall@k; 0: all
+    retrieval_candidates: int = param(20, ge=2)  # the truth, then isomers, then nearest in mass
+    split_seed: int = param(0, ge=0)  # the structure split is fixed across training seeds
+    ppm: float = param(20.0, ge=0)  # annotation tolerance for QTOF / IT-TOF
+    min_da: float = param(0.002, ge=0)
+    max_precursor_mz: float = param(1000.0, gt=0)
+    max_peaks: int = param(100, ge=1)
+    min_rel_intensity: float = param(0.001, ge=0, le=1)
     include_low_res: bool = False  # True: keep triple-quadrupole spectra (annotated at 0.3 Da)
 
 
@@ -51,42 +52,42 @@ class MsTaskConfig(TaskConfig):
 class GraffConfig(MethodConfig):
     """GrAFF-MS (``None``: from the size preset; ``full`` = the paper's sizes)."""
 
-    vocab_size: int | None = None
-    hidden: int | None = None
-    layers: int | None = None
-    phi_dim: int | None = None
-    eig_k: int | None = None
-    decoder: int | None = None
-    dropout: float = 0.1
-    lr: float = 5e-4
-    weight_decay: float = 1e-5
-    clip: float = 100.0
-    min_probability: float = 1e-3
+    vocab_size: int | None = param(None, ge=1)
+    hidden: int | None = param(None, ge=1)
+    layers: int | None = param(None, ge=1)
+    phi_dim: int | None = param(None, ge=1)
+    eig_k: int | None = param(None, ge=1)
+    decoder: int | None = param(None, ge=1)
+    dropout: float = param(0.1, ge=0, lt=1)
+    lr: float = param(5e-4, gt=0)
+    weight_decay: float = param(1e-5, ge=0)
+    clip: float = param(100.0, gt=0)
+    min_probability: float = param(1e-3, ge=0, lt=1)
 
 
 @dataclass
 class NeimsConfig(MethodConfig):
     """NEIMS (``full``: 4096-bit counts, 7 blocks × 2000, 0.1 Da bins to 1000 Da)."""
 
-    width: int | None = None
-    blocks: int | None = None
-    fp_bits: int = 4096
-    radius: int = 2
-    bin_width: float = 0.1
-    max_mz: float = 1000.0
-    dropout: float = 0.25
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    clip: float = 100.0
-    min_rel_intensity: float = 0.01
+    width: int | None = param(None, ge=1)
+    blocks: int | None = param(None, ge=1)
+    fp_bits: int = param(4096, ge=1)
+    radius: int = param(2, ge=0)
+    bin_width: float = param(0.1, gt=0)
+    max_mz: float = param(1000.0, gt=0)
+    dropout: float = param(0.25, ge=0, lt=1)
+    lr: float = param(1e-3, gt=0)
+    weight_decay: float = param(0.0, ge=0)
+    clip: float = param(100.0, gt=0)
+    min_rel_intensity: float = param(0.01, ge=0, le=1)
 
 
 @dataclass
 class NearestNeighborConfig(MethodConfig):
     """Tanimoto on Morgan bit fingerprints."""
 
-    radius: int = 2
-    fp_bits: int = 2048
+    radius: int = param(2, ge=0)
+    fp_bits: int = param(2048, ge=1)
 
 
 GRAFF_PRESETS = {

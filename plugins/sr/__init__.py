@@ -23,6 +23,7 @@ from harness import (
     TaskConfig,
     TaskSpec,
     hookimpl,
+    param,
 )
 from plugins.sr.datasets import DATASETS
 
@@ -38,12 +39,12 @@ class SrDiscConfig(TaskConfig):
     2×2 patch merging between stages (paper: Swin, 128² input, patch 32, 96, [8, 2], [3, 6]).
     """
 
-    d_patch: int | None = None
-    d_embed: int | None = None
+    d_patch: int | None = param(None, ge=1)
+    d_embed: int | None = param(None, ge=1)
     d_depths: list[int] | None = None
     d_heads: list[int] | None = None
-    d_lr: float = 1e-4
-    spectrum_bins: int | None = None  # reduced-spectrum discriminator's radial bins
+    d_lr: float = param(1e-4, gt=0)
+    spectrum_bins: int | None = param(None, ge=1)  # reduced-spectrum discriminator's radial bins
 
 
 @dataclass
@@ -58,25 +59,25 @@ class SrX4Config(SrDiscConfig):
 
     train_sets: list[str] | None = None
     test_sets: list[str] | None = None
-    test_crop: int | None = None
-    hr_crop: int | None = None
-    batch_size: int | None = None
-    g_blocks: int | None = None
-    g_features: int | None = None
-    g_growth: int | None = None
-    pretrain_steps: int | None = None
-    pretrain_lr: float = 2e-4
+    test_crop: int | None = param(None, ge=0)
+    hr_crop: int | None = param(None, ge=4)
+    batch_size: int | None = param(None, ge=1)
+    g_blocks: int | None = param(None, ge=1)
+    g_features: int | None = param(None, ge=1)
+    g_growth: int | None = param(None, ge=1)
+    pretrain_steps: int | None = param(None, ge=1)
+    pretrain_lr: float = param(2e-4, gt=0)
     pretrain_milestones: list[int] | None = None
-    pretrain_seed: int = 0  # the shared checkpoint does not depend on the cell's seed
-    steps: int | None = None
-    lr: float = 1e-4
+    pretrain_seed: int = param(0, ge=0)  # the shared checkpoint does not depend on the cell's seed
+    steps: int | None = param(None, ge=1)
+    lr: float = param(1e-4, gt=0)
     lr_milestones: list[int] | None = None
-    ema_decay: float | None = None  # 0: no EMA generator
-    l1_weight: float = 1e-2
-    gan_weight: float = 5e-3
-    vgg_weight: float = 1.0
+    ema_decay: float | None = param(None, ge=0, lt=1)  # 0: no EMA generator
+    l1_weight: float = param(1e-2, gt=0)
+    gan_weight: float = param(5e-3, ge=0)
+    vgg_weight: float = param(1.0, ge=0)
     vgg_weights: str = ""  # path to torchvision VGG19 weights; "" = no perceptual loss
-    log_every: int = 20
+    log_every: int = param(20, ge=1)
 
 
 @dataclass
@@ -91,15 +92,15 @@ class SrProbeConfig(SrDiscConfig):
 
     train_sets: list[str] | None = None
     test_sets: list[str] | None = None
-    image_size: int | None = None
-    train_patches: int | None = None
-    test_patches: int | None = None
-    steps: int | None = None
-    batch_size: int | None = None
-    gain: float = 0.5
-    low_cut: float = 0.3
-    high_cut: float = 0.6
-    eval_every: int | None = None
+    image_size: int | None = param(None, ge=1)
+    train_patches: int | None = param(None, ge=3)  # 1/8 (at least 2) is held out for validation
+    test_patches: int | None = param(None, ge=1)
+    steps: int | None = param(None, ge=1)
+    batch_size: int | None = param(None, ge=1)
+    gain: float = param(0.5, ge=0)
+    low_cut: float = param(0.3, gt=0, le=1)
+    high_cut: float = param(0.6, ge=0, lt=1)
+    eval_every: int | None = param(None, ge=1)
 
 
 @dataclass
@@ -122,16 +123,16 @@ class ReducedSpectrumConfig(MethodConfig):
     """MLP on the min–max normalised, azimuthally averaged log power spectrum of the whole image
     (0: the task's preset ``spectrum_bins`` / a 128-unit MLP)."""
 
-    bins: int = 0
-    hidden: int = 0
+    bins: int = param(0, ge=0)
+    hidden: int = param(0, ge=0)
 
 
 @dataclass
 class DualConfig(MethodConfig):
     """Spatial + spectral discriminators; the GAN loss is split by these (normalised) weights."""
 
-    spatial_weight: float = 0.5
-    spectral_weight: float = 0.5
+    spatial_weight: float = param(0.5, ge=0)
+    spectral_weight: float = param(0.5, ge=0)
 
 
 TINY_D = dict(d_patch=8, d_embed=16, d_depths=[1, 1], d_heads=[2, 2], spectrum_bins=8)
