@@ -49,6 +49,11 @@ def synthetic(n: int) -> list[RunRecord]:
                 metrics=metrics,
                 primary_metric="m0",
                 goal="max",
+                code={
+                    part: {"plugin": name, "distribution": "d", "version": "1", "source": name}
+                    for part, name in (("task", f"t{task}"), ("method", f"m{method}"))
+                },
+                trainer={"device_kind": "cpu", "amp": False},
             )
         )
     return records

@@ -58,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     board.add_argument("--task", help="only this task")
     board.add_argument("--format", choices=["text", "md", "csv", "html"], default="text")
     board.add_argument("--out", help="write to this file instead of standard output")
+    board.add_argument(
+        "--all-versions",
+        action="store_true",
+        help="also show records of other code than the installed plugins', labelled",
+    )
     data = sub.add_parser("data", help="datasets in the data directory")
     data.add_argument("action", choices=["check"], help="check: which datasets are present")
     return parser
@@ -109,7 +114,7 @@ def _dispatch(ns: argparse.Namespace) -> int:
             print(f"{method.name:<18} slot={method.slot:<16} {kind:<8} {method.summary}{paper}")
         return 0
     if ns.command == "leaderboard":
-        return _leaderboard(registry, ns.task, ns.format, ns.out)
+        return _leaderboard(registry, ns.task, ns.format, ns.out, ns.all_versions)
     return _data_check(registry)
 
 
@@ -126,7 +131,9 @@ def _plugins(registry: object, as_json: bool) -> int:
     return 0
 
 
-def _leaderboard(registry: object, task: str | None, fmt: str, out: str | None) -> int:
+def _leaderboard(
+    registry: object, task: str | None, fmt: str, out: str | None, all_versions: bool
+) -> int:
     from harness.leaderboard import build_leaderboard
     from harness.records import RecordStore
     from harness.render import render
@@ -140,7 +147,8 @@ def _leaderboard(registry: object, task: str | None, fmt: str, out: str | None) 
             f"no run records{where} in {settings.runs_dir}; run a sweep first "
             "or set HARNESS_RESULTS_DIR"
         )
-    text = render(build_leaderboard(records, registry), fmt)  # type: ignore[arg-type]
+    board = build_leaderboard(records, registry, all_versions)  # type: ignore[arg-type]
+    text = render(board, fmt)
     if out:
         from pathlib import Path
 

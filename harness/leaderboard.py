@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,11 +17,15 @@ if TYPE_CHECKING:
     from harness.plugins import Registry
 
 # A section is one protocol: a task at a scale with one task config (``variant`` names the task
-# fields that differ between the task's configs, e.g. ``dataset=MUTAG``). Methods are compared
-# and ranked within a section only.
-SECTION = ["task", "scale", "variant"]
-GROUP = [*SECTION, "method", "config_hash"]
-Section = tuple[str, str, str]
+# fields that differ between the task's configs, e.g. ``dataset=MUTAG``) on one set of data
+# (``data`` names the user's own files, empty for the registered datasets). Methods are compared
+# and ranked within a section only. A row is one method config run by one version of the code
+# (``code``) on one kind of device and precision (``runtime``): seeds of other code or another
+# runtime are other numbers, never pooled.
+SECTION = ["task", "scale", "variant", "data"]
+GROUP = [*SECTION, "method", "config_hash", "code", "runtime"]
+Section = tuple[str, str, str, str]
+UNKNOWN_CODE = "unknown"
 
 
 @dataclass(frozen=True)
@@ -33,35 +39,47 @@ class Leaderboard:
 
     table: pd.DataFrame
     runs: pd.DataFrame
+    notes: tuple[str, ...] = ()
 
     def sections(self) -> list[Section]:
-        """The (task, scale, variant) sections of the board, in order."""
-        keys = zip(self.table["task"], self.table["scale"], self.table["variant"], strict=True)
+        """The (task, scale, variant, data) sections of the board, in order."""
+        keys = zip(*(self.table[c] for c in SECTION), strict=True)
         return list(dict.fromkeys(keys))
 
-    def section(self, task: str, scale: str, variant: str = "") -> pd.DataFrame:
+    def section(self, task: str, scale: str, variant: str = "", data: str = "") -> pd.DataFrame:
         """The rows of one section, best rank first."""
-        rows = self.table[_in_section(self.table, task, scale, variant)]
+        rows = self.table[_in_section(self.table, (task, scale, variant, data))]
         return rows.sort_values(
             ["rank", "primary_mean"], ascending=[True, rows["goal"].iat[0] == "min"]
         )
 
-    def section_runs(self, task: str, scale: str, variant: str = "") -> pd.DataFrame:
+    def section_runs(
+        self, task: str, scale: str, variant: str = "", data: str = ""
+    ) -> pd.DataFrame:
         """The records of one section."""
-        return self.runs[_in_section(self.runs, task, scale, variant)]
+        return self.runs[_in_section(self.runs, (task, scale, variant, data))]
 
 
-def _in_section(frame: pd.DataFrame, task: str, scale: str, variant: str) -> pd.Series:
-    return (frame["task"] == task) & (frame["scale"] == scale) & (frame["variant"] == variant)
+def _in_section(frame: pd.DataFrame, key: Section) -> pd.Series:
+    mask = pd.Series(True, index=frame.index)
+    for column, value in zip(SECTION, key, strict=True):
+        mask &= frame[column] == value
+    return mask
 
 
 def build_leaderboard(
-    records: Iterable[RunRecord], registry: Registry | None = None
+    records: Iterable[RunRecord], registry: Registry | None = None, all_versions: bool = False
 ) -> Leaderboard:
-    """Aggregate ``records``; with a registry, add the paper's reported number where declared."""
-    runs, configs = _runs_frame(records)
+    """Aggregate ``records``; with a registry, add the paper's reported number where declared.
+
+    With a registry, only records of the installed code count (see :mod:`harness.identity`):
+    records of other code are left out and a note says how many, unless ``all_versions``, which
+    keeps them as rows of their own, labelled with their code.
+    """
+    records, notes = _select_code(list(records), registry, all_versions)
+    runs, configs = _runs_frame(records, registry)
     if runs.empty:
-        return Leaderboard(table=pd.DataFrame(columns=[*GROUP, "n_seeds"]), runs=runs)
+        return Leaderboard(table=pd.DataFrame(columns=[*GROUP, "n_seeds"]), runs=runs, notes=notes)
     runs["variant"] = runs["config_hash"].map(_variants(runs, configs))
     metric_cols = [c for c in runs.columns if c.startswith("metric:")]
     # A seed counts only with a finite primary value; an "ok" record without one is a failure.
@@ -72,6 +90,7 @@ def build_leaderboard(
         primary_metric=("primary_metric", "first"),
         goal=("goal", "first"),
         n_runs=("run_id", "size"),
+        current=("current", "all"),
     )
     table["n_seeds"] = grouped_ok.size().reindex(table.index, fill_value=0)
     table["failed"] = table["n_runs"] - table["n_seeds"]
@@ -95,6 +114,7 @@ def build_leaderboard(
         "task",
         "scale",
         "variant",
+        "data",
         "slot",
         "method",
         "label",
@@ -108,9 +128,83 @@ def build_leaderboard(
         "ci95_high",
         "rank",
         "paper",
+        "code",
+        "current",
+        "runtime",
     ]
     rest = [c for c in table.columns if c not in ordered]
-    return Leaderboard(table=table[ordered + rest], runs=runs)
+    return Leaderboard(table=table[ordered + rest], runs=runs, notes=notes)
+
+
+def _select_code(
+    records: list[RunRecord], registry: Registry | None, all_versions: bool
+) -> tuple[list[RunRecord], tuple[str, ...]]:
+    """The records to show, and the note that says what was left out."""
+    if registry is None or all_versions:
+        return records, ()
+    current = _CurrentCode(registry)
+    kept = [r for r in records if current.is_current(r)]
+    left_out = len(records) - len(kept)
+    if not left_out:
+        return kept, ()
+    return kept, (
+        f"left out {left_out} of {len(records)} records: run by other code than the installed "
+        "plugins' (edited, upgraded, or no longer installed); `spectral-harness leaderboard "
+        "--all-versions` shows them as rows of their own",
+    )
+
+
+class _CurrentCode:
+    """The installed code identity of each (task, method), computed once per pair."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.known: dict[tuple[str, str], str | None] = {}
+
+    def hash_of(self, task: str, method: str) -> str | None:
+        """The short code hash of the installed plugins, ``None`` when they are not installed."""
+        from harness.errors import UserError
+        from harness.identity import code_hash, code_identity
+
+        key = (task, method)
+        if key not in self.known:
+            try:
+                self.known[key] = code_hash(code_identity(self.registry, task, method))
+            except UserError:
+                self.known[key] = None
+        return self.known[key]
+
+    def is_current(self, record: RunRecord) -> bool:
+        """Whether ``record`` was run by the installed code."""
+        return bool(record.code) and _code_of(record) == self.hash_of(record.task, record.method)
+
+
+def _code_of(record: RunRecord) -> str:
+    """The short hash of a record's code identity (``unknown`` for records without one)."""
+    if not record.code:
+        return UNKNOWN_CODE
+    return _hash_code(tuple((part, tuple(sorted(i.items()))) for part, i in record.code.items()))
+
+
+@cache
+def _hash_code(code: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> str:
+    # The records of a board share a handful of code identities: hash each once.
+    from harness.identity import code_hash
+
+    return code_hash({part: dict(items) for part, items in code})
+
+
+def _runtime_of(record: RunRecord) -> str:
+    """``cpu``, ``cuda`` or ``cuda+amp``: the device kind and precision that ran the record."""
+    kind = record.trainer.get("device_kind") or record.device.get("type") or "?"
+    return f"{kind}+amp" if record.trainer.get("amp") else str(kind)
+
+
+def _data_of(record: RunRecord) -> str:
+    """The user's own files a record read, as ``name@sha256[:8]`` (empty: registered data)."""
+    return ", ".join(
+        f"{Path(path).name}@{checksum[:8]}" for path, checksum in sorted(record.user_data.items())
+    )
 
 
 RUN_FIELDS = (
@@ -128,19 +222,27 @@ RUN_FIELDS = (
 )
 
 
-def _runs_frame(records: Iterable[RunRecord]) -> tuple[pd.DataFrame, dict[str, dict]]:
+def _runs_frame(
+    records: Iterable[RunRecord], registry: Registry | None
+) -> tuple[pd.DataFrame, dict[str, dict]]:
     """One row per record, and the config (``task``, ``method``, …) of each config hash.
 
     Built column by column: a list of 100k dicts is several times slower.
     """
+    current = _CurrentCode(registry) if registry is not None else None
     columns: dict[str, list[object]] = {name: [] for name in RUN_FIELDS}
-    columns["primary_value"] = []
+    for name in ("primary_value", "data", "code", "current", "runtime"):
+        columns[name] = []
     metrics: dict[str, list[float]] = {}
     configs: dict[str, dict] = {}
     for n, r in enumerate(records):
         for name in RUN_FIELDS:
             columns[name].append(getattr(r, name))
         columns["primary_value"].append(r.metrics.get(r.primary_metric, np.nan))
+        columns["data"].append(_data_of(r))
+        columns["code"].append(_code_of(r)[:8])
+        columns["current"].append(current.is_current(r) if current else True)
+        columns["runtime"].append(_runtime_of(r))
         if r.config_hash not in configs:
             configs[r.config_hash] = r.config
         for key, value in r.metrics.items():
@@ -205,19 +307,27 @@ def _ranks(table: pd.DataFrame) -> pd.Series:
 def _labels(table: pd.DataFrame, configs: dict[str, dict]) -> pd.Series:
     """The method name; when a method has several configs in a section, followed by the method
     fields that tell them apart, ``spe (norm=layer)``, or by the config hash when no method
-    field differs (``spe@3f2a1c``)."""
+    field differs (``spe@3f2a1c``). Rows of a section that mixes runtimes say theirs
+    (``[cuda+amp]``); rows of other code than the installed one say so (``[other code 1a2b]``)."""
     labels = table["method"].copy()
     for _, rows in table.groupby([*SECTION, "method"], sort=False):
-        if rows["config_hash"].nunique() == 1:
+        hashes = list(dict.fromkeys(rows["config_hash"]))
+        if len(hashes) == 1:
             continue
-        method_configs = [configs.get(h, {}).get("method", {}) for h in rows["config_hash"]]
-        for idx, difference, config_hash in zip(
-            rows.index, _differences(method_configs), rows["config_hash"], strict=True
-        ):
-            method = table.at[idx, "method"]
+        method_configs = [configs.get(h, {}).get("method", {}) for h in hashes]
+        by_hash = dict(zip(hashes, _differences(method_configs), strict=True))
+        for idx, config_hash in zip(rows.index, rows["config_hash"], strict=True):
+            method, difference = table.at[idx, "method"], by_hash[config_hash]
             labels[idx] = (
                 f"{method} ({difference})" if difference else f"{method}@{config_hash[:6]}"
             )
+    mixed = table.groupby(SECTION, sort=False)["runtime"].transform("nunique") > 1
+    labels[mixed] += " [" + table.loc[mixed, "runtime"] + "]"
+    older = ~table["current"].astype(bool)
+    labels[older] += " [other code " + table.loc[older, "code"] + "]"
+    codes = table.groupby([*SECTION, "method", "config_hash"], sort=False)["code"]
+    current_of_several = (codes.transform("nunique") > 1) & ~older
+    labels[current_of_several] += " [code " + table.loc[current_of_several, "code"] + "]"
     return labels
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -57,12 +58,6 @@ class RunRecord:
         """A JSON-serialisable dict."""
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
-        """Rebuild a record, ignoring keys written by a newer schema."""
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
 
 def atomic_write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write ``payload`` so that ``path`` is either the old file or the whole new one.
@@ -84,19 +79,145 @@ def atomic_write_json(path: Path, payload: dict[str, Any]) -> None:
         raise
 
 
-class RecordStore:
-    """Run records under ``<results>/runs/<task>/<method>/<run_id>.json``."""
+class RecordError(ValueError):
+    """A record file that cannot be trusted: unreadable, of the wrong shape, of a schema this
+    harness does not read, or not at the path its content names."""
 
-    def __init__(self, runs_dir: Path) -> None:
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_dict(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+# Every field a record may hold, and what its value must be. ``metrics`` is checked on its own.
+FIELD_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    **{
+        name: (_is_str, "a string")
+        for name in (
+            "run_id",
+            "task",
+            "method",
+            "slot",
+            "scale",
+            "config_hash",
+            "primary_metric",
+            "goal",
+            "started_at",
+            "ended_at",
+        )
+    },
+    "seed": (_is_int, "an integer"),
+    "attempt": (_is_int, "an integer"),
+    "status": (lambda v: v in STATUSES, f"one of {', '.join(STATUSES)}"),
+    **{
+        name: (_is_number, "a number") for name in ("train_seconds", "eval_seconds", "wall_seconds")
+    },
+    "peak_memory_mb": (lambda v: v is None or _is_number(v), "a number or null"),
+    "git_sha": (lambda v: v is None or _is_str(v), "a string or null"),
+    "error": (lambda v: v is None or _is_dict(v), "an object or null"),
+    **{
+        name: (_is_dict, "an object")
+        for name in ("device", "versions", "data", "user_data", "code", "trainer", "config")
+    },
+}
+REQUIRED = ("run_id", "task", "method", "slot", "seed", "scale", "status", "config_hash")
+# Fields a schema-1 record lacks; migrated records get their empty defaults and keep
+# ``schema=1``, so the board can tell their code identity is unknown.
+ADDED_IN_SCHEMA_2 = ("user_data", "code", "trainer")
+
+
+def parse_record(payload: Any) -> RunRecord:
+    """A :class:`RunRecord` from a record file's JSON, or :class:`RecordError` saying why not.
+
+    Reads schemas 1 and 2 (schema 1 lacks ``code``, ``trainer`` and ``user_data``: they are
+    left empty) and refuses any other; keys this schema does not know are ignored.
+    """
+    if not isinstance(payload, dict):
+        raise RecordError(f"the JSON is a {type(payload).__name__}, not an object")
+    schema = payload.get("schema", 1)
+    if not _is_int(schema) or not 1 <= schema <= SCHEMA_VERSION:
+        raise RecordError(
+            f"schema {schema!r} is not one this harness reads (1 to {SCHEMA_VERSION}); "
+            "a newer spectral-harness wrote it"
+        )
+    missing = [name for name in REQUIRED if name not in payload]
+    if missing:
+        raise RecordError(f"it has no {', '.join(missing)}")
+    for name, (valid, expected) in FIELD_CHECKS.items():
+        if name in payload and not valid(payload[name]):
+            raise RecordError(f"{name} is {payload[name]!r}, expected {expected}")
+    metrics = payload.get("metrics", {})
+    if not isinstance(metrics, dict):
+        raise RecordError(f"metrics is a {type(metrics).__name__}, expected an object")
+    bad = next((k for k, v in metrics.items() if not _is_number(v)), None)
+    if bad is not None:
+        raise RecordError(f"metric {bad!r} is {metrics[bad]!r}, expected a number")
+    known = RunRecord.__dataclass_fields__
+    fields = {k: v for k, v in payload.items() if k in known}
+    fields["schema"] = schema
+    if schema == 1:
+        for name in ADDED_IN_SCHEMA_2:
+            fields.pop(name, None)
+    return RunRecord(**fields)
+
+
+def read_record(path: Path) -> RunRecord:
+    """The record stored in ``path``, or :class:`RecordError` saying why it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecordError(f"it cannot be read ({exc})") from None
+    try:
+        payload = json.loads(text)
+    except ValueError as exc:
+        raise RecordError(f"it is not valid JSON ({exc}; a truncated file?)") from None
+    return parse_record(payload)
+
+
+def warn_to_stderr(message: str) -> None:
+    """Print one warning line to stderr (the default for records that are skipped)."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
+class RecordStore:
+    """Run records, each at ``<runs_dir>/<task>/<method>/<run_id>.json``.
+
+    A file counts only where its content says it belongs: any other ``*.json`` under
+    ``runs_dir`` (a copy, a backup folder, a record moved by hand) is a stray and is skipped with
+    one warning line naming it, as is a file that cannot be parsed as a record; a run id is
+    counted once, so a copied record never becomes an extra seed.
+    """
+
+    def __init__(self, runs_dir: Path, warn: Callable[[str], None] = warn_to_stderr) -> None:
         self.runs_dir = Path(runs_dir)
+        self.warn = warn
 
     def path_for(self, task: str, method: str, run_id: str) -> Path:
         """Where the record of a cell lives."""
         return self.runs_dir / task / method / f"{run_id}.json"
 
     def load(self, task: str, method: str, run_id: str) -> RunRecord | None:
-        """The stored record of a cell, or ``None`` if it has none (or it is unreadable)."""
-        return _read(self.path_for(task, method, run_id))
+        """The stored record of a cell, or ``None`` when it has none; a file there that is not a
+        valid record of this cell is skipped with a warning (so the cell reruns)."""
+        path = self.path_for(task, method, run_id)
+        if not path.exists():
+            return None
+        try:
+            return _at_its_path(read_record(path), task, method, run_id)
+        except RecordError as exc:
+            self.warn(f"ignoring {path}: {exc}; the cell will run again")
+            return None
 
     def save(self, record: RunRecord) -> Path:
         """Store ``record`` atomically, replacing an earlier attempt of the same cell."""
@@ -105,18 +226,44 @@ class RecordStore:
         return path
 
     def iter_records(self, task: str | None = None) -> Iterator[RunRecord]:
-        """Every readable record, optionally of one task; temp files are never read."""
+        """Every valid record at its own path, optionally of one task, each run id once.
+
+        Temporary files of writers (``.<name>.tmp``) are never read; everything else that is
+        skipped gets one warning line with its path and the reason.
+        """
         root = self.runs_dir / task if task else self.runs_dir
         if not root.is_dir():
             return
+        seen: dict[str, Path] = {}
         for path in sorted(root.rglob("*.json")):
-            record = _read(path)
-            if record is not None:
-                yield record
+            parts = path.relative_to(self.runs_dir).parts
+            if len(parts) != 3:
+                self.warn(
+                    f"ignoring stray file {path}: records live at "
+                    f"{self.runs_dir}/<task>/<method>/<run_id>.json"
+                )
+                continue
+            try:
+                record = _at_its_path(read_record(path), parts[0], parts[1], path.stem)
+            except RecordError as exc:
+                self.warn(f"ignoring {path}: {exc}")
+                continue
+            if record.run_id in seen:
+                self.warn(
+                    f"ignoring {path}: run id {record.run_id} is already counted from "
+                    f"{seen[record.run_id]}"
+                )
+                continue
+            seen[record.run_id] = path
+            yield record
 
 
-def _read(path: Path) -> RunRecord | None:
-    try:
-        return RunRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
-        return None
+def _at_its_path(record: RunRecord, task: str, method: str, run_id: str) -> RunRecord:
+    """``record``, if its content names the path it was read from."""
+    found = (record.task, record.method, record.run_id)
+    if found != (task, method, run_id):
+        raise RecordError(
+            f"its content is the record of {'/'.join(found)}, not of {task}/{method}/{run_id} "
+            "(a copied or moved file?)"
+        )
+    return record

@@ -44,17 +44,18 @@ def _rows(board: Leaderboard, key: Section) -> tuple[list[str], list[list[str]]]
 
 
 def _title(board: Leaderboard, key: Section) -> str:
-    task, scale, variant = key
+    task, scale, variant, data = key
     first = board.section(*key).iloc[0]
     where = f"scale={scale}" + (f", {variant}" if variant else "")
+    where += f", user data {data}" if data else ""
     return f"{task} ({where}) · {first['primary_metric']} {ARROW.get(first['goal'], '')}"
 
 
 def render_terminal(board: Leaderboard) -> str:
     """Fixed-width tables, one per task."""
+    blocks = [f"note: {note}" for note in board.notes]
     if board.table.empty:
-        return "no run records found"
-    blocks = []
+        return "\n".join([*blocks, "no run records found"])
     for key in board.sections():
         header, rows = _rows(board, key)
         widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
@@ -68,9 +69,9 @@ def render_terminal(board: Leaderboard) -> str:
 
 def render_markdown(board: Leaderboard) -> str:
     """GitHub-flavoured Markdown tables, one per task."""
+    blocks = [f"_Note: {note}_" for note in board.notes]
     if board.table.empty:
-        return "_no run records found_\n"
-    blocks = []
+        return "\n\n".join([*blocks, "_no run records found_"]) + "\n"
     for key in board.sections():
         header, rows = _rows(board, key)
         lines = [f"### {_title(board, key)}", ""]
@@ -107,6 +108,7 @@ def render_html(board: Leaderboard) -> str:
         "<h1>Spectral Harness leaderboard</h1>",
         "<p>Rank = 1 + number of methods whose 95 % confidence interval lies entirely above "
         "(below, for metrics to minimise) this one's; overlapping intervals share a rank.</p>",
+        *(f"<p><em>Note: {html.escape(note)}</em></p>" for note in board.notes),
     ]
     for key in board.sections():
         header, rows = _rows(board, key)

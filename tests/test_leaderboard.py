@@ -92,7 +92,7 @@ def test_paper_column_comes_from_the_method_declaration(registry_with_plugins):
     records = [rec("winner", 0, 1.0), rec("siren", 0, 2.0)]
     for record in records:
         record.slot = "inr_init"
-    board = build_leaderboard(records, registry)
+    board = build_leaderboard(records, registry, all_versions=True)  # task t has no code
     table = board.table.set_index("method")
     assert table.loc["winner", "paper"] == 42.0 and np.isnan(table.loc["siren", "paper"])
 
@@ -144,7 +144,7 @@ def test_each_task_config_is_its_own_section_and_ranks_stay_inside_it():
                 r.config = {"task": {"name": "t", "dataset": dataset, "epochs": 5}}
                 records.append(r)
     board = build_leaderboard(records)
-    assert board.sections() == [("t", "cpu", "dataset=A"), ("t", "cpu", "dataset=B")]
+    assert board.sections() == [("t", "cpu", "dataset=A", ""), ("t", "cpu", "dataset=B", "")]
     for key in board.sections():
         section = board.section(*key).set_index("method")
         assert section.loc["good", "rank"] == 1 and section.loc["bad", "rank"] == 2
