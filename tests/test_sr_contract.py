@@ -132,7 +132,7 @@ def test_non_finite_and_non_float_logits_fail():
     _fails(_Edited(lambda y: y * float("nan")), f"{B} non-finite values", "expected all finite")
     _fails(_Edited(lambda y: y + float("inf")), "non-finite")
     _fails(_Edited(lambda y: (y > 0).long()), "dtype torch.int64", "expected a floating dtype")
-    _fails(_Edited(lambda y: y.tolist()), "logits are a list", f"expected a tensor of shape ({B},)")
+    _fails(_Edited(lambda y: y.tolist()), "logits is a list", f"expected a tensor of shape ({B},)")
 
 
 def test_wrong_members_and_weights_fail():

@@ -5,7 +5,6 @@ Torch-free at import (the registry loads it); :func:`check` imports torch when i
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from harness.errors import ContractError
@@ -48,39 +47,23 @@ def check(component: Any, problem: Any) -> None:
     import torch
     from torch import nn
 
+    from harness.contracts import check_tensor, module_device
+
     if not isinstance(component, nn.Module):
         raise ContractError(
             f"build returned {type(component).__name__}, expected a torch.nn.Module"
         )
     if not any(p.requires_grad for p in component.parameters()):
         raise ContractError("the model has no trainable parameters, expected at least one")
-    device = _device(component)
+    device = module_device(component)
     generator = torch.Generator().manual_seed(0)
     coords = torch.rand(PROBE_POINTS, problem.in_features, generator=generator) * 2.0 - 1.0
     output = component(coords.to(device))
-    expected = (PROBE_POINTS, problem.out_features)
-    if not isinstance(output, torch.Tensor):
-        raise ContractError(
-            f"output is a {type(output).__name__}, expected a tensor of shape {expected}"
-        )
-    if tuple(output.shape) != expected:
-        raise ContractError(
-            f"output shape {tuple(output.shape)}, expected {expected} = (probe points, "
-            f"problem.out_features) for input {tuple(coords.shape)} = (probe points, "
-            "problem.in_features)"
-        )
-    if not output.is_floating_point():
-        raise ContractError(f"output dtype {output.dtype}, expected a floating dtype")
-    if not bool(torch.isfinite(output).all()):
-        bad = int((~torch.isfinite(output)).sum())
-        raise ContractError(
-            f"output has {bad} non-finite values out of {output.numel()}, expected all finite"
-        )
-
-
-def _device(module: Any) -> Any:
-    """The device of the module's first parameter or buffer (CPU when it has neither)."""
-    import torch
-
-    first = next(itertools.chain(module.parameters(), module.buffers()), None)
-    return first.device if first is not None else torch.device("cpu")
+    check_tensor(
+        output,
+        (PROBE_POINTS, problem.out_features),
+        meaning=(
+            f"(probe points, problem.out_features) for input {tuple(coords.shape)} = (probe "
+            "points, problem.in_features)"
+        ),
+    )

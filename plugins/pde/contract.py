@@ -5,7 +5,6 @@ Torch-free at import (the registry loads it); :func:`check` imports torch when i
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from harness.errors import ContractError
@@ -49,6 +48,7 @@ def check(component: Any, problem: Any) -> None:
     import torch
     from torch import nn
 
+    from harness.contracts import check_tensor, module_device
     from plugins.pde.task import grid_channels
 
     if not isinstance(component, nn.Module):
@@ -57,36 +57,18 @@ def check(component: Any, problem: Any) -> None:
         )
     if not any(p.requires_grad for p in component.parameters()):
         raise ContractError("the model has no trainable parameters, expected at least one")
-    device = _device(component)
+    device = module_device(component)
     height, width = problem.grid
     generator = torch.Generator().manual_seed(0)
     fields = torch.randn(PROBE_BATCH, problem.in_channels - 2, height, width, generator=generator)
     coords = grid_channels(PROBE_BATCH, (height, width), problem.periodic, fields.device)
     probe = torch.cat([fields, coords], dim=1)
     output = component(probe.to(device))
-    expected = (PROBE_BATCH, problem.out_channels, height, width)
-    if not isinstance(output, torch.Tensor):
-        raise ContractError(
-            f"output is a {type(output).__name__}, expected a tensor of shape {expected}"
-        )
-    if tuple(output.shape) != expected:
-        raise ContractError(
-            f"output shape {tuple(output.shape)}, expected {expected} = (batch, "
-            f"problem.out_channels, *problem.grid) for input {tuple(probe.shape)} = (batch, "
-            "problem.in_channels, *problem.grid)"
-        )
-    if not output.is_floating_point():
-        raise ContractError(f"output dtype {output.dtype}, expected a floating dtype")
-    if not bool(torch.isfinite(output).all()):
-        bad = int((~torch.isfinite(output)).sum())
-        raise ContractError(
-            f"output has {bad} non-finite values out of {output.numel()}, expected all finite"
-        )
-
-
-def _device(module: Any) -> Any:
-    """The device of the module's first parameter or buffer (CPU when it has neither)."""
-    import torch
-
-    first = next(itertools.chain(module.parameters(), module.buffers()), None)
-    return first.device if first is not None else torch.device("cpu")
+    check_tensor(
+        output,
+        (PROBE_BATCH, problem.out_channels, height, width),
+        meaning=(
+            f"(batch, problem.out_channels, *problem.grid) for input {tuple(probe.shape)} = "
+            "(batch, problem.in_channels, *problem.grid)"
+        ),
+    )

@@ -6,7 +6,6 @@ Torch-free at import (the registry loads it); :func:`check` imports torch when i
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -57,6 +56,8 @@ def check(component: Any, problem: Any) -> None:
     import torch
     from torch import nn
 
+    from harness.contracts import module_device
+
     if not isinstance(component, nn.Module):
         raise ContractError(
             f"build returned {type(component).__name__}, expected a torch.nn.Module"
@@ -74,7 +75,7 @@ def check(component: Any, problem: Any) -> None:
         )
     size = (PROBE_IMAGES, problem.channels, problem.image_size, problem.image_size)
     generator = torch.Generator().manual_seed(0)
-    images = torch.rand(size, generator=generator).to(_device(component))
+    images = torch.rand(size, generator=generator).to(module_device(component))
     where = (
         f"for input {size} = (probe images, problem.channels, problem.image_size, "
         "problem.image_size)"
@@ -134,30 +135,6 @@ def _weights(component: Any, members: int) -> dict[str, float]:
 
 def _logits(value: Any, what: str, where: str) -> Any:
     """``value`` if it is a finite floating tensor of shape (probe images,), else ContractError."""
-    import torch
+    from harness.contracts import check_tensor
 
-    expected = (PROBE_IMAGES,)
-    if not isinstance(value, torch.Tensor):
-        raise ContractError(
-            f"{what} are a {type(value).__name__}, expected a tensor of shape {expected}"
-        )
-    if tuple(value.shape) != expected:
-        raise ContractError(
-            f"{what} shape {tuple(value.shape)}, expected {expected} = (probe images,) {where}"
-        )
-    if not value.is_floating_point():
-        raise ContractError(f"{what} dtype {value.dtype}, expected a floating dtype")
-    if not bool(torch.isfinite(value).all()):
-        bad = int((~torch.isfinite(value)).sum())
-        raise ContractError(
-            f"{what} have {bad} non-finite values out of {value.numel()}, expected all finite"
-        )
-    return value
-
-
-def _device(module: Any) -> Any:
-    """The device of the module's first parameter or buffer (CPU when it has neither)."""
-    import torch
-
-    first = next(itertools.chain(module.parameters(), module.buffers()), None)
-    return first.device if first is not None else torch.device("cpu")
+    return check_tensor(value, (PROBE_IMAGES,), what=what, meaning=f"(probe images,) {where}")
