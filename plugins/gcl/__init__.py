@@ -30,8 +30,9 @@ from harness import (
     TaskConfig,
     TaskSpec,
     hookimpl,
+    param,
 )
-from plugins.gcl.datasets import DATASETS, dataset_name
+from plugins.gcl.datasets import DATASETS, PLANETOID_NAMES, TU_NAMES, dataset_name
 
 SLOT = "graph_augment"
 
@@ -43,10 +44,10 @@ class GclTaskConfig(TaskConfig):
     (``feature_mask_1``/``_2``: one rate per view, applied to every augmentation alike) as
     defaults: they are the same at every scale."""
 
-    epochs: int | None = None
-    hidden: int | None = None
-    layers: int | None = None
-    probe_epochs: int | None = None
+    epochs: int | None = param(None, ge=1)
+    hidden: int | None = param(None, ge=1)
+    layers: int | None = param(None, ge=1)
+    probe_epochs: int | None = param(None, ge=1)
 
 
 @dataclass
@@ -57,33 +58,33 @@ class GclGraphConfig(GclTaskConfig):
     ``degree``), ``degree`` (one-hot degree, capped at ``max_degree``) or ``constant``.
     """
 
-    dataset: str = "MUTAG"
-    lr: float = 0.01
-    weight_decay: float = 0.0
-    tau: float = 0.2
-    feature_mask_1: float = 0.2
-    feature_mask_2: float = 0.2
-    batch_size: int | None = None
-    folds: int | None = None
-    node_features: str = "labels"
-    max_degree: int = 64
-    max_graphs: int | None = None  # 0: all graphs; smoke uses a stratified subset
+    dataset: str = param("MUTAG", choices=TU_NAMES)
+    lr: float = param(0.01, gt=0)
+    weight_decay: float = param(0.0, ge=0)
+    tau: float = param(0.2, gt=0)
+    feature_mask_1: float = param(0.2, ge=0, le=1)
+    feature_mask_2: float = param(0.2, ge=0, le=1)
+    batch_size: int | None = param(None, ge=2)  # NT-Xent contrasts the graphs of a batch
+    folds: int | None = param(None, ge=2)
+    node_features: str = param("labels", choices=("labels", "degree", "constant"))
+    max_degree: int = param(64, ge=0)
+    max_graphs: int | None = param(None, ge=0)  # 0: all graphs; smoke uses a stratified subset
 
 
 @dataclass
 class GclNodeConfig(GclTaskConfig):
     """GRACE pre-training on a Planetoid graph; probe on a random 10/10/80 split (seeded)."""
 
-    dataset: str = "cora"
-    lr: float = 5e-4
-    weight_decay: float = 1e-5
-    tau: float = 0.4
-    feature_mask_1: float = 0.3
-    feature_mask_2: float = 0.4
-    proj_hidden: int | None = None
-    loss_nodes: int | None = None  # 0: all nodes; otherwise a random subset per epoch
-    train_frac: float = 0.1
-    val_frac: float = 0.1
+    dataset: str = param("cora", choices=PLANETOID_NAMES)
+    lr: float = param(5e-4, gt=0)
+    weight_decay: float = param(1e-5, ge=0)
+    tau: float = param(0.4, gt=0)
+    feature_mask_1: float = param(0.3, ge=0, le=1)
+    feature_mask_2: float = param(0.4, ge=0, le=1)
+    proj_hidden: int | None = param(None, ge=1)
+    loss_nodes: int | None = param(None, ge=0)  # 0: all nodes; otherwise a random subset per epoch
+    train_frac: float = param(0.1, gt=0, lt=1)
+    val_frac: float = param(0.1, gt=0, lt=1)  # selects the probe's weight decay
 
 
 @dataclass
@@ -102,29 +103,29 @@ class SpanConfig(MethodConfig):
     reported precompute time is always the time the computation took.
     """
 
-    ratio: float | None = None
-    lr_max: float | None = None
-    lr_min: float | None = None
-    iterations: int | None = None
-    spectrum: str = "auto"
-    eig_max_nodes: int = 1000
-    delta_seed: int | None = 0
+    ratio: float | None = param(None, ge=0)
+    lr_max: float | None = param(None, gt=0)
+    lr_min: float | None = param(None, gt=0)
+    iterations: int | None = param(None, ge=1)
+    spectrum: str = param("auto", choices=("auto", "eigvalsh", "frobenius"))
+    eig_max_nodes: int = param(1000, ge=0)
+    delta_seed: int | None = param(0, ge=0)
 
 
 @dataclass
 class EdgeDropConfig(MethodConfig):
     """Drop each undirected edge independently with probability ``p1`` (view 1) / ``p2``."""
 
-    p1: float = 0.2
-    p2: float = 0.4
+    p1: float = param(0.2, ge=0, le=1)
+    p2: float = param(0.4, ge=0, le=1)
 
 
 @dataclass
 class EdgeAddConfig(MethodConfig):
     """Add ⌊p·|E|⌋ uniformly random non-edges (undirected), ``p1`` / ``p2`` per view."""
 
-    p1: float = 0.2
-    p2: float = 0.2
+    p1: float = param(0.2, ge=0)  # a fraction of |E|, not a probability: above 1 is allowed
+    p2: float = param(0.2, ge=0)
 
 
 @dataclass
@@ -132,8 +133,8 @@ class NodeDropConfig(MethodConfig):
     """Drop ⌊p·n⌋ uniformly random nodes with their edges (graph level: removed from the graph;
     node level: isolated and feature-zeroed, so every node keeps its embedding to contrast)."""
 
-    p1: float = 0.2
-    p2: float = 0.2
+    p1: float = param(0.2, ge=0, le=1)
+    p2: float = param(0.2, ge=0, le=1)
 
 
 @dataclass
