@@ -28,6 +28,7 @@ from harness import (
     TaskConfig,
     TaskSpec,
     hookimpl,
+    param,
 )
 
 SLOT = "graph_pe"
@@ -38,21 +39,24 @@ class GraphRegressionConfig(TaskConfig):
     """The backbone and optimisation protocol every ``graph_pe`` task shares (``None``: taken
     from the scale preset)."""
 
-    epochs: int | None = None
-    batch_size: int | None = None
-    hidden: int | None = None  # backbone width
-    layers: int | None = None  # GINE layers
-    pe_dims: int | None = None  # d: Laplacian eigenpairs per graph (trivial pair included)
-    pe_out: int | None = None  # p: width of the PE handed to the backbone
-    pe_hidden: int | None = None  # width of the PE networks (SPE ρ, SignNet φ)
-    pe_layers: int | None = None  # depth of the PE networks
-    spe_channels: int | None = None  # m: number of eigenvalue maps φ_ℓ in SPE
+    epochs: int | None = param(None, ge=1)
+    batch_size: int | None = param(None, ge=1)
+    hidden: int | None = param(None, ge=1)  # backbone width
+    layers: int | None = param(None, ge=1)  # GINE layers
+    # d: Laplacian eigenpairs per graph (trivial pair included)
+    pe_dims: int | None = param(None, ge=1)
+    pe_out: int | None = param(None, ge=1)  # p: width of the PE handed to the backbone
+    pe_hidden: int | None = param(None, ge=1)  # width of the PE networks (SPE ρ, SignNet φ)
+    pe_layers: int | None = param(None, ge=1)  # depth of the PE networks
+    spe_channels: int | None = param(None, ge=1)  # m: number of eigenvalue maps φ_ℓ in SPE
     pe_every_layer: bool = True  # add the PE to every GINE layer's input (reference code)
-    pool: str = "mean"  # graph readout: mean (reference code) or sum
-    lr: float = 1e-3
-    weight_decay: float = 3e-6  # not applied to biases and norm weights
-    warmup_steps: int | None = None  # linear warm-up, then linear decay to 0 (per step)
-    eval_every_epochs: int = 1
+    # graph readout: mean (reference code) or sum
+    pool: str = param("mean", choices=("mean", "sum"))
+    lr: float = param(1e-3, gt=0)
+    weight_decay: float = param(3e-6, ge=0)  # not applied to biases and norm weights
+    # linear warm-up, then linear decay to 0 (per step)
+    warmup_steps: int | None = param(None, ge=0)
+    eval_every_epochs: int = param(1, ge=1)
 
 
 @dataclass
@@ -66,8 +70,8 @@ class ZincConfig(GraphRegressionConfig):
     """
 
     source: str = "zinc12k"
-    train_graphs: int | None = None
-    eval_graphs: int | None = None
+    train_graphs: int | None = param(None, ge=0)
+    eval_graphs: int | None = param(None, ge=0)
 
 
 @dataclass
@@ -77,12 +81,12 @@ class CycleCountConfig(GraphRegressionConfig):
     graphs, so run seeds vary the training only. Targets are standardised with the training
     split's mean and std; ``test_mae`` is in those units, ``test_mae_counts`` in cycles."""
 
-    cycle_length: int = 4
-    num_graphs: int | None = None
-    min_nodes: int = 12
-    max_nodes: int = 24
-    data_seed: int = 0
-    pool: str = "sum"  # counts grow with the graph: sum, not mean
+    cycle_length: int = param(4, ge=3)
+    num_graphs: int | None = param(None, ge=4)  # the 4:1:1 split leaves each split a graph
+    min_nodes: int = param(12, ge=5)
+    max_nodes: int = param(24, ge=5)
+    data_seed: int = param(0, ge=0)
+    pool: str = param("sum", choices=("mean", "sum"))  # counts grow with the graph: sum, not mean
 
     def __post_init__(self) -> None:
         if self.cycle_length < 3:
@@ -106,7 +110,7 @@ class LapPEConfig(MethodConfig):
     """The first ``k`` non-trivial Laplacian eigenvectors (None: d − 1), a linear map, and an
     independent random sign flip per graph and eigenvector at every training step."""
 
-    k: int | None = None
+    k: int | None = param(None, ge=1)
     sign_flip: bool = True
 
 
@@ -114,7 +118,7 @@ class LapPEConfig(MethodConfig):
 class RWSEConfig(MethodConfig):
     """Random-walk structural encoding: diag((D⁻¹A)^t) for t = 1..steps, then a linear map."""
 
-    steps: int = 20
+    steps: int = param(20, ge=1)
 
 
 @dataclass
@@ -122,11 +126,12 @@ class SignNetConfig(MethodConfig):
     """SignNet: ρ(concat_i [φ(v_i, λ_i) + φ(−v_i, λ_i)]), φ a GIN over the graph applied to each
     of the first ``k`` (None: d) eigenvectors, ρ an MLP over the concatenation."""
 
-    k: int | None = None
-    layers: int | None = None  # φ GIN depth (None: task's pe_layers)
-    hidden: int | None = None  # φ GIN width (None: task's pe_hidden)
+    k: int | None = param(None, ge=1)
+    layers: int | None = param(None, ge=1)  # φ GIN depth (None: task's pe_layers)
+    hidden: int | None = param(None, ge=1)  # φ GIN width (None: task's pe_hidden)
     out_norm: bool = True  # BatchNorm on the encoding (as SPE, for a like-for-like comparison)
-    norm: str = "batch"  # φ GIN's norm: batch (masked BatchNorm) or layer (LayerNorm per entry)
+    # φ GIN's norm: batch (masked BatchNorm) or layer (LayerNorm per entry)
+    norm: str = param("batch", choices=("batch", "layer"))
 
 
 @dataclass
@@ -138,16 +143,17 @@ class SPEConfig(MethodConfig):
     the second index a batch dimension, masked sum over the second index. ``None``: task preset.
     """
 
-    k: int | None = None  # eigenpairs used (None: all d)
-    channels: int | None = None  # m
-    phi_layers: int = 3
-    phi_hidden: int = 16
-    rho_layers: int | None = None
-    rho_hidden: int | None = None
+    k: int | None = param(None, ge=1)  # eigenpairs used (None: all d)
+    channels: int | None = param(None, ge=1)  # m
+    phi_layers: int = param(3, ge=1)
+    phi_hidden: int = param(16, ge=1)
+    rho_layers: int | None = param(None, ge=1)
+    rho_hidden: int | None = param(None, ge=1)
     # BatchNorm on the node encoding: ρ's sum over n entries grows with the graph's size
     # (a per-channel affine map in eval mode: invariance and equivariance are kept)
     out_norm: bool = True
-    norm: str = "batch"  # ρ GIN's norm: batch (masked BatchNorm) or layer (LayerNorm per entry)
+    # ρ GIN's norm: batch (masked BatchNorm) or layer (LayerNorm per entry)
+    norm: str = param("batch", choices=("batch", "layer"))
 
 
 # seconds: the model and schedule of every graph_pe task's smoke scale (tests)

@@ -74,8 +74,10 @@ def check(component: Any, problem: Any) -> None:
 
 
 def probe_batch(pe_dims: int, features: Any, device: Any) -> Any:
-    """A :class:`Batch` of a triangle, a 5-node path and a ``pe_dims + 1``-node ring with a chord
-    (graphs with fewer and more nodes than eigenpairs), with the requested PE inputs."""
+    """A :class:`Batch` with the requested PE inputs of three simple graphs: a complete graph on
+    ``min(3, pe_dims - 1)`` nodes (at least 1), a 5-node path and a ``max(pe_dims + 1, 4)``-node
+    ring with a chord, so that for every ``pe_dims`` > 1 one graph has fewer nodes than
+    eigenpairs (padding) and one has more (a cut spectrum)."""
     import numpy as np
     import torch
 
@@ -89,14 +91,18 @@ def probe_batch(pe_dims: int, features: Any, device: Any) -> Any:
         random_walk_return_probs,
     )
 
-    ring = pe_dims + 1
+    small = max(1, min(3, pe_dims - 1))
+    ring = max(pe_dims + 1, 4)  # from 4 nodes on, the chord is not a ring edge
     undirected = [
-        [(0, 1), (1, 2), (0, 2)],
+        list(itertools.combinations(range(small), 2)),
         [(i, i + 1) for i in range(4)],
         [(i, (i + 1) % ring) for i in range(ring)] + [(0, ring // 2)],
     ]
-    sizes = [3, 5, ring]
-    edges = [np.array(pairs + [(j, i) for i, j in pairs]).T for pairs in undirected]
+    sizes = [small, 5, ring]
+    edges = [
+        np.array(pairs + [(j, i) for i, j in pairs], dtype=np.int64).reshape(-1, 2).T
+        for pairs in undirected
+    ]
     rng = np.random.default_rng(0)
     graphs = concat_graphs(
         [rng.integers(0, NUM_ATOM_TYPES, n) for n in sizes],
