@@ -48,6 +48,7 @@ def check(component: Any, problem: Any) -> None:
     """
     from torch import nn
 
+    from harness.contracts import module_device
     from plugins.graph_pe.data import Features
 
     if not isinstance(component, nn.Module):
@@ -69,7 +70,7 @@ def check(component: Any, problem: Any) -> None:
         raise ContractError(
             f"features is a {type(features).__name__}, expected plugins.graph_pe.data.Features"
         )
-    batch = probe_batch(problem.pe_dims, features, _device(component))
+    batch = probe_batch(problem.pe_dims, features, module_device(component))
     _check_output(component(batch), batch.num_nodes, out_dim)
 
 
@@ -127,8 +128,9 @@ def probe_batch(pe_dims: int, features: Any, device: Any) -> Any:
 
 
 def _check_output(output: Any, num_nodes: int, out_dim: int) -> None:
-    """Refuse an encoding that is not a finite floating (num_nodes, out_dim) tensor."""
-    import torch
+    """Refuse an encoding that is not a finite floating (num_nodes, out_dim) tensor, or not
+    ``None`` when ``out_dim`` is 0."""
+    from harness.contracts import check_tensor
 
     if out_dim == 0:
         if output is not None:
@@ -136,27 +138,4 @@ def _check_output(output: Any, num_nodes: int, out_dim: int) -> None:
                 f"output is a {type(output).__name__}, expected None (out_dim 0: no encoding)"
             )
         return
-    expected = (num_nodes, out_dim)
-    if not isinstance(output, torch.Tensor):
-        raise ContractError(
-            f"output is a {type(output).__name__}, expected a tensor of shape {expected}"
-        )
-    if tuple(output.shape) != expected:
-        raise ContractError(
-            f"output shape {tuple(output.shape)}, expected {expected} = (probe nodes, out_dim)"
-        )
-    if not output.is_floating_point():
-        raise ContractError(f"output dtype {output.dtype}, expected a floating dtype")
-    if not bool(torch.isfinite(output).all()):
-        bad = int((~torch.isfinite(output)).sum())
-        raise ContractError(
-            f"output has {bad} non-finite values out of {output.numel()}, expected all finite"
-        )
-
-
-def _device(module: Any) -> Any:
-    """The device of the module's first parameter or buffer (CPU when it has neither)."""
-    import torch
-
-    first = next(itertools.chain(module.parameters(), module.buffers()), None)
-    return first.device if first is not None else torch.device("cpu")
+    check_tensor(output, (num_nodes, out_dim), meaning="(probe nodes, out_dim)")
