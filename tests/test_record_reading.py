@@ -73,7 +73,7 @@ def test_a_truncated_or_binary_file_is_refused(tmp_path):
     whole = json.dumps(_record().to_dict())
     (tmp_path / "cut.json").write_text(whole[: len(whole) // 2])
     (tmp_path / "bin.json").write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(RecordError, match="not valid JSON .*truncated"):
+    with pytest.raises(RecordError, match=r"not valid JSON .*truncated"):
         read_record(tmp_path / "cut.json")
     with pytest.raises(RecordError, match="cannot be read"):
         read_record(tmp_path / "bin.json")
