@@ -76,8 +76,10 @@ def build_leaderboard(
     records of other code are left out and a note says how many, unless ``all_versions``, which
     keeps them as rows of their own, labelled with their code.
     """
-    records, notes = _select_code(list(records), registry, all_versions)
     runs, configs = _runs_frame(records, registry)
+    notes: tuple[str, ...] = ()
+    if registry is not None and not all_versions:
+        runs, notes = _current_only(runs)
     if runs.empty:
         return Leaderboard(table=pd.DataFrame(columns=[*GROUP, "n_seeds"]), runs=runs, notes=notes)
     runs["variant"] = runs["config_hash"].map(_variants(runs, configs))
@@ -136,19 +138,15 @@ def build_leaderboard(
     return Leaderboard(table=table[ordered + rest], runs=runs, notes=notes)
 
 
-def _select_code(
-    records: list[RunRecord], registry: Registry | None, all_versions: bool
-) -> tuple[list[RunRecord], tuple[str, ...]]:
-    """The records to show, and the note that says what was left out."""
-    if registry is None or all_versions:
-        return records, ()
-    current = _CurrentCode(registry)
-    kept = [r for r in records if current.is_current(r)]
-    left_out = len(records) - len(kept)
+def _current_only(runs: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The records of the installed code, and the note that says how many others were left
+    out."""
+    kept = runs[runs["current"]].reset_index(drop=True)
+    left_out = len(runs) - len(kept)
     if not left_out:
         return kept, ()
     return kept, (
-        f"left out {left_out} of {len(records)} records: run by other code than the installed "
+        f"left out {left_out} of {len(runs)} records: run by other code than the installed "
         "plugins' (edited, upgraded, or no longer installed); `spectral-harness leaderboard "
         "--all-versions` shows them as rows of their own",
     )
@@ -174,9 +172,10 @@ class _CurrentCode:
                 self.known[key] = None
         return self.known[key]
 
-    def is_current(self, record: RunRecord) -> bool:
-        """Whether ``record`` was run by the installed code."""
-        return bool(record.code) and _code_of(record) == self.hash_of(record.task, record.method)
+    def is_current(self, record: RunRecord, code: str) -> bool:
+        """Whether ``record``, of code hash ``code`` (see :func:`_code_of`), was run by the
+        installed code."""
+        return code != UNKNOWN_CODE and code == self.hash_of(record.task, record.method)
 
 
 def _code_of(record: RunRecord) -> str:
@@ -239,9 +238,10 @@ def _runs_frame(
         for name in RUN_FIELDS:
             columns[name].append(getattr(r, name))
         columns["primary_value"].append(r.metrics.get(r.primary_metric, np.nan))
+        code = _code_of(r)
         columns["data"].append(_data_of(r))
-        columns["code"].append(_code_of(r)[:8])
-        columns["current"].append(current.is_current(r) if current else True)
+        columns["code"].append(code[:8])
+        columns["current"].append(current.is_current(r, code) if current else True)
         columns["runtime"].append(_runtime_of(r))
         if r.config_hash not in configs:
             configs[r.config_hash] = r.config
