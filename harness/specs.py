@@ -95,7 +95,7 @@ class SlotSpec:
     ``problem`` says what a task hands to ``build(cfg, problem)`` (fields, shapes, dtypes,
     device); ``component`` what ``build`` must return; ``result`` what the slot's tasks report.
     ``check(component, problem)`` (a lazy reference) probes a freshly built component on a tiny
-    input and raises :class:`harness.errors.ContractError` naming the expected and the actual
+    input and raises :class:`harness.ContractError` naming the expected and the actual
     value; the host runs it, under ``torch.no_grad`` with the RNG state saved and restored, on
     every component before training, so a component of the wrong shape is a failed cell and never
     a ranked row.
