@@ -13,10 +13,11 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from harness.config import apply_scale, stable_hash
+from harness.config import apply_scale
 from harness.errors import UserError
 from harness.identity import code_hash, code_identity
 from harness.specs import MethodConfig, MethodSpec, TaskConfig, TaskSpec, param, validate_config
+from harness.storage import stable_hash
 
 if TYPE_CHECKING:
     from harness.plugins import Registry

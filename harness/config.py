@@ -9,7 +9,6 @@ from harness.errors import UserError
 from harness.specs import MethodConfig, MethodSpec, TaskConfig, TaskSpec
 
 # Re-exported for harness.cell and plugins/pde until they import it from harness.storage / harness.
-from harness.storage import stable_hash as stable_hash
 
 if TYPE_CHECKING:
     from harness.plugins import Registry

@@ -9,7 +9,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-# harness.data.store and tests/test_records.py still import atomic_write_json from here.
 from harness.storage import atomic_write_json
 
 Status = Literal["ok", "failed", "diverged", "timeout", "crashed"]

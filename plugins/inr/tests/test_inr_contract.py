@@ -46,15 +46,6 @@ def _build(registry: Registry, method: str, problem: InrProblem, **overrides) ->
     return resolve(spec.build)(spec.config(name=method, **overrides), problem)
 
 
-@pytest.fixture
-def relu_pe(plugin_site, monkeypatch):
-    """The example third-party method, as pip installed it: (build, config class)."""
-    monkeypatch.syspath_prepend(str(plugin_site))
-    from sh_relu_pe import ReluPEConfig
-
-    return resolve("sh_relu_pe.model:build"), ReluPEConfig
-
-
 def test_the_slot_is_registered_with_this_contract(registry):
     assert registry.slots["inr_init"] is SLOT_SPEC
     assert resolve(SLOT_SPEC.check) is check
@@ -68,14 +59,6 @@ def test_every_method_passes_the_check(registry, method, kind):
     assert problem.out_features == (3 if kind == "rgb" else 1)
     with torch.no_grad():
         check(_build(registry, method, problem), problem)
-
-
-@pytest.mark.parametrize("kind", sorted(PROBLEMS))
-def test_the_example_plugin_passes_the_check(relu_pe, kind):
-    build, config = relu_pe
-    problem = PROBLEMS[kind]()
-    with torch.no_grad():
-        check(build(config(name="relu_pe"), problem), problem)
 
 
 def test_the_siren_backbone_of_fourier_features_passes(registry):

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from harness.data.cache import ContentCache
+from harness import ContentCache
 from spectral_harness_gcl import (
     EdgeAddConfig,
     EdgeDropConfig,

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from harness.errors import ContractError
-from harness.specs import SlotSpec
+from harness import ContractError, SlotSpec
 
 PROBE_SEED = 0
 ATTRIBUTES = ("problem", "feature_mask", "precompute_seconds", "cache_hit", "prepare", "views")

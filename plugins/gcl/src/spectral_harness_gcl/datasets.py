@@ -7,7 +7,7 @@ module is imported at registration: no torch here.
 
 from __future__ import annotations
 
-from harness.specs import DatasetSpec, RemoteFile
+from harness import DatasetSpec, RemoteFile
 
 INFOGRAPH = (
     "https://raw.githubusercontent.com/sunfanyunn/InfoGraph/"

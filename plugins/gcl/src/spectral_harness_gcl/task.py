@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from harness.context import RunContext
-from harness.train import fit
+from harness import RunContext, fit
 from spectral_harness_gcl import GclGraphConfig, GclNodeConfig
 from spectral_harness_gcl.augment import Augmentor, AugProblem, View
 from spectral_harness_gcl.data import Graph, both_directions, load_planetoid, load_tu

@@ -8,8 +8,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from harness.errors import ContractError
-from harness.specs import SlotSpec
+from harness import ContractError, SlotSpec
 
 SLOT_SPEC = SlotSpec(
     name="graph_pe",
@@ -49,7 +48,7 @@ def check(component: Any, problem: Any) -> None:
     """
     from torch import nn
 
-    from harness.contracts import module_device
+    from harness import module_device
     from spectral_harness_graph_pe.data import Features
 
     if not isinstance(component, nn.Module):
@@ -84,7 +83,7 @@ def probe_batch(pe_dims: int, features: Any, device: Any) -> Any:
     import numpy as np
     import torch
 
-    from harness.eigen import compute_eigenpairs
+    from harness import compute_eigenpairs
     from spectral_harness_graph_pe.data import (
         NUM_ATOM_TYPES,
         NUM_BOND_TYPES,
@@ -132,7 +131,7 @@ def probe_batch(pe_dims: int, features: Any, device: Any) -> Any:
 def _check_output(output: Any, num_nodes: int, out_dim: int) -> None:
     """Refuse an encoding that is not a finite floating (num_nodes, out_dim) tensor, or not
     ``None`` when ``out_dim`` is 0."""
-    from harness.contracts import check_tensor
+    from harness import check_tensor
 
     if out_dim == 0:
         if output is not None:

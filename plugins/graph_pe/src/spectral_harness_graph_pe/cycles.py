@@ -15,7 +15,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from harness.data.cache import ContentCache
+from harness import ContentCache
 from spectral_harness_graph_pe.data import SPLITS, GraphSet, concat_graphs
 
 CYCLES_VERSION = 2

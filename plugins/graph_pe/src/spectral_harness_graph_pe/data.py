@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from harness.data.cache import ContentCache
-from harness.eigen import dataset_eigenpairs, structure_digest
+from harness import ContentCache, dataset_eigenpairs, structure_digest
 
 NUM_ATOM_TYPES = 28
 NUM_BOND_TYPES = 4  # 0 unused (padding), 1 single, 2 double, 3 triple

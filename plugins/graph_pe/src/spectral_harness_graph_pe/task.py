@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from harness.context import RunContext
-from harness.train import fit
+from harness import RunContext, fit
 from spectral_harness_graph_pe import CycleCountConfig, GraphRegressionConfig, ZincConfig
 from spectral_harness_graph_pe.cycles import CycleGraphsSpec, cycle_graphs, regular_graphs
 from spectral_harness_graph_pe.data import (

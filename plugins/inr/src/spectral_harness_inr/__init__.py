@@ -15,11 +15,12 @@ from harness import (
     MethodSpec,
     MetricSpec,
     PaperReference,
+    SlotSpec,
     TaskConfig,
     TaskSpec,
     hookimpl,
+    param,
 )
-from harness.specs import SlotSpec, param
 from spectral_harness_inr.contract import SLOT_SPEC
 from spectral_harness_inr.datasets import DATASETS
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from harness.spectral import spectral_centroid
+from harness import spectral_centroid
 from spectral_harness_inr import FourierFeaturesConfig, SirenConfig, WinnerConfig
 from spectral_harness_inr.networks import FourierFeatures, Siren, relu_mlp
 from spectral_harness_inr.signals import Signal

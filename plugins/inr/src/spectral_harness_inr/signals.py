@@ -16,7 +16,7 @@ import skimage.data
 from PIL import Image
 from scipy.io import wavfile
 
-from harness.errors import DataCorruptError, UserError
+from harness import DataCorruptError, UserError
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ from typing import Any
 
 import torch
 
-from harness.context import RunContext
-from harness.train import fit
+from harness import RunContext, fit
 from spectral_harness_inr import InrAudioConfig, InrImageConfig, InrTaskConfig
 from spectral_harness_inr.methods import InrProblem
 from spectral_harness_inr.signals import Signal, load_audio, load_image

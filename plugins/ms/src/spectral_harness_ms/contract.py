@@ -11,8 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from harness.errors import ContractError
-from harness.specs import SlotSpec
+from harness import ContractError, SlotSpec
 
 PROBE_QUERIES = 2
 PROTOCOL = ("fit", "predict", "clear_cache")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.eigen import graph_eigenpairs
+from harness import graph_eigenpairs
 
 ATOM_NUMBERS = (6, 1, 7, 8, 15, 16, 9, 17, 35, 53)
 DEGREES = tuple(range(7))

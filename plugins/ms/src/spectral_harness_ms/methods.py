@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from harness.train import fit
+from harness import fit
 from spectral_harness_ms import GraffConfig, NearestNeighborConfig, NeimsConfig
 from spectral_harness_ms.data import Covariates, Spectrum
 from spectral_harness_ms.graphs import ATOM_DIM, BOND_DIM, MolGraph, featurize
@@ -31,7 +31,7 @@ from spectral_harness_ms.vocab import (
 )
 
 if TYPE_CHECKING:
-    from harness.context import RunContext
+    from harness import RunContext
 
 Peaks = tuple[np.ndarray, np.ndarray]
 
@@ -215,7 +215,7 @@ class GraffPredictor:
         import hashlib
         import pickle
 
-        from harness.data.cache import ContentCache
+        from harness import ContentCache
 
         smiles = sorted(
             {s.smiles for s in self.problem.train + self.problem.val} | set(self.problem.library)

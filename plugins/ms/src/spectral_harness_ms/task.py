@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.context import RunContext
-from harness.data.cache import ContentCache
+from harness import ContentCache, RunContext
 from spectral_harness_ms import MsTaskConfig
 from spectral_harness_ms.chem import ADDUCTS, H_INDEX, formula_mass, ion_mz, precursor_ion
 from spectral_harness_ms.data import (

@@ -20,11 +20,12 @@ from harness import (
     MetricSpec,
     PaperReference,
     RemoteFile,
+    SlotSpec,
     TaskConfig,
     TaskSpec,
     hookimpl,
+    param,
 )
-from harness.specs import SlotSpec, param
 from spectral_harness_pde.contract import SLOT_SPEC
 
 SLOT = SLOT_SPEC.name

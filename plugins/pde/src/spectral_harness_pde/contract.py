@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.errors import ContractError
-from harness.specs import SlotSpec
+from harness import ContractError, SlotSpec
 
 PROBE_BATCH = 2
 
@@ -49,7 +48,7 @@ def check(component: Any, problem: Any) -> None:
     import torch
     from torch import nn
 
-    from harness.contracts import check_tensor, module_device
+    from harness import check_tensor, module_device
     from spectral_harness_pde.task import grid_channels
 
     if not isinstance(component, nn.Module):

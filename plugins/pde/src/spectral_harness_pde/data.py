@@ -8,8 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.config import stable_hash
-from harness.data.cache import ContentCache
+from harness import ContentCache, stable_hash
 from spectral_harness_pde import NEURALOP, BurgersConfig, DarcyConfig, NavierStokesConfig
 from spectral_harness_pde import generators as gen
 

@@ -11,8 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from harness.context import RunContext
-from harness.train import fit
+from harness import RunContext, fit
 from spectral_harness_pde import (
     BurgersConfig,
     DarcyConfig,

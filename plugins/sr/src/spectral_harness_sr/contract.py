@@ -10,8 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from harness.errors import ContractError
-from harness.specs import SlotSpec
+from harness import ContractError, SlotSpec
 
 PROBE_IMAGES = 2
 
@@ -57,7 +56,7 @@ def check(component: Any, problem: Any) -> None:
     import torch
     from torch import nn
 
-    from harness.contracts import module_device
+    from harness import module_device
 
     if not isinstance(component, nn.Module):
         raise ContractError(
@@ -136,6 +135,6 @@ def _weights(component: Any, members: int) -> dict[str, float]:
 
 def _logits(value: Any, what: str, where: str) -> Any:
     """``value`` if it is a finite floating tensor of shape (probe images,), else ContractError."""
-    from harness.contracts import check_tensor
+    from harness import check_tensor
 
     return check_tensor(value, (PROBE_IMAGES,), what=what, meaning=f"(probe images,) {where}")

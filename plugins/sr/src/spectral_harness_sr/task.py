@@ -14,9 +14,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from harness.context import RunContext
-from harness.data.cache import ContentCache
-from harness.train import fit
+from harness import ContentCache, RunContext, fit
 from spectral_harness_sr import SrDiscConfig, SrProbeConfig, SrX4Config
 from spectral_harness_sr.images import (
     bicubic_down,
