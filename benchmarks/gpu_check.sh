@@ -2,7 +2,8 @@
 # GPU check: every task, a short budget, on CUDA; records, boards and logs go to $OUT.
 #
 # Prepared for the lent device machine (torch, torch-geometric, pandas, pluggy present; hydra-core,
-# omegaconf and antlr4 carried as wheels in .whl/, the datasets it needs in .device_data/:
+# omegaconf, antlr4 and setuptools>=77 (the families' pyprojects need it; no build isolation
+# offline) carried as wheels in .whl/, the datasets it needs in .device_data/:
 # siren_audio/, kodak24/kodim19.png and zinc12k/ copied from the data directory):
 #   bash benchmarks/gpu_check.sh [budget_seconds_per_family]
 # Also runs on any CUDA machine with the project installed (the wheel step is skipped then).
@@ -15,7 +16,9 @@ mkdir -p "$OUT"
 if ! "$PY" -c "import hydra, harness" 2>/dev/null; then
   "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
-  "$PY" -m pip install -q --no-deps --no-build-isolation --no-compile -e . >/dev/null
+  # the host and every family (each its own distribution under plugins/)
+  "$PY" -m pip install -q --no-deps --no-build-isolation --no-compile -e . \
+    $(printf -- '-e %s ' plugins/*/) >/dev/null
 fi
 export HARNESS_DATA_DIR=${HARNESS_DATA_DIR:-$PWD/.device_data}
 export HARNESS_RESULTS_DIR=$OUT/results HARNESS_CACHE_DIR=/tmp/harness-cache HARNESS_OFFLINE=1

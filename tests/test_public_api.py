@@ -65,23 +65,3 @@ def test_type_checkers_see_every_lazy_name():
     }
     assert seen == harness._LAZY_EXPORTS
     assert set(seen) <= set(harness.__all__)
-
-
-def test_every_host_name_the_plugins_import_is_public():
-    """Each ``from harness.<module> import X`` under plugins/ and examples/ can become
-    ``from harness import X``: the same object (issue 13)."""
-    imported = {
-        (node.module, alias.name)
-        for folder in ("plugins", "examples")
-        for path in (REPO / folder).rglob("*.py")
-        for node in ast.walk(ast.parse(path.read_text()))
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("harness.")
-        for alias in node.names
-    }
-    private = sorted(
-        f"{module}.{name}"
-        for module, name in imported
-        if name not in harness.__all__
-        or getattr(harness, name) is not getattr(importlib.import_module(module), name)
-    )
-    assert private == []
