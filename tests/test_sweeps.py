@@ -53,6 +53,12 @@ def test_joblib_sweep_builds_the_board_and_mirrors_it_to_wandb(isolated_dirs):
     table = json.loads(table_file.read_text())
     methods = {row[table["columns"].index("method")] for row in table["data"]}
     assert methods == {"siren", "winner", "fourier_features"}
+    # each cell's run carries the record's versions, not a scan of every installed package
+    cell_runs = [r for r in wandb_dir.glob("offline-run-*") if not list(r.glob("files/media"))]
+    assert len(cell_runs) == 6
+    for run in cell_runs:
+        assert not (run / "files" / "requirements.txt").exists()
+        assert b"plugin:spectral-harness-inr" in next(run.glob("run-*.wandb")).read_bytes()
 
 
 @pytest.mark.slow
