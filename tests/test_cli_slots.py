@@ -1,0 +1,70 @@
+"""``spectral-harness slots``: every slot contract, who defines it, its tasks and methods; and
+no listing command imports torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+
+from harness.cli import main
+
+SLOTS = {"inr_init", "graph_pe", "graph_augment", "sr_discriminator", "ms_model", "pde_model"}
+
+
+def test_slots_lists_each_slot_with_its_plugin_tasks_and_methods(capsys):
+    assert main(["slots"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert {line.split()[0] for line in lines if not line.startswith(" ")} == SLOTS
+    (first,) = [i for i, line in enumerate(lines) if line.startswith("inr_init ")]
+    assert lines[first].endswith("[plugin inr]")
+    assert lines[first + 1].split() == ["tasks:", "inr_audio,", "inr_image"]
+    assert lines[first + 2].split() == ["methods:", "fourier_features,", "siren,", "winner"]
+
+
+def test_slots_name_shows_the_whole_contract(capsys):
+    assert main(["slots", "graph_pe"]) == 0
+    text = capsys.readouterr().out
+    keys = [line.split(":")[0] for line in text.splitlines() if not line.startswith(" ")]
+    assert keys == [
+        "slot",
+        "summary",
+        "plugin",
+        "problem",
+        "component",
+        "result",
+        "check",
+        "tasks",
+        "methods",
+    ]
+    assert "plugin:    graph_pe\n" in text and "tasks:     cycles, zinc\n" in text
+    assert "check:     plugins.graph_pe.contract:check\n" in text
+    assert "methods:   lappe, none, rwse, signnet, spe\n" in text
+
+
+def test_an_unknown_slot_is_one_line_listing_the_slots(capsys):
+    assert main(["slots", "inr"]) == 2
+    captured = capsys.readouterr()
+    assert not captured.out
+    assert captured.err == (
+        "error: unknown slot 'inr'; slots: graph_augment, graph_pe, inr_init, ms_model, "
+        "pde_model, sr_discriminator\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["slots"], ["slots", "inr_init"], ["plugins"], ["plugins", "--json"], ["methods"], ["tasks"]],
+)
+def test_listing_commands_never_import_torch(args):
+    code = (
+        "import sys\n"
+        "from harness.cli import main\n"
+        f"assert main({args!r}) == 0\n"
+        "print('torch' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "False"
