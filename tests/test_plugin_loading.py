@@ -259,6 +259,13 @@ def test_a_plugin_without_hooks_is_hookless():
     assert row["state"] == "hookless" and row["hooks"] == []
 
 
+def test_a_blocked_host_plugin_is_listed_as_blocked(monkeypatch):
+    monkeypatch.setenv("HARNESS_BLOCK_PLUGINS", "harness.loggers.wandb")
+    rows = {row["name"]: row for row in plugin_table(build_plugin_manager())}
+    assert rows["harness.loggers.wandb"]["state"] == "blocked"
+    assert rows["harness.loggers.console"]["state"] == "loaded"
+
+
 def test_two_distributions_with_one_plugin_name_keep_the_first(capsys):
     def entry_point(dist: str, module: object) -> SimpleNamespace:
         meta = SimpleNamespace(metadata={"name": dist}, version="1.0")
