@@ -13,7 +13,6 @@ points in the order of their names.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -75,10 +74,9 @@ def build_plugin_manager(extra_plugins: Iterable[Any] = ()) -> PluginHost:
 def _warn_unknown_blocked(blocked: set[str], known: set[str]) -> None:
     """A name in ``HARNESS_BLOCK_PLUGINS`` that no plugin has is most likely a typo: say so."""
     for name in sorted(blocked - known):
-        print(
-            f"warning: {BLOCK_ENV} names {name!r}, which is no installed plugin; "
-            f"plugins: {', '.join(sorted(known))}",
-            file=sys.stderr,
+        warn(
+            f"{BLOCK_ENV} names {name!r}, which is no installed plugin; "
+            f"plugins: {', '.join(sorted(known))}"
         )
 
 
