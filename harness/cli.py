@@ -175,11 +175,17 @@ def _slots(registry: Registry, name: str | None) -> int:
         "methods": ", ".join(registry.methods_for_slot(name)) or "none",
     }
     for key, value in fields.items():
-        print(
-            textwrap.fill(
-                value, width=100, initial_indent=f"{key + ':':<11}", subsequent_indent=" " * 11
-            )
+        label = f"{key + ':':<11}"
+        # break at spaces only: a reference such as module:function stays whole
+        text = textwrap.fill(
+            value or "-",
+            width=100,
+            initial_indent=label,
+            subsequent_indent=" " * len(label),
+            break_long_words=False,
+            break_on_hyphens=False,
         )
+        print(text)
     return 0
 
 

@@ -54,6 +54,31 @@ def test_an_unknown_slot_is_one_line_listing_the_slots(capsys):
     )
 
 
+def test_a_slot_without_tasks_or_a_probe_and_one_with_a_callable_probe(capsys):
+    from harness import SlotSpec, hookimpl
+    from harness.cli import _slots
+    from harness.plugins import Registry, build_plugin_manager
+
+    def probe(component, problem):
+        """A probe given as a callable instead of a "module:function" string."""
+
+    class Slots:
+        @hookimpl
+        def spectral_harness_register_slots(self):
+            return [
+                SlotSpec("bare", "", problem="p", component="c"),
+                SlotSpec("probed", "s", problem="p", component="c", check=probe),
+            ]
+
+    registry = Registry.from_plugin_manager(build_plugin_manager(extra_plugins=[Slots()]))
+    assert _slots(registry, "bare") == 0
+    bare = capsys.readouterr().out
+    assert "summary:   -\n" in bare and "result:    (not declared)\n" in bare
+    assert "check:     (no probe)\n" in bare and "tasks:     none\n" in bare
+    assert _slots(registry, "probed") == 0
+    assert f"check:     {__name__}:{probe.__qualname__}\n" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     "args",
     [["slots"], ["slots", "inr_init"], ["plugins"], ["plugins", "--json"], ["methods"], ["tasks"]],
