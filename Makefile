@@ -7,10 +7,13 @@ export HARNESS_DATA_DIR ?= $(abspath ../shared/data)
 
 .PHONY: install run test test-all test-slurm lint bench gpu-check clean
 
-$(BIN)/spectral-harness: pyproject.toml
+# The host and every built-in family (each its own distribution under plugins/), editable.
+FAMILIES := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
+
+$(BIN)/spectral-harness: pyproject.toml $(addsuffix pyproject.toml,$(FAMILIES))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev]" $(addprefix -e ,$(FAMILIES))
 	touch $@
 
 install: $(BIN)/spectral-harness

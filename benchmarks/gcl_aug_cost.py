@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from plugins.gcl.augment import (
+from spectral_harness_gcl.augment import (
     SPAN_DEFAULTS,
     add_edges,
     dense_adjacency,
@@ -35,7 +35,7 @@ from plugins.gcl.augment import (
     span_deltas,
     span_group,
 )
-from plugins.gcl.data import load_planetoid, load_tu
+from spectral_harness_gcl.data import load_planetoid, load_tu
 
 OUT = Path(__file__).resolve().parent.parent / "results" / "benchmarks" / "gcl_aug_cost.json"
 

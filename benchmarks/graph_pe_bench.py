@@ -25,11 +25,11 @@ from harness.config import apply_scale
 from harness.eigen import dataset_eigenpairs
 from harness.plugins import get_registry
 from harness.settings import default_data_dir
-from plugins.graph_pe import ZincConfig
-from plugins.graph_pe.data import SPLITS, Features, gather, load_zinc_npz, pack
-from plugins.graph_pe.encoders import GraphPEProblem
-from plugins.graph_pe.model import GraphRegressor
-from plugins.graph_pe.task import param_groups
+from spectral_harness_graph_pe import ZincConfig
+from spectral_harness_graph_pe.data import SPLITS, Features, gather, load_zinc_npz, pack
+from spectral_harness_graph_pe.encoders import GraphPEProblem
+from spectral_harness_graph_pe.model import GraphRegressor
+from spectral_harness_graph_pe.task import param_groups
 
 # (label, method, method-config overrides): the norm=layer rows measure what the masked
 # BatchNorm in the SignNet/SPE GINs costs against the LayerNorm they used before

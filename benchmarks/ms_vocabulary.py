@@ -13,14 +13,14 @@ import os
 import time
 from pathlib import Path
 
-from plugins.ms.data import (
+from spectral_harness_ms.data import (
     annotate,
     annotated_fraction,
     apply_annotations,
     assign_splits,
     load_massbank,
 )
-from plugins.ms.vocab import build_vocabulary
+from spectral_harness_ms.vocab import build_vocabulary
 
 SIZES = (100, 300, 1000, 2000, 5000, 10_000)
 PPMS = (5.0, 10.0, 20.0)

@@ -18,9 +18,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from plugins.sr.datasets import DATASETS
-from plugins.sr.images import dataset_images, load_rgb
-from plugins.sr.task import evaluate_sr
+from spectral_harness_sr.datasets import DATASETS
+from spectral_harness_sr.images import dataset_images, load_rgb
+from spectral_harness_sr.task import evaluate_sr
 
 OUT = Path("results/benchmarks/sr_bicubic_reference.json")
 

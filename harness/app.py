@@ -17,7 +17,7 @@ from harness.observers import notify
 from harness.plugins import check_code_references, get_registry
 from harness.settings import Settings
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+CONF_DIR = Path(__file__).resolve().parent / "conf"
 CONFIG_NAME = "config"
 HYDRA_VERSION_BASE = "1.3"
 
@@ -209,7 +209,7 @@ def _assign(cfg: Any, value_axes: list[tuple[str, list[Any]]]) -> Iterator[Any]:
 
 def _check_cell(cfg: Any, registry: Any, checked: set[tuple[str, ...]], writable: set[Path]) -> str:
     """Check one composed cell; return its task's name."""
-    from harness.cell import check_device, identify
+    from harness.cell import check_device, dataset_entries, identify
     from harness.data.store import DataStore
     from harness.launchers import job_device_kind
 
@@ -231,7 +231,7 @@ def _check_cell(cfg: Any, registry: Any, checked: set[tuple[str, ...]], writable
     store = DataStore(
         settings.data_dir, settings.cache_dir, registry.datasets, settings.allow_download
     )
-    for dataset in ident.task.datasets(ident.task_cfg) if ident.task.datasets else []:
+    for dataset in dataset_entries(ident, registry):
         if (dataset, str(settings.data_dir)) not in checked:
             store.require(dataset)
             checked.add((dataset, str(settings.data_dir)))
@@ -311,6 +311,12 @@ def _explain(exc: BaseException) -> str:
     lines = [line.strip() for line in (text.strip() or type(exc).__name__).splitlines()]
     lines = [line for line in lines if line]
     first = lines[0]
+    if first.startswith("You must specify '"):  # a run that names no task or no method
+        group = first.split("'")[1]
+        return (
+            f"name a {group}: {group}=<name> (see `spectral-harness {group}s`), "
+            "or pick a preset: experiment=<name>"
+        )
     key = next((line for line in lines if line.startswith("Key '")), None)
     if key:
         return f"{first} {key}; see the valid keys with `spectral-harness run --cfg job`"

@@ -13,10 +13,11 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from harness.config import apply_scale, stable_hash
+from harness.config import apply_scale
 from harness.errors import UserError
 from harness.identity import code_hash, code_identity
 from harness.specs import MethodConfig, MethodSpec, TaskConfig, TaskSpec, param, validate_config
+from harness.storage import stable_hash
 
 if TYPE_CHECKING:
     from harness.plugins import Registry
@@ -125,6 +126,24 @@ def identify(cell: Cell, registry: Registry) -> CellIdentity:
         "scale": cell.scale,
     }
     return CellIdentity(task, method, task_cfg, method_cfg, config, stable_hash(config))
+
+
+def dataset_entries(ident: CellIdentity, registry: Registry) -> list[str]:
+    """The dataset entries the cell reads (``TaskSpec.datasets``), or a one-line error when one
+    belongs to a dataset that another family registers and that family is not loaded."""
+    if ident.task.datasets is None:
+        return []
+    entries = ident.task.datasets(ident.task_cfg)
+    for entry in entries:
+        dataset = entry.split("/", 1)[0]
+        owner = ident.task.borrowed_datasets.get(dataset)
+        if owner is not None and dataset not in registry.datasets:
+            raise UserError(
+                f"task {ident.task.name!r} reads dataset {dataset!r}, which the plugin "
+                f"distribution {owner} registers and which is not loaded: pip install {owner}, "
+                f"or take its plugin out of HARNESS_BLOCK_PLUGINS"
+            )
+    return entries
 
 
 def fingerprint(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from harness.errors import UserError
-from harness.plugins import Registry
 from harness.specs import MethodConfig, MethodSpec, TaskConfig, TaskSpec
+
+# Re-exported for harness.cell and plugins/pde until they import it from harness.storage / harness.
+
+if TYPE_CHECKING:
+    from harness.plugins import Registry
 
 SCALES = ("smoke", "cpu", "full")
 C = TypeVar("C", TaskConfig, MethodConfig)
@@ -81,9 +83,3 @@ def apply_scale(spec: TaskSpec | MethodSpec, cfg: C, scale: str) -> C:
         raise ValueError(f"scale preset {scale!r} of {spec.name!r} sets unknown fields {unknown}")
     filled = {k: v for k, v in preset.items() if getattr(cfg, k) is None}
     return dataclasses.replace(cfg, **filled)
-
-
-def stable_hash(payload: Any, length: int = 16) -> str:
-    """A short sha256 of a JSON-serialisable payload, independent of key order."""
-    text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:length]

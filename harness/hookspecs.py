@@ -37,7 +37,7 @@ def spectral_harness_register_slots() -> list[SlotSpec]:
     twice is an error that names both plugins. Declare slots in a torch-free module so that
     ``spectral-harness slots`` and registration stay cheap.
 
-    :returns: a list of :class:`harness.specs.SlotSpec`.
+    :returns: a list of :class:`harness.SlotSpec`.
     """
 
 
@@ -48,7 +48,7 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
     Called once per process while the registry is built. All results are collected; a task name
     registered twice is an error that names both plugins.
 
-    :returns: a list of :class:`harness.specs.TaskSpec`.
+    :returns: a list of :class:`harness.TaskSpec`.
     """
 
 
@@ -60,7 +60,7 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
     config dataclass is stored in Hydra's ConfigStore under group ``method``, so ``method=<name>``
     works without any YAML file.
 
-    :returns: a list of :class:`harness.specs.MethodSpec`.
+    :returns: a list of :class:`harness.MethodSpec`.
     """
 
 
@@ -71,7 +71,7 @@ def spectral_harness_register_datasets() -> list[DatasetSpec]:
     Called once per process while the registry is built. All results are collected. Used by
     ``spectral-harness data check`` and by the up-front check before a sweep starts.
 
-    :returns: a list of :class:`harness.specs.DatasetSpec`.
+    :returns: a list of :class:`harness.DatasetSpec`.
     """
 
 

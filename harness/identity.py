@@ -15,6 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness.storage import stable_hash
+
 if TYPE_CHECKING:
     from harness.plugins import Registry
 
@@ -50,8 +52,6 @@ def plugin_identity(registry: Registry, plugin_name: str) -> dict[str, str]:
 
 def code_hash(code: dict[str, dict[str, str]]) -> str:
     """One short hash of a record's code identity (enters the run id)."""
-    from harness.config import stable_hash
-
     return stable_hash(code)
 
 

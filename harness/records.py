@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from harness.storage import atomic_write_json
 
 Status = Literal["ok", "failed", "diverged", "timeout", "crashed"]
 STATUSES: tuple[str, ...] = ("ok", "failed", "diverged", "timeout", "crashed")
@@ -57,26 +57,6 @@ class RunRecord:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict."""
         return asdict(self)
-
-
-def atomic_write_json(path: Path, payload: dict[str, Any]) -> None:
-    """Write ``payload`` so that ``path`` is either the old file or the whole new one.
-
-    The JSON goes to a temporary file in the same directory, is flushed and fsynced, then
-    ``os.replace`` swaps it in (atomic on POSIX and Windows), so a process killed mid-write never
-    leaves a truncated record behind.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=1, sort_keys=True, default=str)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class RecordError(ValueError):

@@ -26,6 +26,7 @@ from harness.cell import (
     Fingerprint,
     TrainerOptions,
     check_device,
+    dataset_entries,
     fingerprint,
     identify,
     make_cell,
@@ -221,11 +222,10 @@ def data_checksums(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """sha256 of every dataset entry the cell reads (memoised by the data store), and of the
     files among them that the user brought (outside the dataset registry)."""
-    if ident.task.datasets is None:
-        return {}, {}
     store = _data_store(registry, settings)
-    data, user = {}, {}
-    for entry in ident.task.datasets(ident.task_cfg):
+    data: dict[str, str] = {}
+    user: dict[str, str] = {}
+    for entry in dataset_entries(ident, registry):
         checksum = store.checksum(entry)
         if store.is_user_file(entry):
             user[str(store.resolve(entry))] = checksum

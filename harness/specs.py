@@ -95,7 +95,7 @@ class SlotSpec:
     ``problem`` says what a task hands to ``build(cfg, problem)`` (fields, shapes, dtypes,
     device); ``component`` what ``build`` must return; ``result`` what the slot's tasks report.
     ``check(component, problem)`` (a lazy reference) probes a freshly built component on a tiny
-    input and raises :class:`harness.errors.ContractError` naming the expected and the actual
+    input and raises :class:`harness.ContractError` naming the expected and the actual
     value; the host runs it, under ``torch.no_grad`` with the RNG state saved and restored, on
     every component before training, so a component of the wrong shape is a failed cell and never
     a ranked row.
@@ -180,6 +180,9 @@ class TaskSpec:
     ``scales`` maps ``smoke``/``cpu``/``full`` to the values of config fields left at ``None``.
     ``datasets(cfg)`` names the registered datasets (or single files of them, as paths in the data
     directory) that a config needs, so they are checked before a sweep starts.
+    ``borrowed_datasets`` names the datasets among them that another family registers, with the
+    distribution that registers them (``{"kodak24": "spectral-harness-inr"}``): without it, a
+    run that reads one is refused in one line saying which distribution to install or unblock.
     """
 
     name: str
@@ -191,6 +194,7 @@ class TaskSpec:
     scales: Mapping[str, Mapping[str, Any]]
     datasets: Callable[[Any], list[str]] | None = None
     summary: str = ""
+    borrowed_datasets: Mapping[str, str] = field(default_factory=dict)
 
     def metric(self, name: str) -> MetricSpec:
         """Return the spec of metric ``name``."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, run_cli
+from support import REPO, run_cli
 
 from harness.records import RecordStore
 
@@ -66,8 +66,14 @@ def test_blocked_plugins_disappear(plugin_env):
     [
         (("task=inr_image", "method=other_slot"), {}, "needs slot 'inr_init'; methods that fit:"),
         (("task=inr_image", "method=wiener"), {}, "unknown method 'wiener'"),
-        (("task=inr_audio",), {"HARNESS_DATA_DIR": "/nonexistent"}, "siren_audio/gt_bach.wav"),
-        (("task=inr_image", "task.stepz=3"), {}, "Key 'stepz' not in"),
+        (
+            ("task=inr_audio", "method=siren"),
+            {"HARNESS_DATA_DIR": "/nonexistent"},
+            "siren_audio/gt_bach.wav",
+        ),
+        (("task=inr_image", "method=siren", "task.stepz=3"), {}, "Key 'stepz' not in"),
+        (("task=inr_image",), {}, "name a method: method=<name>"),
+        (("method=siren",), {}, "name a task: task=<name>"),
         (("-m", "task=inr_image", "method=winner,other_slot"), {}, "needs slot 'inr_init'"),
     ],
 )

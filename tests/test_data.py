@@ -16,8 +16,8 @@ from harness.data.cache import ContentCache
 from harness.data.store import DataStore, file_sha256
 from harness.errors import DataCorruptError, DataMissingError
 from harness.specs import DatasetSpec, RemoteFile
-from plugins.inr.datasets import DATASETS as INR_DATASETS
-from plugins.inr.datasets import KODAK_SHA256
+from spectral_harness_inr.datasets import DATASETS as INR_DATASETS
+from spectral_harness_inr.datasets import KODAK_SHA256
 
 BACH = "siren_audio/gt_bach.wav"
 

@@ -4,7 +4,7 @@ import inspect
 
 import pluggy
 import pytest
-from conftest import REPO
+from support import REPO
 
 from harness import hookimpl, hookspecs
 from harness.plugins import build_plugin_manager

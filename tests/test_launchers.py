@@ -106,8 +106,9 @@ def test_a_job_without_result_maps_to_a_record_status(state, status):
 
 
 def test_the_presets_ask_for_what_a_cpu_and_a_gpu_partition_give(composer):
-    cpu = composer(["hydra/launcher=slurm"])
-    gpu = composer(["hydra/launcher=slurm_gpu"])
+    cell = ["task=inr_image", "method=siren"]
+    cpu = composer(["hydra/launcher=slurm", *cell])
+    gpu = composer(["hydra/launcher=slurm_gpu", *cell])
     for cfg in (cpu, gpu):
         launcher = cfg.hydra.launcher
         assert launcher._target_ == LAUNCHER

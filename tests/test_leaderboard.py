@@ -168,7 +168,7 @@ def test_a_reader_that_goes_away_is_not_a_traceback(isolated_dirs):
     import subprocess
     import sys
 
-    from conftest import REPO
+    from support import REPO
 
     from harness.records import RecordStore
 

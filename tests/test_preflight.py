@@ -8,7 +8,7 @@ import shutil
 from collections import namedtuple
 
 import pytest
-from conftest import run_cli
+from support import run_cli
 
 import harness.app as app
 from harness.config import register_configs
@@ -31,16 +31,20 @@ SMOKE = ("scale=smoke",)
         (("-m", "seed=1.5,2"), "seed must be an integer"),
         (("-m", "seed=0,1", "task.steps=10,-5"), "invalid value task.steps=-5"),
         (("-m", "task.lr=1e-3,abc"), "task.lr"),
-        (("--config-dir", "conf", "method=other_slot"), "needs slot 'inr_init'"),
-        (("-m", "--config-dir", "conf", "method=winner,other_slot"), "needs slot 'inr_init'"),
+        (("--config-dir", "harness/conf", "method=other_slot"), "needs slot 'inr_init'"),
+        (
+            ("-m", "--config-dir", "harness/conf", "method=winner,other_slot"),
+            "needs slot 'inr_init'",
+        ),
     ],
 )
 def test_bad_values_are_refused_in_one_line_before_any_cell(
     plugin_env, isolated_dirs, args, expected
 ):
-    flags = [a for a in args if a.startswith("-") or a == "conf"]  # Hydra wants flags first
+    flags = [a for a in args if a.startswith("-") or a == "harness/conf"]  # Hydra wants flags first
     rest = [a for a in args if a not in flags]
-    result = run_cli("run", *flags, "task=inr_image", *rest, *SMOKE, env=plugin_env)
+    method = [] if any(a.startswith("method=") for a in rest) else ["method=winner"]
+    result = run_cli("run", *flags, "task=inr_image", *method, *rest, *SMOKE, env=plugin_env)
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], lines

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.records import RecordStore, RunRecord, atomic_write_json
+from harness.records import RecordStore, RunRecord
+from harness.storage import atomic_write_json
 
 
 def _record(run_id: str = "abc", **extra) -> RunRecord:
@@ -58,7 +59,7 @@ def test_failed_write_keeps_the_previous_record(tmp_path, monkeypatch):
 WRITER = """
 import sys
 from pathlib import Path
-from harness.records import atomic_write_json
+from harness.storage import atomic_write_json
 path = Path(sys.argv[1])
 payload = {"blob": "x" * 2_000_000}
 i = 0

@@ -15,7 +15,7 @@ def test_ok_record_has_metrics_and_provenance(registry, settings):
     assert record.status == "ok" and record.primary_metric == "psnr"
     assert record.metrics["psnr"] > 0 and record.metrics["steps_per_s"] > 0
     assert record.device["type"] == "cpu" and record.versions["torch"]
-    assert record.versions["plugin:spectral-harness"] == "0.1.0"
+    assert record.versions["plugin:spectral-harness-inr"] == "0.1.0"
     assert record.config["task"]["steps"] == 20  # filled from the smoke preset
     assert record.data == {"skimage:camera": record.data["skimage:camera"]}
     assert record.train_seconds > 0 and record.started_at <= record.ended_at
@@ -103,7 +103,7 @@ def test_cuda_without_a_gpu_is_a_user_error():
 
 
 def test_method_scale_presets_fill_unset_fields_and_are_recorded(registry):
-    from plugins.ms import GRAFF_PRESETS
+    from spectral_harness_ms import GRAFF_PRESETS
 
     cell = make_cell(registry, "ms_predict", "graff_ms", scale="smoke")
     assert identify(cell, registry).method_cfg.hidden == GRAFF_PRESETS["smoke"]["hidden"]

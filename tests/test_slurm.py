@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, run_cli
+from support import REPO, run_cli
 
 pytestmark = [
     pytest.mark.slurm,

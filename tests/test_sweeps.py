@@ -6,14 +6,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, run_cli
+from support import run_cli
 
 from harness.app import preflight
 from harness.config import register_configs
+from harness.plugin_conf import plugin_config_dirs
 from harness.plugins import get_registry
 
 SMOKE = ("scale=smoke",)
-EXPERIMENTS = sorted(p.stem for p in (REPO / "conf" / "experiment").glob("*.yaml"))
+EXPERIMENTS = sorted(
+    preset.stem
+    for _, conf in plugin_config_dirs(get_registry().pm)
+    for preset in (conf / "experiment").glob("*.yaml")
+)
 
 
 def _board(env=None) -> pd.DataFrame:
@@ -67,9 +72,15 @@ def test_submitit_local_launcher(isolated_dirs):
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
-def test_every_experiment_composes_into_valid_cells(experiment, data_dir):
+@pytest.mark.parametrize("multirun", [True, False], ids=["sweep", "single"])
+def test_every_experiment_composes_into_valid_cells(experiment, multirun, data_dir):
     register_configs(get_registry())
-    preflight([f"experiment={experiment}", *SMOKE], multirun=True)
+    preflight([f"experiment={experiment}", *SMOKE], multirun=multirun)
+
+
+def test_every_family_ships_its_presets():
+    assert len(EXPERIMENTS) == len(set(EXPERIMENTS)) >= 15
+    assert {"quickstart", "winner_audio", "graph_pe_zinc_cpu", "pde_cpu_board"} <= set(EXPERIMENTS)
 
 
 def test_quickstart_runs_at_smoke_scale(isolated_dirs):
@@ -89,7 +100,8 @@ def test_launcher_presets_compose(launcher):
     register_configs(get_registry())
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base=HYDRA_VERSION_BASE):
-        cfg = compose(CONFIG_NAME, [f"hydra/launcher={launcher}"], return_hydra_config=True)
+        overrides = [f"hydra/launcher={launcher}", "task=inr_image", "method=siren"]
+        cfg = compose(CONFIG_NAME, overrides, return_hydra_config=True)
     GlobalHydra.instance().clear()
     assert "Launcher" in cfg.hydra.launcher._target_
     if launcher.startswith("slurm"):

@@ -12,7 +12,7 @@ from harness.cli import main
 from harness.data.store import file_sha256
 from harness.errors import DataCorruptError, UserError
 from harness.runner import make_cell, run_cell
-from plugins.inr.signals import load_audio, load_image
+from spectral_harness_inr.signals import load_audio, load_image
 
 RATE = 8000
 

@@ -8,13 +8,11 @@ concurrent launcher workers that need the same entry compute it once.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from harness.config import stable_hash
+from harness.storage import atomic_write, stable_hash
 
 T = TypeVar("T")
 
@@ -66,13 +64,7 @@ class ContentCache:
                 return load(path)
             self.misses += 1
             value = create()
-            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{path.stem}.", suffix=".tmp")
-            os.close(fd)
-            try:
-                save(value, Path(tmp))
-                os.replace(tmp, path)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
+            atomic_write(path, lambda tmp: save(value, tmp))
         return value
 
 

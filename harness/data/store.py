@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import DataCorruptError, DataMissingError
-from harness.records import atomic_write_json
 from harness.specs import DatasetSpec
+from harness.storage import atomic_write_json
 
 DOWNLOAD_TIMEOUT_S = 30
 MEMO_NAME = "checksums.json"

@@ -1,0 +1,107 @@
+"""Fitting targets: a signal sampled on a grid of coordinates in [-1, 1]^d.
+
+The loaders' libraries are imported at module level: the host imports a task's module once in
+the launching process, so every forked cell inherits them instead of importing them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import skimage.data
+from PIL import Image
+from scipy.io import wavfile
+
+from harness import DataCorruptError, UserError
+
+
+@dataclass(frozen=True)
+class Signal:
+    """Samples ``values`` (N, C) in [-1, 1] on a regular grid of shape ``grid`` (prod = N)."""
+
+    values: np.ndarray
+    grid: tuple[int, ...]
+    modality: str  # "audio" | "image"
+
+    @property
+    def coords(self) -> np.ndarray:
+        """(N, d) coordinates in [-1, 1], raster order (last axis fastest)."""
+        axes = [np.linspace(-1.0, 1.0, n, dtype=np.float32) for n in self.grid]
+        mesh = np.meshgrid(*axes, indexing="ij")
+        return np.stack([m.reshape(-1) for m in mesh], axis=-1)
+
+    def checksum(self) -> str:
+        """sha256 of the samples, for the run record."""
+        return hashlib.sha256(np.ascontiguousarray(self.values).tobytes()).hexdigest()
+
+
+def load_audio(path: Path, start_s: float, num_samples: int | None) -> Signal:
+    """A mono clip, cut to ``num_samples`` from ``start_s``, max-abs normalised to [-1, 1].
+
+    A file scipy can only read in part (truncated, broken chunks) is a :class:`DataCorruptError`,
+    not a warning; only its notice about skipping unknown metadata chunks stays a warning.
+    """
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", wavfile.WavFileWarning)
+        warnings.filterwarnings("default", "Chunk .*not understood", wavfile.WavFileWarning)
+        try:
+            rate, data = wavfile.read(path)
+        except (wavfile.WavFileWarning, ValueError, EOFError) as exc:
+            raise DataCorruptError(
+                f"{path} is not a valid WAV file ({exc}); replace it with an intact copy"
+            ) from None
+    data = np.asarray(data, dtype=np.float64)
+    if data.ndim > 1:
+        data = data.mean(axis=1)
+    start = round(start_s * rate)
+    end = len(data) if not num_samples else start + num_samples
+    if end > len(data):
+        raise UserError(
+            f"{path.name} has {len(data)} samples; cannot take {num_samples} from {start}"
+        )
+    clip = data[start:end]
+    peak = np.abs(clip).max() if len(clip) else 0.0
+    if peak == 0:
+        raise UserError(f"{path.name}: the selected segment is empty or silent")
+    return Signal((clip / peak).astype(np.float32)[:, None], (len(clip),), "audio")
+
+
+def load_image(spec: str, data_dir: Path | None, size: int | None) -> Signal:
+    """An image in [-1, 1]: ``skimage:<name>`` (bundled with scikit-image) or an image file
+    (an absolute path, or one relative to ``data_dir``).
+
+    A file PIL cannot decode (truncated, not an image) is a :class:`DataCorruptError`.
+    """
+
+    if spec.startswith("skimage:"):
+        name = spec.removeprefix("skimage:")
+        loader = getattr(skimage.data, name, None)
+        if loader is None:
+            raise UserError(f"scikit-image has no bundled image {name!r} (try camera, astronaut)")
+        image = Image.fromarray(np.asarray(loader()))
+    else:
+        path = Path(data_dir or "") / spec
+        try:
+            with Image.open(path) as opened:
+                opened.load()
+                image = opened.copy()
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise DataCorruptError(
+                f"{path} is not a readable image ({exc}); replace it with an intact copy"
+            ) from None
+    image = image.convert("RGB" if image.mode in ("RGB", "RGBA", "P", "CMYK") else "L")
+    if size:
+        side = min(image.size)
+        left, top = (image.width - side) // 2, (image.height - side) // 2
+        image = image.crop((left, top, left + side, top + side))
+        if side != size:
+            image = image.resize((size, size), Image.Resampling.LANCZOS)
+    pixels = np.asarray(image, dtype=np.float32) / 255.0
+    pixels = pixels.reshape(pixels.shape[0], pixels.shape[1], -1)
+    values = (pixels * 2.0 - 1.0).reshape(-1, pixels.shape[-1])
+    return Signal(values, (pixels.shape[0], pixels.shape[1]), "image")

@@ -1,0 +1,110 @@
+"""The INR fitting protocol: Adam + StepLR on the full signal, PSNR of the best model."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from harness import RunContext, fit
+from spectral_harness_inr import InrAudioConfig, InrImageConfig, InrTaskConfig
+from spectral_harness_inr.methods import InrProblem
+from spectral_harness_inr.signals import Signal, load_audio, load_image
+
+EVAL_CHUNK = 1 << 16
+
+
+def run_audio(
+    cfg: InrAudioConfig, ctx: RunContext, build: Callable[[Any], Any]
+) -> dict[str, float]:
+    """Fit an audio clip; metrics: PSNR, SNR, steps/s, parameters."""
+    ctx.data.require(cfg.audio)
+    signal = load_audio(ctx.data.resolve(cfg.audio), cfg.start_s, cfg.num_samples)
+    return _fit_signal(signal, cfg, ctx, build)
+
+
+def run_image(
+    cfg: InrImageConfig, ctx: RunContext, build: Callable[[Any], Any]
+) -> dict[str, float]:
+    """Fit an image; metrics: PSNR on [-1, 1] and on [0, 1], steps/s, parameters."""
+    if cfg.image.startswith("skimage:"):
+        signal = load_image(cfg.image, None, cfg.size)
+        ctx.record_data(cfg.image, signal.checksum())  # not a file: the runner cannot hash it
+    else:
+        ctx.data.require(cfg.image)
+        signal = load_image(str(ctx.data.resolve(cfg.image)), None, cfg.size)
+    return _fit_signal(signal, cfg, ctx, build)
+
+
+def _fit_signal(
+    signal: Signal, cfg: InrTaskConfig, ctx: RunContext, build: Callable[[Any], Any]
+) -> dict[str, float]:
+    problem = InrProblem(signal, cfg.hidden_features, cfg.hidden_layers)
+    model = build(problem).to(ctx.device)
+    coords = torch.from_numpy(signal.coords).to(ctx.device)
+    target = torch.from_numpy(signal.values).to(ctx.device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    scheduler = torch.optim.lr_scheduler.StepLR(
+        optimizer, step_size=cfg.lr_step, gamma=cfg.lr_gamma
+    )
+    n = coords.shape[0]
+    batch = cfg.batch_size if cfg.batch_size and cfg.batch_size < n else None
+
+    def step(_: int) -> torch.Tensor:
+        if batch is None:
+            x, y = coords, target
+        else:
+            index = torch.randint(0, n, (batch,), device=ctx.device)
+            x, y = coords[index], target[index]
+        with ctx.autocast():
+            loss = torch.nn.functional.mse_loss(model(x).float(), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        return loss.detach()
+
+    def evaluate() -> dict[str, float]:
+        return _metrics(model, coords, target, signal.modality)
+
+    result = fit(
+        ctx,
+        model,
+        step,
+        evaluate,
+        steps=cfg.steps,
+        eval_every=cfg.eval_every,
+        select="psnr",
+        goal="max",
+    )
+    return {
+        **result.metrics,
+        "steps_per_s": result.steps_per_second,
+        "params": float(sum(p.numel() for p in model.parameters() if p.requires_grad)),
+        "best_step": float(result.best_step),
+    }
+
+
+@torch.no_grad()
+def _metrics(
+    model: torch.nn.Module, coords: torch.Tensor, target: torch.Tensor, modality: str
+) -> dict[str, float]:
+    """Full-signal error of the model, evaluated in chunks (the whole signal, not a minibatch)."""
+    was_training = model.training
+    model.eval()
+    squared = 0.0
+    for start in range(0, coords.shape[0], EVAL_CHUNK):
+        prediction = model(coords[start : start + EVAL_CHUNK]).float()
+        squared += float(((prediction - target[start : start + EVAL_CHUNK]) ** 2).double().sum())
+    model.train(was_training)
+    mse = squared / target.numel()
+    psnr = -10.0 * math.log10(mse) if mse > 0 else math.inf
+    metrics = {"psnr": psnr, "mse": mse}
+    if modality == "audio":
+        energy = float((target.double() ** 2).sum())
+        metrics["snr"] = 10.0 * math.log10(energy / squared) if squared > 0 else math.inf
+    else:
+        metrics["psnr_01"] = psnr + 20.0 * math.log10(2.0)
+    return metrics

@@ -1,0 +1,215 @@
+"""The ``inr_init`` slot contract: every real method passes its probe, broken components fail it
+with one line naming what was expected and what came back, and a broken method is a failed cell.
+Also the ranges of the INR task and method configs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from harness import MethodConfig, MethodSpec, hookimpl
+from harness.config import apply_scale
+from harness.errors import ContractError, UserError
+from harness.plugins import Registry, build_plugin_manager
+from harness.runner import identify, make_cell, run_cell
+from harness.specs import resolve, validate_config
+from spectral_harness_inr.contract import PROBE_POINTS, SLOT_SPEC, check
+from spectral_harness_inr.methods import InrProblem
+from spectral_harness_inr.signals import Signal, load_image
+
+BUILT_IN = ("siren", "winner", "fourier_features")
+
+
+def _audio_problem() -> InrProblem:
+    t = np.linspace(0.0, 1.0, 256, dtype=np.float32)
+    values = np.sin(2 * np.pi * 40 * t)[:, None].astype(np.float32)
+    return InrProblem(Signal(values, (256,), "audio"), hidden_features=8, hidden_layers=1)
+
+
+def _image_problem(name: str) -> InrProblem:
+    return InrProblem(load_image(f"skimage:{name}", None, 8), hidden_features=8, hidden_layers=1)
+
+
+PROBLEMS = {
+    "audio": _audio_problem,
+    "grey": lambda: _image_problem("camera"),
+    "rgb": lambda: _image_problem("astronaut"),
+}
+
+
+def _build(registry: Registry, method: str, problem: InrProblem, **overrides) -> nn.Module:
+    spec = registry.method(method, SLOT_SPEC.name)
+    return resolve(spec.build)(spec.config(name=method, **overrides), problem)
+
+
+def test_the_slot_is_registered_with_this_contract(registry):
+    assert registry.slots["inr_init"] is SLOT_SPEC
+    assert resolve(SLOT_SPEC.check) is check
+    assert {registry.task(t).slot for t in ("inr_audio", "inr_image")} == {"inr_init"}
+
+
+@pytest.mark.parametrize("kind", sorted(PROBLEMS))
+@pytest.mark.parametrize("method", BUILT_IN)
+def test_every_method_passes_the_check(registry, method, kind):
+    problem = PROBLEMS[kind]()
+    assert problem.out_features == (3 if kind == "rgb" else 1)
+    with torch.no_grad():
+        check(_build(registry, method, problem), problem)
+
+
+def test_the_siren_backbone_of_fourier_features_passes(registry):
+    problem = PROBLEMS["rgb"]()
+    check(_build(registry, "fourier_features", problem, backbone="siren"), problem)
+
+
+def test_the_check_leaves_the_global_rng_and_the_model_untouched(registry):
+    problem = PROBLEMS["audio"]()
+    model = _build(registry, "winner", problem)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    rng = torch.get_rng_state()
+    check(model, problem)
+    assert torch.equal(torch.get_rng_state(), rng)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+class _Reshaped(nn.Module):
+    """A linear layer to ``width`` features whose output is then passed through ``post``."""
+
+    def __init__(self, in_features: int, width: int, post=lambda y: y) -> None:
+        super().__init__()
+        self.linear = nn.Linear(in_features, width)
+        self.post = post
+
+    def forward(self, x: torch.Tensor):
+        return self.post(self.linear(x))
+
+
+def _fails(component, problem, *fragments: str) -> str:
+    with pytest.raises(ContractError) as info:
+        check(component, problem)
+    message = str(info.value)
+    assert "\n" not in message
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+def test_wrong_output_shapes_are_named():
+    problem = PROBLEMS["audio"]()
+    n = PROBE_POINTS
+    _fails(_Reshaped(1, 3), problem, f"output shape ({n}, 3)", f"expected ({n}, 1)")
+    flat = _Reshaped(1, 1, lambda y: y[:, 0])
+    _fails(flat, problem, f"output shape ({n},)", f"expected ({n}, 1)")
+    grey_for_rgb = _Reshaped(2, 1)
+    _fails(grey_for_rgb, PROBLEMS["rgb"](), f"output shape ({n}, 1)", f"expected ({n}, 3)")
+
+
+def test_non_finite_and_non_float_outputs_fail():
+    problem = PROBLEMS["audio"]()
+    nan = _Reshaped(1, 1, lambda y: y * float("nan"))
+    _fails(nan, problem, f"{PROBE_POINTS} non-finite values", "expected all finite")
+    inf = _Reshaped(1, 1, lambda y: y.masked_fill(y.abs() >= 0, float("inf")))
+    _fails(inf, problem, "non-finite")
+    integer = _Reshaped(1, 1, lambda y: y.round().long())
+    _fails(integer, problem, "dtype torch.int64", "expected a floating dtype")
+    complex_out = _Reshaped(1, 1, lambda y: torch.complex(y, y))
+    _fails(complex_out, problem, "dtype torch.complex64")
+
+
+def test_wrong_component_types_fail():
+    problem = PROBLEMS["audio"]()
+    _fails(lambda x: x, problem, "build returned function", "expected a torch.nn.Module")
+    _fails(_Reshaped(1, 1, lambda y: (y,)), problem, "output is a tuple", "(8, 1)")
+    frozen = _Reshaped(1, 1)
+    frozen.requires_grad_(False)
+    _fails(frozen, problem, "no trainable parameters")
+
+
+@dataclass
+class _BrokenConfig(MethodConfig):
+    """No options."""
+
+
+def _wide(cfg: _BrokenConfig, problem: InrProblem) -> nn.Module:
+    return nn.Linear(problem.in_features, problem.out_features + 2)
+
+
+def _flat(cfg: _BrokenConfig, problem: InrProblem) -> nn.Module:
+    return nn.Sequential(nn.Linear(problem.in_features, 1), nn.Flatten(0))
+
+
+class _BrokenMethods:
+    """A plugin whose ``inr_init`` methods return the shapes of issue 12 item 1."""
+
+    @hookimpl
+    def spectral_harness_register_methods(self) -> list[MethodSpec]:
+        return [
+            MethodSpec("wide_output", "inr_init", _BrokenConfig, _wide),
+            MethodSpec("flat_output", "inr_init", _BrokenConfig, _flat),
+        ]
+
+
+@pytest.mark.parametrize(("method", "actual"), [("wide_output", "(8, 3)"), ("flat_output", "(8,)")])
+def test_a_broken_method_is_a_failed_cell_naming_the_shapes(settings, method, actual):
+    registry = Registry.from_plugin_manager(build_plugin_manager(extra_plugins=[_BrokenMethods()]))
+    record = run_cell(make_cell(registry, "inr_image", method), registry, settings)
+    assert record.status == "failed"
+    message = record.error["message"]
+    assert method in message and f"output shape {actual}" in message
+    assert "expected (8, 1)" in message
+    assert "psnr" not in record.metrics
+
+
+@pytest.mark.parametrize(
+    ("task", "override", "value"),
+    [
+        ("inr_audio", "steps", 0),
+        ("inr_audio", "steps", -5),
+        ("inr_image", "eval_every", 0),
+        ("inr_image", "lr", 0.0),
+        ("inr_image", "lr", -1e-3),
+        ("inr_image", "hidden_features", 0),
+        ("inr_image", "hidden_layers", 0),
+        ("inr_image", "lr_gamma", 1.5),
+        ("inr_image", "size", -1),
+        ("inr_audio", "num_samples", -2),
+        ("inr_audio", "start_s", -0.5),
+        ("inr_audio", "lr", float("nan")),
+    ],
+)
+def test_out_of_range_task_values_are_one_line(registry, task, override, value):
+    cell = make_cell(registry, task, "siren", task_overrides={override: value})
+    with pytest.raises(UserError, match=f"^invalid value task.{override}=") as info:
+        identify(cell, registry)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("method", "override", "value"),
+    [
+        ("siren", "omega_0", 0.0),
+        ("winner", "first_omega_0", -30.0),
+        ("fourier_features", "num_features", 0),
+        ("fourier_features", "sigma_nyquist", 0.0),
+        ("fourier_features", "backbone", "tanh"),
+    ],
+)
+def test_out_of_range_method_values_are_one_line(registry, method, override, value):
+    cfg = registry.method(method, SLOT_SPEC.name).config(name=method, **{override: value})
+    with pytest.raises(UserError, match=f"^invalid value method.{override}="):
+        validate_config(cfg, "method")
+
+
+def test_every_preset_of_every_task_and_method_is_in_range(registry):
+    for task in ("inr_audio", "inr_image"):
+        spec = registry.task(task)
+        for scale in spec.scales:
+            validate_config(apply_scale(spec, spec.config(name=task), scale), "task")
+    for method in registry.methods_for_slot(SLOT_SPEC.name):
+        spec = registry.method(method, SLOT_SPEC.name)
+        for scale in spec.scales or ("smoke",):
+            validate_config(apply_scale(spec, spec.config(name=method), scale), "method")

@@ -1,0 +1,237 @@
+"""Mass-spectrum prediction (slot ``ms_model``): predict the MS/MS spectrum of a molecule for an
+adduct, collision energy and instrument, scored on real MassBank spectra of held-out structures.
+
+Methods: ``graff_ms`` (GrAFF-MS, Murphy et al. ICML 2023), and the baselines its paper compares
+to or a chemist would try first: ``neims`` (binned Morgan-fingerprint predictor) and
+``nearest_neighbor`` (spectrum of the most Tanimoto-similar training molecule).
+This module is what the entry point loads: it declares, it does not import torch or RDKit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness import (
+    DatasetSpec,
+    MethodConfig,
+    MethodSpec,
+    MetricSpec,
+    PaperReference,
+    RemoteFile,
+    SlotSpec,
+    TaskConfig,
+    TaskSpec,
+    hookimpl,
+    param,
+)
+
+SLOT = "ms_model"
+TASK = "ms_predict"
+
+
+@dataclass
+class MsTaskConfig(TaskConfig):
+    """Data handling and the shared training budget (``None``: from the scale preset)."""
+
+    epochs: int | None = param(None, ge=1)
+    batch_size: int | None = param(None, ge=1)
+    max_train_spectra: int | None = param(None, ge=0)  # 0: all (smoke uses a subset)
+    max_test_spectra: int | None = param(None, ge=0)  # 0: all
+    retrieval_queries: int | None = param(None, ge=0)  # test spectra used for recall@k; 0: all
+    retrieval_candidates: int = param(20, ge=2)  # the truth, then isomers, then nearest in mass
+    split_seed: int = param(0, ge=0)  # the structure split is fixed across training seeds
+    ppm: float = param(20.0, ge=0)  # annotation tolerance for QTOF / IT-TOF
+    min_da: float = param(0.002, ge=0)
+    max_precursor_mz: float = param(1000.0, gt=0)
+    max_peaks: int = param(100, ge=1)
+    min_rel_intensity: float = param(0.001, ge=0, le=1)
+    include_low_res: bool = False  # True: keep triple-quadrupole spectra (annotated at 0.3 Da)
+
+
+@dataclass
+class GraffConfig(MethodConfig):
+    """GrAFF-MS (``None``: from the size preset; ``full`` = the paper's sizes)."""
+
+    vocab_size: int | None = param(None, ge=1)
+    hidden: int | None = param(None, ge=1)
+    layers: int | None = param(None, ge=1)
+    phi_dim: int | None = param(None, ge=1)
+    eig_k: int | None = param(None, ge=1)
+    decoder: int | None = param(None, ge=1)
+    dropout: float = param(0.1, ge=0, lt=1)
+    lr: float = param(5e-4, gt=0)
+    weight_decay: float = param(1e-5, ge=0)
+    clip: float = param(100.0, gt=0)
+    min_probability: float = param(1e-3, ge=0, lt=1)
+
+
+@dataclass
+class NeimsConfig(MethodConfig):
+    """NEIMS (``full``: 4096-bit counts, 7 blocks × 2000, 0.1 Da bins to 1000 Da)."""
+
+    width: int | None = param(None, ge=1)
+    blocks: int | None = param(None, ge=1)
+    fp_bits: int = param(4096, ge=1)
+    radius: int = param(2, ge=0)
+    bin_width: float = param(0.1, gt=0)
+    max_mz: float = param(1000.0, gt=0)
+    dropout: float = param(0.25, ge=0, lt=1)
+    lr: float = param(1e-3, gt=0)
+    weight_decay: float = param(0.0, ge=0)
+    clip: float = param(100.0, gt=0)
+    min_rel_intensity: float = param(0.01, ge=0, le=1)
+
+
+@dataclass
+class NearestNeighborConfig(MethodConfig):
+    """Tanimoto on Morgan bit fingerprints."""
+
+    radius: int = param(2, ge=0)
+    fp_bits: int = param(2048, ge=1)
+
+
+GRAFF_PRESETS = {
+    "smoke": dict(vocab_size=300, hidden=32, layers=2, phi_dim=8, eig_k=4, decoder=64),
+    "cpu": dict(vocab_size=2000, hidden=64, layers=3, phi_dim=16, eig_k=8, decoder=256),
+    "full": dict(vocab_size=10_000, hidden=512, layers=6, phi_dim=32, eig_k=8, decoder=1024),
+}
+NEIMS_PRESETS = {
+    "smoke": dict(width=64, blocks=1),
+    "cpu": dict(width=256, blocks=2),
+    "full": dict(width=2000, blocks=7),
+}
+SCALES = {
+    "smoke": dict(
+        epochs=2,
+        batch_size=32,
+        max_train_spectra=256,
+        max_test_spectra=48,
+        retrieval_queries=24,
+    ),
+    "cpu": dict(
+        epochs=4,
+        batch_size=64,
+        max_train_spectra=0,
+        max_test_spectra=0,
+        retrieval_queries=120,
+    ),
+    # the paper: batch 512, 100 epochs, K = 10k, 6 × 512 GINE, decoder 1024
+    "full": dict(
+        epochs=100,
+        batch_size=512,
+        max_train_spectra=0,
+        max_test_spectra=0,
+        retrieval_queries=0,
+    ),
+}
+
+METRICS = (
+    MetricSpec("cosine_0.01", "max", "mean Hungarian cosine (matchms) at 0.01 Da tolerance"),
+    MetricSpec("cosine_0.1", "max", "mean Hungarian cosine (matchms) at 0.1 Da tolerance"),
+    MetricSpec("recall_at_1", "max", "true structure ranked first among isomer/mass candidates"),
+    MetricSpec("recall_at_5", "max", "true structure within the top 5 candidates"),
+    MetricSpec("recall_at_10", "max", "true structure within the top 10 candidates"),
+    MetricSpec("spectra_per_s", "max", "test spectra predicted per second, from SMILES", "1/s"),
+    MetricSpec("annotated_intensity", "max", "fraction of test intensity with a formula"),
+)
+
+GRAFF_PAPER = PaperReference(
+    title="Efficiently predicting high resolution mass spectra with graph neural networks",
+    arxiv="2301.11419",
+    note="reported mean cosine 0.71 (GrAFF-MS) vs 0.60 (NEIMS) at 0.1 Da is on NIST-20, a "
+    "licensed library with different instruments and filters; not declared as a number for "
+    "ms_predict (MassBank), which it would wrongly look comparable to",
+)
+
+MASSBANK = DatasetSpec(
+    name="massbank_subset",
+    files={
+        "massbank_subset/massbank_subset.mgf": RemoteFile(
+            sha256="fe0c33d834f29a6680fbac18b44892d1786cec5d6248a77a1737bcfc93aa3378"
+        ),
+        "massbank_subset/massbank_subset_metadata.csv": RemoteFile(
+            sha256="5e7ab9dbdbd6cfc4b5a95861760de2f4b68e9f8ad28b31251279dcd54f97d725"
+        ),
+        "massbank_subset/massbank_records.tar.gz": RemoteFile(
+            sha256="8d8dbf1f638c2b4cb291a31baf3758b0d6a7fa679d76f120891daa0e59f6f5b9"
+        ),
+    },
+    homepage="https://github.com/MassBank/MassBank-data (release 2025.05.1, commit 13484d4)",
+    license="CC BY 4.0 per record (keep authors/copyright)",
+    summary="5,566 MassBank MS/MS spectra (ENTACT, MSSJ, RIKEN_IMS) with structures; MGF + CSV "
+    "derived from the original records (no upstream URL for the derived files)",
+)
+
+
+def _datasets(cfg: MsTaskConfig) -> list[str]:
+    return [MASSBANK.name]
+
+
+@hookimpl
+def spectral_harness_register_tasks() -> list[TaskSpec]:
+    """Spectrum prediction on MassBank, structure-disjoint split."""
+    return [
+        TaskSpec(
+            name=TASK,
+            slot=SLOT,
+            config=MsTaskConfig,
+            run="spectral_harness_ms.task:run",
+            metrics=METRICS,
+            primary="cosine_0.1",
+            scales=SCALES,
+            datasets=_datasets,
+            summary="predict MassBank MS/MS spectra ([M+H]+/[M-H]-, QTOF) of unseen structures",
+        )
+    ]
+
+
+@hookimpl
+def spectral_harness_register_methods() -> list[MethodSpec]:
+    """GrAFF-MS and its two baselines."""
+    return [
+        MethodSpec(
+            name="graff_ms",
+            slot=SLOT,
+            config=GraffConfig,
+            build="spectral_harness_ms.methods:build_graff_ms",
+            summary="GINE + SignNet → softmax over a train-only formula vocabulary",
+            paper=GRAFF_PAPER,
+            scales=GRAFF_PRESETS,
+        ),
+        MethodSpec(
+            name="neims",
+            slot=SLOT,
+            config=NeimsConfig,
+            build="spectral_harness_ms.methods:build_neims",
+            summary="Morgan counts → 0.1 Da bins, forward + precursor-anchored reverse heads",
+            paper=PaperReference(
+                "Rapid Prediction of Electron-Ionization Mass Spectrometry Using Neural Networks",
+                arxiv="1811.08545",
+                note="re-implemented for MS/MS as in the GrAFF-MS paper",
+            ),
+            is_baseline=True,
+            scales=NEIMS_PRESETS,
+        ),
+        MethodSpec(
+            name="nearest_neighbor",
+            slot=SLOT,
+            config=NearestNeighborConfig,
+            build="spectral_harness_ms.methods:build_nearest_neighbor",
+            summary="spectrum of the most Tanimoto-similar training molecule, same adduct",
+            is_baseline=True,
+        ),
+    ]
+
+
+@hookimpl
+def spectral_harness_register_datasets() -> list[DatasetSpec]:
+    """The MassBank subset."""
+    return [MASSBANK]
+
+
+@hookimpl
+def spectral_harness_register_slots() -> list[SlotSpec]:
+    """The ``ms_model`` slot (see :mod:`spectral_harness_ms.contract`)."""
+    from spectral_harness_ms.contract import SLOT_SPEC
+
+    return [SLOT_SPEC]

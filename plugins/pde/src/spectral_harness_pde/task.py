@@ -1,0 +1,316 @@
+"""The PDE protocol (LSM's recipe): relative-L2 loss summed over the batch, Adam + StepLR per
+epoch, the best-validation model restored, test relative L2 and zero-shot resolution transfer."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from harness import RunContext, fit
+from spectral_harness_pde import (
+    BurgersConfig,
+    DarcyConfig,
+    NavierStokesConfig,
+    NeuralopBurgersConfig,
+    NeuralopDarcyConfig,
+    PdeTaskConfig,
+)
+from spectral_harness_pde import data as datasets
+from spectral_harness_pde.methods import PdeProblem
+from spectral_harness_pde.networks import count_parameters
+
+EVAL_BATCH = 50
+Build = Callable[[Any], Any]
+
+
+def run_darcy(cfg: DarcyConfig, ctx: RunContext, build: Build) -> dict[str, float]:
+    """Generated Darcy flow (cached); metrics incl. zero-shot transfer to the finer grid."""
+    data = datasets.darcy(cfg, ctx.settings.cache_dir)
+    ctx.record_data("generated:darcy", data.checksum)
+    return fit_fields(data, cfg, ctx, build)
+
+
+def run_burgers(cfg: BurgersConfig, ctx: RunContext, build: Build) -> dict[str, float]:
+    """Generated Burgers space-time fields (cached); transfer to a finer spatial grid."""
+    data = datasets.burgers(cfg, ctx.settings.cache_dir)
+    ctx.record_data("generated:burgers", data.checksum)
+    return fit_fields(data, cfg, ctx, build)
+
+
+def run_darcy_neuralop(cfg: NeuralopDarcyConfig, ctx: RunContext, build: Build) -> dict[str, float]:
+    """neuraloperator's Darcy samples; transfer from 16² to the same test samples at 32²."""
+    data_dir = ctx.data.require(datasets.NEURALOP)
+    data = datasets.neuralop_darcy(data_dir, cfg.n_train, cfg.n_val, cfg.n_test)
+    ctx.record_data(datasets.NEURALOP, ctx.data.checksum(datasets.NEURALOP))
+    return fit_fields(data, cfg, ctx, build)
+
+
+def run_burgers_neuralop(
+    cfg: NeuralopBurgersConfig, ctx: RunContext, build: Build
+) -> dict[str, float]:
+    """neuraloperator's Burgers samples (ν = 0.01, 16 points × 17 times)."""
+    data_dir = ctx.data.require(datasets.NEURALOP)
+    data = datasets.neuralop_burgers(data_dir, cfg.n_train, cfg.n_val, cfg.n_test)
+    ctx.record_data(datasets.NEURALOP, ctx.data.checksum(datasets.NEURALOP))
+    return fit_fields(data, cfg, ctx, build)
+
+
+# ------------------------------------------------------------------------------------------------
+# helpers
+# ------------------------------------------------------------------------------------------------
+
+
+def relative_l2(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Per-sample ‖ŷ − y‖₂ / ‖y‖₂ over all but the batch axis: shape (B,)."""
+    diff = (prediction - target).flatten(1).norm(dim=1)
+    return diff / target.flatten(1).norm(dim=1).clamp(min=1e-12)
+
+
+def grid_channels(
+    batch: int, shape: tuple[int, int], periodic: tuple[bool, bool], device: torch.device
+) -> torch.Tensor:
+    """(batch, 2, H, W) coordinates in [0, 1]: node grids include both ends, periodic grids
+    are i/n, so a finer grid of the same domain gets consistent coordinates."""
+    axes = [
+        torch.arange(n, device=device) / n if wrap else torch.linspace(0, 1, n, device=device)
+        for n, wrap in zip(shape, periodic, strict=True)
+    ]
+    gy, gx = torch.meshgrid(*axes, indexing="ij")
+    return torch.stack([gy, gx]).expand(batch, 2, *shape)
+
+
+class Normalizer:
+    """Per-channel scalar mean/std from the training set (resolution independent, unlike the
+    reference's per-pixel ``UnitGaussianNormalizer``, so it also serves the transfer grid)."""
+
+    def __init__(self, train: np.ndarray, device: torch.device) -> None:
+        axes = (0, 2, 3)
+        self.mean = torch.as_tensor(train.mean(axis=axes), device=device)[None, :, None, None]
+        self.std = torch.as_tensor(train.std(axis=axes) + 1e-6, device=device)[None, :, None, None]
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
+
+    def decode(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.std + self.mean
+
+
+def _problem(cfg: PdeTaskConfig, cin: int, cout: int, shape, periodic) -> PdeProblem:
+    return PdeProblem(
+        in_channels=cin + 2,
+        out_channels=cout,
+        grid=(int(shape[0]), int(shape[1])),
+        periodic=periodic,
+        width=cfg.width,
+        modes=cfg.modes,
+    )
+
+
+def _optimizer(model: torch.nn.Module, cfg: PdeTaskConfig):
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    scheduler = torch.optim.lr_scheduler.StepLR(
+        optimizer, step_size=cfg.lr_step, gamma=cfg.lr_gamma
+    )
+    return optimizer, scheduler
+
+
+class EpochSampler:
+    """Minibatch indices: a fresh permutation of the training set each epoch."""
+
+    def __init__(self, n: int, batch: int, device: torch.device) -> None:
+        self.n, self.batch, self.device = n, batch, device
+        self.per_epoch = math.ceil(n / batch)
+        self.order = torch.randperm(n, device=device)
+
+    def indices(self, step: int) -> torch.Tensor:
+        """Indices of 1-based ``step``; a new permutation starts every ``per_epoch`` steps."""
+        position = (step - 1) % self.per_epoch
+        if position == 0 and step > 1:
+            self.order = torch.randperm(self.n, device=self.device)
+        return self.order[position * self.batch : (position + 1) * self.batch]
+
+
+# ------------------------------------------------------------------------------------------------
+# field → field tasks (Darcy, Burgers)
+# ------------------------------------------------------------------------------------------------
+
+
+def fit_fields(
+    data: datasets.FieldData, cfg: PdeTaskConfig, ctx: RunContext, build: Build
+) -> dict[str, float]:
+    """Train a field-to-field operator and measure test / transfer relative L2."""
+    device = ctx.device
+    x_norm = Normalizer(data.x_train, device)
+    y_norm = Normalizer(data.y_train, device)
+    periodic = data.periodic
+
+    def prepare(x: np.ndarray) -> torch.Tensor:
+        t = x_norm.encode(torch.as_tensor(x, device=device))
+        grid = grid_channels(t.shape[0], tuple(t.shape[-2:]), periodic, device)
+        return torch.cat([t, grid], dim=1)
+
+    x_train, y_train = prepare(data.x_train), torch.as_tensor(data.y_train, device=device)
+    x_val, y_val = prepare(data.x_val), torch.as_tensor(data.y_val, device=device)
+    problem = _problem(
+        cfg, data.x_train.shape[1], data.y_train.shape[1], data.x_train.shape[2:], periodic
+    )
+    model = build(problem).to(device)
+    optimizer, scheduler = _optimizer(model, cfg)
+    sampler = EpochSampler(x_train.shape[0], cfg.batch_size, device)
+
+    def predict(x: torch.Tensor) -> torch.Tensor:
+        with ctx.autocast():
+            return y_norm.decode(model(x).float())
+
+    def step(i: int) -> torch.Tensor:
+        index = sampler.indices(i)
+        loss = relative_l2(predict(x_train[index]), y_train[index]).sum()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if i % sampler.per_epoch == 0:
+            scheduler.step()
+        return loss.detach() / index.numel()
+
+    @torch.no_grad()
+    def error(x: torch.Tensor, y: torch.Tensor) -> float:
+        was_training = model.training
+        model.eval()
+        total = 0.0
+        for start in range(0, x.shape[0], EVAL_BATCH):
+            stop = start + EVAL_BATCH
+            total += float(relative_l2(predict(x[start:stop]), y[start:stop]).sum())
+        model.train(was_training)
+        return total / x.shape[0]
+
+    per_epoch = sampler.per_epoch
+    result = fit(
+        ctx,
+        model,
+        step,
+        lambda: {"val_rel_l2": error(x_val, y_val)},
+        steps=cfg.epochs * per_epoch,
+        eval_every=cfg.eval_every * per_epoch,
+        select="val_rel_l2",
+        goal="min",
+        log_every=per_epoch,
+    )
+    with ctx.timer("eval"):
+        x_test = prepare(data.x_test)
+        y_test = torch.as_tensor(data.y_test, device=device)
+        ctx.synchronize()
+        start = time.perf_counter()
+        test = error(x_test, y_test)
+        ctx.synchronize()
+        test_s = time.perf_counter() - start
+        metrics = {"rel_l2": test, "val_rel_l2": result.metrics["val_rel_l2"]}
+        if data.x_transfer is not None:
+            metrics["transfer_rel_l2"] = error(
+                prepare(data.x_transfer), torch.as_tensor(data.y_transfer, device=device)
+            )
+    train_s = ctx.seconds["train"]
+    return {
+        **metrics,
+        "params": float(count_parameters(model)),
+        "samples_per_s": cfg.epochs * x_train.shape[0] / train_s if train_s > 0 else math.nan,
+        "infer_samples_per_s": x_test.shape[0] / test_s if test_s > 0 else math.nan,
+        "best_epoch": float(result.best_step // per_epoch),
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# Navier–Stokes: autoregressive rollout
+# ------------------------------------------------------------------------------------------------
+
+
+def run_navier_stokes(cfg: NavierStokesConfig, ctx: RunContext, build: Build) -> dict[str, float]:
+    """``t_in`` frames → next frame, rolled out ``t_out`` times; the loss sums the per-step
+    relative L2 over the rollout (LSM's recipe), the metric is the whole rollout's relative L2."""
+    w, checksum = datasets.navier_stokes(cfg, ctx.settings.cache_dir, str(ctx.device))
+    ctx.record_data("generated:navier_stokes", checksum)
+    device = ctx.device
+    frames = torch.as_tensor(w, device=device)
+    n_fit = cfg.n_train + cfg.n_val
+    splits = {
+        "train": frames[: cfg.n_train],
+        "val": frames[cfg.n_train : n_fit],
+        "test": frames[n_fit : n_fit + cfg.n_test],
+    }
+    shape = tuple(frames.shape[-2:])
+    periodic = (True, True)
+    model = build(_problem(cfg, cfg.t_in, 1, shape, periodic)).to(device)
+    optimizer, scheduler = _optimizer(model, cfg)
+    sampler = EpochSampler(cfg.n_train, cfg.batch_size, device)
+
+    def rollout(history: torch.Tensor) -> torch.Tensor:
+        grid = grid_channels(history.shape[0], shape, periodic, device)
+        outputs = []
+        x = history
+        for _ in range(cfg.t_out):
+            with ctx.autocast():
+                frame = model(torch.cat([x, grid], dim=1)).float()
+            outputs.append(frame)
+            x = torch.cat([x[:, 1:], frame], dim=1)
+        return torch.cat(outputs, dim=1)
+
+    t_in, t_end = cfg.t_in, cfg.t_in + cfg.t_out
+
+    def step(i: int) -> torch.Tensor:
+        batch = splits["train"][sampler.indices(i)]
+        prediction = rollout(batch[:, :t_in])
+        target = batch[:, t_in:t_end]
+        loss = sum(
+            relative_l2(prediction[:, t : t + 1], target[:, t : t + 1]).sum()
+            for t in range(cfg.t_out)
+        )
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if i % sampler.per_epoch == 0:
+            scheduler.step()
+        return loss.detach() / batch.shape[0]
+
+    @torch.no_grad()
+    def error(split: str) -> float:
+        was_training = model.training
+        model.eval()
+        total = 0.0
+        data = splits[split]
+        for start in range(0, data.shape[0], EVAL_BATCH):
+            chunk = data[start : start + EVAL_BATCH]
+            total += float(relative_l2(rollout(chunk[:, :t_in]), chunk[:, t_in:t_end]).sum())
+        model.train(was_training)
+        return total / data.shape[0]
+
+    per_epoch = sampler.per_epoch
+    result = fit(
+        ctx,
+        model,
+        step,
+        lambda: {"val_rel_l2": error("val")},
+        steps=cfg.epochs * per_epoch,
+        eval_every=cfg.eval_every * per_epoch,
+        select="val_rel_l2",
+        goal="min",
+        log_every=per_epoch,
+    )
+    with ctx.timer("eval"):
+        ctx.synchronize()
+        start = time.perf_counter()
+        test = error("test")
+        ctx.synchronize()
+        test_s = time.perf_counter() - start
+    train_s = ctx.seconds["train"]
+    return {
+        "rel_l2": test,
+        "val_rel_l2": result.metrics["val_rel_l2"],
+        "params": float(count_parameters(model)),
+        "samples_per_s": cfg.epochs * cfg.n_train / train_s if train_s > 0 else math.nan,
+        "infer_samples_per_s": cfg.n_test / test_s if test_s > 0 else math.nan,
+        "best_epoch": float(result.best_step // per_epoch),
+    }

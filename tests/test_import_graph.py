@@ -1,0 +1,235 @@
+"""Import rules, read from the source with ``ast`` (nothing here imports the code it checks).
+
+* The host's modules import each other without a cycle. Only module-level imports count:
+  imports inside functions are the deliberate lazy ones, and ``if TYPE_CHECKING:`` blocks never
+  run.
+* ``harness.storage``, the lowest layer, imports nothing from ``harness``.
+* Plugin code (every file under ``plugins/`` and ``examples/``, whatever the layout) uses the host
+  only through its public module, ``harness``, and never imports another family's package.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+HOST = REPO / "harness"
+PLUGIN_ROOTS = (REPO / "plugins", REPO / "examples")
+PUBLIC_HOST_MODULES = ("harness",)
+
+
+@dataclass(frozen=True)
+class Import:
+    """One import statement: the absolute module it names and, for ``from … import``, the names."""
+
+    module: str
+    names: tuple[str, ...]
+    line: int
+
+    def targets(self) -> set[str]:
+        """Every dotted name this import may load: the module and ``module.name`` (a name may
+        be a submodule)."""
+        return {self.module} | {f"{self.module}.{name}" for name in self.names}
+
+
+def module_name(path: Path) -> str:
+    """The dotted import name of a source file: its folders up to the first without
+    ``__init__.py`` (the folder that is on ``sys.path``)."""
+    parts = [] if path.name == "__init__.py" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts)
+
+
+def imports(path: Path, *, module_level_only: bool) -> list[Import]:
+    """The imports of a file, relative ones made absolute.
+
+    ``module_level_only``: leave out function bodies and ``if TYPE_CHECKING:`` blocks, i.e. keep
+    what runs when the module is imported.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    nodes = _executed_at_import(tree.body) if module_level_only else ast.walk(tree)
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            found += [Import(alias.name, (), node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = tuple(alias.name for alias in node.names)
+            found.append(Import(_absolute(node, package), names, node.lineno))
+    return found
+
+
+def _absolute(node: ast.ImportFrom, package: str) -> str:
+    if node.level == 0:
+        return node.module or ""
+    parts = package.split(".")
+    base = parts[: len(parts) - node.level + 1]
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
+def _executed_at_import(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    for node in body:
+        yield node
+        if isinstance(node, ast.If):
+            if not _is_type_checking(node.test):
+                yield from _executed_at_import(node.body)
+            yield from _executed_at_import(node.orelse)
+        elif isinstance(node, ast.Try):
+            for block in (node.body, *(h.body for h in node.handlers), node.orelse):
+                yield from _executed_at_import(block)
+            yield from _executed_at_import(node.finalbody)
+        elif isinstance(node, ast.With | ast.ClassDef):
+            yield from _executed_at_import(node.body)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return ast.unparse(test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+
+
+def host_modules() -> dict[str, Path]:
+    """Every module of the host package, by dotted name."""
+    return {module_name(path): path for path in sorted(HOST.rglob("*.py"))}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of ``graph`` as ``[a, b, …, a]``, or ``None`` if it has none."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in done:
+            return None
+        path.append(node)
+        for target in sorted(graph[node]):
+            cycle = visit(target)
+            if cycle:
+                return cycle
+        path.pop()
+        done.add(node)
+        return None
+
+    for node in sorted(graph):
+        cycle = visit(node)
+        if cycle:
+            return cycle
+    return None
+
+
+def test_the_host_import_graph_has_no_cycle():
+    modules = host_modules()
+    graph = {
+        name: {
+            target
+            for imp in imports(path, module_level_only=True)
+            for target in imp.targets()
+            if target in modules and target != name
+        }
+        for name, path in modules.items()
+    }
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_find_cycle_reports_the_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"b", "d"}, "d": set()}
+    assert find_cycle(graph) == ["b", "c", "b"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_storage_layer_imports_nothing_from_the_host():
+    host = [
+        f"line {imp.line}: {imp.module}"
+        for imp in imports(HOST / "storage.py", module_level_only=False)
+        if imp.module.split(".")[0] == "harness"
+    ]
+    assert host == []
+
+
+def plugin_files() -> list[Path]:
+    """Every Python file under plugins/ and examples/."""
+    return sorted(path for root in PLUGIN_ROOTS for path in root.rglob("*.py"))
+
+
+def families() -> dict[Path, set[str]]:
+    """Each family folder (a folder directly under plugins/ or examples/) and the top-level
+    packages it holds: the folder itself when it is a package (``plugins/<family>/``), else
+    every outermost package inside it (``plugins/<family>/src/<package>/``)."""
+    found = {}
+    for root in PLUGIN_ROOTS:
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            inits = (
+                [folder / "__init__.py"]
+                if (folder / "__init__.py").is_file()
+                else [
+                    init
+                    for init in folder.rglob("__init__.py")
+                    if not (init.parent.parent / "__init__.py").is_file()
+                ]
+            )
+            found[folder] = {module_name(init) for init in inits}
+    return found
+
+
+def public_names() -> set[str]:
+    """``harness.__all__``, read from the source."""
+    tree = ast.parse((HOST / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "__all__":
+            return set(ast.literal_eval(node.value))
+    raise AssertionError("harness/__init__.py defines no __all__")
+
+
+def host_api_violations(path: Path, public: set[str]) -> list[str]:
+    """Where a plugin file reaches past ``harness``'s public names."""
+    where = path.relative_to(REPO)
+    found = []
+    for imp in imports(path, module_level_only=False):
+        if imp.module.split(".")[0] != "harness":
+            continue
+        if imp.module not in PUBLIC_HOST_MODULES:
+            found.append(f"{where}:{imp.line}: imports {imp.module}")
+        elif imp.module == "harness":
+            private = [n for n in imp.names if n not in public]
+            found += [f"{where}:{imp.line}: harness.{n} is not public" for n in private]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "harness"
+            and node.attr not in public
+            and not node.attr.startswith("__")
+        ):
+            found.append(f"{where}:{node.lineno}: harness.{node.attr} is not public")
+    return found
+
+
+def test_plugins_use_only_the_public_host_api():
+    public = public_names()
+    # A family's own tests may drive the host (run a cell, read records); its code may not.
+    code = [path for path in plugin_files() if "tests" not in path.relative_to(REPO).parts]
+    violations = [v for path in code for v in host_api_violations(path, public)]
+    assert violations == [], "\n".join(violations)
+
+
+def test_plugins_do_not_import_other_families():
+    packages = families()
+    violations = []
+    for path in plugin_files():
+        own = next((f for f in packages if path.is_relative_to(f)), None)
+        others = {p for folder, pkgs in packages.items() if folder != own for p in pkgs}
+        for imp in imports(path, module_level_only=False):
+            for target in imp.targets():
+                hit = next((p for p in others if target == p or target.startswith(f"{p}.")), None)
+                if hit:
+                    violations.append(f"{path.relative_to(REPO)}:{imp.line}: imports {hit}")
+    assert violations == [], "\n".join(sorted(set(violations)))
