@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO
+from support import REPO
 
 from harness.cli import main
 
@@ -40,7 +40,7 @@ def test_slots_name_shows_the_whole_contract(capsys):
         "methods",
     ]
     assert "plugin:    graph_pe\n" in text and "tasks:     cycles, zinc\n" in text
-    assert "check:     plugins.graph_pe.contract:check\n" in text
+    assert "check:     spectral_harness_graph_pe.contract:check\n" in text
     assert "methods:   lappe, none, rwse, signnet, spe\n" in text
 
 

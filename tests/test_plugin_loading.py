@@ -13,7 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import REPO, run_cli
+from support import REPO, run_cli
 
 import harness.app as app
 from harness import MethodConfig, MethodSpec, SlotSpec, TaskConfig, TaskSpec, hookimpl
@@ -117,7 +117,7 @@ def test_a_builtin_cell_still_runs_and_each_failure_is_reported_once(broken_env,
     assert result.returncode == 0, result.stderr
     (record,) = RecordStore(isolated_dirs / "runs").iter_records()
     assert record.status == "ok"
-    assert record.versions["plugin:spectral-harness"] == "0.1.0"  # distributions still known
+    assert record.versions["plugin:spectral-harness-inr"] == "0.1.0"  # distributions still known
     for name in FAILURES:
         assert result.stderr.count(f"warning: plugin {name} ") == 1
 
