@@ -14,7 +14,7 @@ from typing import Any
 from harness.config import register_configs
 from harness.errors import UserError
 from harness.observers import notify
-from harness.plugins import get_registry
+from harness.plugins import check_code_references, get_registry
 from harness.settings import Settings
 
 CONF_DIR = Path(__file__).resolve().parent / "conf"
@@ -153,7 +153,8 @@ def preflight(
 
     Catches unknown tasks/methods, override typos, a method outside its task's slot, values out
     of their declared range or of the wrong type, a scale the task does not define, a missing
-    GPU, missing or corrupt data and an unwritable results directory, before any cell starts.
+    GPU, missing or corrupt data, an unwritable results directory and plugin code a cell would
+    call that does not import (once per task × method), before any cell starts.
 
     Time is linear in the sweep: Hydra composes one config per combination of the overrides that
     choose configs (``task``, ``method``, ``experiment``, ``scale``, ``hydra/launcher``, ...);
@@ -172,7 +173,7 @@ def preflight(
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base=HYDRA_VERSION_BASE):
             plans = _expand([*extra, *overrides], multirun, lambda o: _compose(compose, name, o))
             tasks: set[str] = set()
-            checked: set[tuple[str, str]] = set()
+            checked: set[tuple[str, ...]] = set()  # datasets and (task, method) code
             writable: set[Path] = set()
             for cfg, value_axes in plans:
                 for variant in _assign(cfg, value_axes):
@@ -206,7 +207,7 @@ def _assign(cfg: Any, value_axes: list[tuple[str, list[Any]]]) -> Iterator[Any]:
             yield variant
 
 
-def _check_cell(cfg: Any, registry: Any, checked: set[tuple[str, str]], writable: set[Path]) -> str:
+def _check_cell(cfg: Any, registry: Any, checked: set[tuple[str, ...]], writable: set[Path]) -> str:
     """Check one composed cell; return its task's name."""
     from harness.cell import check_device, dataset_entries, identify
     from harness.data.store import DataStore
@@ -224,6 +225,9 @@ def _check_cell(cfg: Any, registry: Any, checked: set[tuple[str, str]], writable
     except (ValueError, TypeError) as exc:  # e.g. seed=a, or a value of the wrong type
         raise UserError(f"invalid override value: {_explain(exc)}") from None
     ident = identify(cell, registry)
+    if ("code", cell.task, cell.method) not in checked:
+        check_code_references(registry, ident.task, ident.method)
+        checked.add(("code", cell.task, cell.method))
     store = DataStore(
         settings.data_dir, settings.cache_dir, registry.datasets, settings.allow_download
     )

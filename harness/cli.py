@@ -6,9 +6,14 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from harness.errors import UserError
+
+if TYPE_CHECKING:
+    from harness.plugins import Registry
 
 RUN_HELP = """\
 usage: spectral-harness run [--force] [-m] [hydra overrides ...]
@@ -49,8 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="run cells or sweeps (Hydra overrides; see `run --help`)")
-    plugins = sub.add_parser("plugins", help="installed plugins, versions and hooks")
+    plugins = sub.add_parser(
+        "plugins", help="installed plugins: version, state (loaded/hookless/blocked/failed), hooks"
+    )
     plugins.add_argument("--json", action="store_true", help="machine-readable output")
+    slots = sub.add_parser("slots", help="slots (task ↔ method contracts), their tasks and methods")
+    slots.add_argument("name", nargs="?", help="show this slot in full")
     sub.add_parser("tasks", help="tasks, their slots, metrics and scales")
     methods = sub.add_parser("methods", help="methods and the slot each fills")
     methods.add_argument("--slot", help="only methods for this slot")
@@ -94,6 +103,8 @@ def _dispatch(ns: argparse.Namespace) -> int:
     registry = get_registry()
     if ns.command == "plugins":
         return _plugins(registry, ns.json)
+    if ns.command == "slots":
+        return _slots(registry, ns.name)
     if ns.command == "tasks":
         for task in sorted(registry.tasks.values(), key=lambda t: t.name):
             metric = task.metric(task.primary)
@@ -118,17 +129,74 @@ def _dispatch(ns: argparse.Namespace) -> int:
     return _data_check(registry)
 
 
-def _plugins(registry: object, as_json: bool) -> int:
+def _plugins(registry: Registry, as_json: bool) -> int:
     from harness.plugins import plugin_table
 
-    rows = plugin_table(registry.pm)  # type: ignore[attr-defined]
+    rows = plugin_table(registry.pm)
     if as_json:
         print(json.dumps(rows, indent=2))
         return 0
-    for row in rows:
-        where = f"{row['distribution']} {row['version']}" if row["distribution"] else "host"
-        print(f"{row['name']:<26} {where:<26} {', '.join(row['hooks'])}")
+    wheres = [f"{r['distribution']} {r['version']}" if r["distribution"] else "host" for r in rows]
+    name_width = max((len(str(row["name"])) for row in rows), default=0) + 2
+    where_width = max(map(len, wheres), default=0) + 2
+    for row, where in zip(rows, wheres, strict=True):
+        detail = {
+            "loaded": ", ".join(row["hooks"]),  # type: ignore[arg-type]
+            "hookless": "implements no hook (is @hookimpl missing?)",
+            "blocked": "not loaded: named in HARNESS_BLOCK_PLUGINS",
+            "failed": row["error"],
+        }[str(row["state"])]
+        print(f"{row['name']:<{name_width}}{where:<{where_width}}{row['state']:<10}{detail}")
     return 0
+
+
+def _slots(registry: Registry, name: str | None) -> int:
+    """Every slot in brief, or one slot in full."""
+    if name is None:
+        for slot in sorted(registry.slots.values(), key=lambda s: s.name):
+            print(f"{slot.name:<18} {slot.summary}  [plugin {registry.plugin_of('slot', slot)}]")
+            print(f"{'':<18} tasks: {', '.join(_tasks_of(registry, slot.name)) or 'none'}")
+            print(f"{'':<18} methods: {', '.join(registry.methods_for_slot(slot.name)) or 'none'}")
+        return 0
+    if name not in registry.slots:
+        raise UserError(
+            f"unknown slot {name!r}; slots: {', '.join(sorted(registry.slots)) or 'none'}"
+        )
+    slot = registry.slots[name]
+    fields = {
+        "slot": slot.name,
+        "summary": slot.summary,
+        "plugin": registry.plugin_of("slot", slot),
+        "problem": slot.problem,
+        "component": slot.component,
+        "result": slot.result or "(not declared)",
+        "check": slot.check if isinstance(slot.check, str) else _callable_name(slot.check),
+        "tasks": ", ".join(_tasks_of(registry, name)) or "none",
+        "methods": ", ".join(registry.methods_for_slot(name)) or "none",
+    }
+    for key, value in fields.items():
+        label = f"{key + ':':<11}"
+        # break at spaces only: a reference such as module:function stays whole
+        text = textwrap.fill(
+            value or "-",
+            width=100,
+            initial_indent=label,
+            subsequent_indent=" " * len(label),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        print(text)
+    return 0
+
+
+def _tasks_of(registry: Registry, slot: str) -> list[str]:
+    return sorted(task.name for task in registry.tasks.values() if task.slot == slot)
+
+
+def _callable_name(fn: object) -> str:
+    if fn is None:
+        return "(no probe)"
+    return f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', repr(fn))}"
 
 
 def _leaderboard(

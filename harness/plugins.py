@@ -2,26 +2,42 @@
 
 Built-in method families are not special: they are entry points of this distribution, loaded the
 same way as a third-party package's. ``HARNESS_BLOCK_PLUGINS=a,b`` blocks plugins by name.
+
+A broken plugin costs only itself: one that fails to import, implements a misspelt hook, raises
+in a registration hook, registers something malformed or names a slot no plugin defines is left
+out with one warning line (:mod:`harness.plugin_loading`), and every other plugin keeps working.
+When two plugins register the same name, the first loaded wins: host plugins first, then entry
+points in the order of their names.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import pluggy
-
-from harness import hookspecs
 from harness.errors import UserError
-from harness.specs import DatasetSpec, MethodSpec, SlotSpec, TaskSpec
+from harness.plugin_loading import (
+    BLOCK_ENV,
+    ENTRY_POINT_GROUP,
+    PluginHost,
+    PluginStatus,
+    describe,
+    load_entry_point,
+    warn,
+)
+from harness.specs import DatasetSpec, LazyRef, MethodSpec, SlotSpec, TaskSpec, resolve
 
-ENTRY_POINT_GROUP = "spectral_harness"
-BLOCK_ENV = "HARNESS_BLOCK_PLUGINS"
 HOST_PLUGINS = ("harness.loggers.console", "harness.loggers.wandb")
+# kind, its registration hook and the spec type it returns, in the order the registry reads them
+REGISTRATION_HOOKS = (
+    ("slot", "spectral_harness_register_slots", SlotSpec),
+    ("task", "spectral_harness_register_tasks", TaskSpec),
+    ("method", "spectral_harness_register_methods", MethodSpec),
+    ("dataset", "spectral_harness_register_datasets", DatasetSpec),
+)
 
 
 def blocked_plugin_names() -> set[str]:
@@ -29,39 +45,38 @@ def blocked_plugin_names() -> set[str]:
     return {name.strip() for name in os.environ.get(BLOCK_ENV, "").split(",") if name.strip()}
 
 
-def build_plugin_manager(extra_plugins: Iterable[Any] = ()) -> pluggy.PluginManager:
+def build_plugin_manager(extra_plugins: Iterable[Any] = ()) -> PluginHost:
     """A plugin manager with the hook specs, the host plugins, entry points and ``extra_plugins``.
 
-    Raises :class:`pluggy.PluginValidationError` when a plugin implements a hook that does not
-    exist (a misspelt hook fails loudly instead of being ignored).
+    An entry point that fails to load is left out with one warning line. ``extra_plugins``
+    (objects handed over in-process, e.g. by tests) are the caller's own code: a misspelt hook
+    there raises :class:`pluggy.PluginValidationError`.
     """
     import importlib
-
-    pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
-    pm.add_hookspecs(hookspecs)
-    for name in blocked_plugin_names():
-        pm.set_blocked(name)
-    for module_name in HOST_PLUGINS:
-        if not pm.is_blocked(module_name):
-            pm.register(importlib.import_module(module_name), name=module_name)
-    pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-    _warn_unknown_blocked(blocked_plugin_names())
-    for plugin in extra_plugins:
-        pm.register(plugin)
-    pm.check_pending()
-    return pm
-
-
-def _warn_unknown_blocked(blocked: set[str]) -> None:
-    """A name in ``HARNESS_BLOCK_PLUGINS`` that no plugin has is most likely a typo: say so."""
     from importlib.metadata import entry_points
 
-    known = set(HOST_PLUGINS) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    host = PluginHost()
+    for name in blocked_plugin_names():
+        host.set_blocked(name)
+    for module_name in HOST_PLUGINS:
+        if host.is_blocked(module_name):
+            host.statuses[module_name] = PluginStatus(module_name, "blocked")
+        else:
+            host.add(importlib.import_module(module_name), name=module_name)
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+        load_entry_point(host, ep)
+    _warn_unknown_blocked(blocked_plugin_names(), set(host.statuses))
+    for plugin in extra_plugins:
+        host.add(plugin)
+    return host
+
+
+def _warn_unknown_blocked(blocked: set[str], known: set[str]) -> None:
+    """A name in ``HARNESS_BLOCK_PLUGINS`` that no plugin has is most likely a typo: say so."""
     for name in sorted(blocked - known):
-        print(
-            f"warning: {BLOCK_ENV} names {name!r}, which is no installed plugin; "
-            f"plugins: {', '.join(sorted(known))}",
-            file=sys.stderr,
+        warn(
+            f"{BLOCK_ENV} names {name!r}, which is no installed plugin; "
+            f"plugins: {', '.join(sorted(known))}"
         )
 
 
@@ -74,7 +89,7 @@ class Registry:
     ``method=none`` means the one that fits the task's slot.
     """
 
-    pm: pluggy.PluginManager
+    pm: PluginHost
     slots: dict[str, SlotSpec] = field(default_factory=dict)
     tasks: dict[str, TaskSpec] = field(default_factory=dict)
     methods: dict[tuple[str, str], MethodSpec] = field(default_factory=dict)
@@ -82,35 +97,43 @@ class Registry:
     owners: dict[tuple[str, object], str] = field(default_factory=dict)
 
     @classmethod
-    def from_plugin_manager(cls, pm: pluggy.PluginManager) -> Registry:
-        """Collect the registration hooks of every plugin, refusing duplicate names and tasks or
-        methods of a slot that no plugin defines."""
+    def from_plugin_manager(cls, pm: PluginHost) -> Registry:
+        """Collect the registration hooks of every plugin.
+
+        A plugin whose registration fails (a hook raises or returns something that is not a list
+        of specs, a config that cannot be made with its defaults, a task or method of a slot no
+        plugin defines) is left out entirely, with one warning line. A name registered twice
+        keeps its first registration, with one warning line that names both plugins.
+        """
+        contributions = _registrations(pm)
+        _drop_plugins_of_undefined_slots(pm, contributions)
         registry = cls(pm=pm)
-        for kind, hook, table in (
-            ("slot", "spectral_harness_register_slots", registry.slots),
-            ("task", "spectral_harness_register_tasks", registry.tasks),
-            ("method", "spectral_harness_register_methods", registry.methods),
-            ("dataset", "spectral_harness_register_datasets", registry.datasets),
-        ):
-            for impl in getattr(pm.hook, hook).get_hookimpls():
-                for spec in impl.function() or []:
-                    key = (spec.slot, spec.name) if kind == "method" else spec.name
-                    if kind in ("task", "method") and spec.slot not in registry.slots:
-                        raise UserError(
-                            f"{kind} {spec.name!r} of plugin {impl.plugin_name!r} names slot "
-                            f"{spec.slot!r}, which no plugin defines; defined slots: "
-                            f"{', '.join(sorted(registry.slots)) or 'none'}"
-                        )
-                    if key in table:
-                        first = registry.owners[(kind, key)]
-                        where = f" in slot {spec.slot!r}" if kind == "method" else ""
-                        raise UserError(
-                            f"{kind} {spec.name!r}{where} is registered by both {first!r} and "
-                            f"{impl.plugin_name!r}; block one with {BLOCK_ENV}={impl.plugin_name}"
-                        )
-                    table[key] = spec
-                    registry.owners[(kind, key)] = impl.plugin_name
+        for kind, _, _ in REGISTRATION_HOOKS:
+            for plugin_name, specs in contributions.items():
+                for spec in specs[kind]:
+                    registry._add(kind, spec, plugin_name)
         return registry
+
+    def _add(self, kind: str, spec: Any, plugin_name: str) -> None:
+        table: dict[Any, Any] = getattr(self, f"{kind}s")
+        key = (spec.slot, spec.name) if kind == "method" else spec.name
+        if key in table:
+            first = self.owners[(kind, key)]
+            where = f" of slot {spec.slot!r}" if kind == "method" else ""
+            both = f"plugins {first!r} and {plugin_name!r}"
+            by = f"twice by plugin {first!r}" if first == plugin_name else f"by {both}"
+            warn(
+                f"{kind} {spec.name!r}{where} is registered {by}; the first is used (plugins load "
+                f"in the order of their names): rename the other {kind} in {plugin_name!r}"
+            )
+            return
+        table[key] = spec
+        self.owners[(kind, key)] = plugin_name
+
+    def plugin_of(self, kind: str, spec: Any) -> str:
+        """The plugin that registered ``spec`` (a slot, task, method or dataset)."""
+        key = (spec.slot, spec.name) if kind == "method" else spec.name
+        return self.owners[(kind, key)]
 
     def method_names(self) -> list[str]:
         """Every method name, once (a name may exist in several slots)."""
@@ -156,26 +179,132 @@ class Registry:
         return task, self.method(method_name, task.slot, needed_by=f"task {task.name!r}")
 
 
+def _registrations(pm: PluginHost) -> dict[str, dict[str, list[Any]]]:
+    """``{plugin: {kind: specs}}`` for every plugin whose registration hooks all succeed."""
+    found: dict[str, dict[str, list[Any]]] = {}
+    for plugin_name, plugin in list(pm.list_name_plugin()):
+        if plugin is None:  # blocked
+            continue
+        specs: dict[str, list[Any]] = {}
+        for kind, hook, spec_type in REGISTRATION_HOOKS:
+            try:
+                specs[kind] = _registered_by(pm, plugin, hook, spec_type)
+            except Exception as exc:  # a plugin's bug costs only that plugin
+                pm.fail(plugin_name, f"{describe(exc)} (in {hook})")
+                break
+        else:
+            found[plugin_name] = specs
+    return found
+
+
+def _registered_by(pm: PluginHost, plugin: Any, hook: str, spec_type: type) -> list[Any]:
+    """What ``plugin``'s implementation of ``hook`` returns, checked to be a list of specs whose
+    configs can be made with their defaults (Hydra's ConfigStore makes them all at start-up)."""
+    specs: list[Any] = []
+    for impl in getattr(pm.hook, hook).get_hookimpls():
+        if impl.plugin is not plugin:
+            continue
+        returned = impl.function()
+        if returned is None:
+            continue
+        if not isinstance(returned, (list, tuple)) or not all(
+            isinstance(spec, spec_type) for spec in returned
+        ):
+            raise TypeError(f"{hook} must return a list of {spec_type.__name__}, not {returned!r}")
+        for spec in returned:
+            if isinstance(spec, (TaskSpec, MethodSpec)):
+                _check_default_config(spec)
+        specs.extend(returned)
+    return specs
+
+
+def _check_default_config(spec: TaskSpec | MethodSpec) -> None:
+    try:
+        spec.config(name=spec.name)
+    except Exception as exc:
+        raise TypeError(
+            f"the config {spec.config.__name__} of {spec.name!r} cannot be made with its "
+            f"defaults ({describe(exc)}); give every field a default"
+        ) from None
+
+
+def _drop_plugins_of_undefined_slots(
+    pm: PluginHost, contributions: dict[str, dict[str, list[Any]]]
+) -> None:
+    """Leave out plugins whose tasks or methods name a slot no plugin defines (repeated, since
+    leaving out a plugin also removes the slots it defined)."""
+    while True:
+        defined = {slot.name for specs in contributions.values() for slot in specs["slot"]}
+        undefined = {
+            plugin_name: spec
+            for plugin_name, specs in contributions.items()
+            for spec in [*specs["task"], *specs["method"]]
+            if spec.slot not in defined
+        }
+        if not undefined:
+            return
+        for plugin_name, spec in undefined.items():
+            del contributions[plugin_name]
+            kind = "task" if isinstance(spec, TaskSpec) else "method"
+            pm.fail(
+                plugin_name,
+                f"{kind} {spec.name!r} names slot {spec.slot!r}, which no plugin defines "
+                f"(defined slots: {', '.join(sorted(defined)) or 'none'}); "
+                "install the plugin that defines it or fix the slot name",
+            )
+
+
 @cache
 def get_registry() -> Registry:
     """The process-wide registry (built once, on first use)."""
     return Registry.from_plugin_manager(build_plugin_manager())
 
 
-def plugin_table(pm: pluggy.PluginManager) -> list[dict[str, object]]:
-    """One row per registered plugin: name, distribution and version, hooks it implements."""
-    dists = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
+def plugin_table(pm: PluginHost) -> list[dict[str, object]]:
+    """One row per plugin: name, distribution and version, state, hooks it implements, and why
+    it failed."""
     rows = []
-    for name, plugin in pm.list_name_plugin():
-        if plugin is None:  # blocked
-            continue
-        dist = dists.get(id(plugin))
+    for name, status in pm.statuses.items():
+        plugin = pm.get_plugin(name)
+        callers = pm.get_hookcallers(plugin) if plugin is not None else None
+        dist = status.distribution
         rows.append(
             {
                 "name": name,
                 "distribution": dist.project_name if dist else None,
                 "version": dist.version if dist else None,
-                "hooks": sorted(caller.name for caller in pm.get_hookcallers(plugin) or []),
+                "state": status.state,
+                "hooks": sorted(caller.name for caller in callers or []),
+                "error": status.error or None,
             }
         )
     return rows
+
+
+def check_code_references(registry: Registry, task: TaskSpec, method: MethodSpec) -> None:
+    """Import every ``"module:function"`` a cell of ``task`` × ``method`` will call (the task's
+    ``run``, the method's ``build``, the slot's ``check``); refuse in one line if one is
+    missing, does not import or is not callable."""
+    slot = registry.slots[task.slot]
+    references: list[tuple[str, Any, str, LazyRef | None]] = [
+        ("task", task, "run", task.run),
+        ("method", method, "build", method.build),
+        ("slot", slot, "check", slot.check),
+    ]
+    for kind, spec, role, ref in references:
+        if ref is None or callable(ref):
+            continue
+        try:
+            target = resolve(ref)
+            problem = "" if callable(target) else f"it is a {type(target).__name__}, not callable"
+        except Exception as exc:
+            problem = describe(exc)
+        if problem:
+            plugin = registry.plugin_of(kind, spec)
+            status = registry.pm.statuses.get(plugin)
+            where = f" ({status.origin()})" if status else ""
+            raise UserError(
+                f"plugin {plugin!r}{where}: {kind} {spec.name!r} has {role}={ref!r}, which cannot "
+                f"be used: {problem}; fix the reference or the plugin's dependencies, or choose "
+                f"another {'task' if kind == 'task' else 'method'}"
+            )
