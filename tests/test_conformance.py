@@ -217,6 +217,14 @@ def test_an_unknown_method_is_named():
         check_method_registration("nope", registry=REGISTRY)
 
 
+def test_a_method_of_a_blocked_plugin_names_the_block(monkeypatch):
+    plugin = REGISTRY.owners[("method", ("inr_init", "siren"))]
+    monkeypatch.setenv("HARNESS_BLOCK_PLUGINS", plugin)
+    with pytest.raises(ConformanceError) as info:
+        check_method_registration("siren", registry=load_registry())
+    assert _one_line(info).endswith(f"(blocked plugins: {plugin})")
+
+
 def test_a_plugin_that_fails_to_load_is_one_line(monkeypatch):
     def broken() -> None:
         raise ModuleNotFoundError("No module named 'sh_missing'\nmore")
