@@ -33,8 +33,10 @@ def spectral_harness_register_slots() -> list[SlotSpec]:
     """Return the slots (task ↔ method contracts) this plugin defines.
 
     Called once per process while the registry is built, before tasks and methods: every task
-    and method must name a registered slot. All results are collected; a slot name registered
-    twice is an error that names both plugins. Declare slots in a torch-free module so that
+    and method must name a registered slot (a plugin whose task or method names an unknown slot
+    is left out with one warning line). All results are collected; when a slot name is
+    registered twice, the first registration is kept and one warning line names both plugins.
+    Declare slots in a torch-free module so that
     ``spectral-harness slots`` and registration stay cheap.
 
     :returns: a list of :class:`harness.SlotSpec`.
@@ -45,8 +47,9 @@ def spectral_harness_register_slots() -> list[SlotSpec]:
 def spectral_harness_register_tasks() -> list[TaskSpec]:
     """Return the tasks this plugin provides.
 
-    Called once per process while the registry is built. All results are collected; a task name
-    registered twice is an error that names both plugins.
+    Called once per process while the registry is built. All results are collected; when a task
+    name is registered twice, the first registration is kept and one warning line names both
+    plugins.
 
     :returns: a list of :class:`harness.TaskSpec`.
     """

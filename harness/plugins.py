@@ -1,7 +1,7 @@
 """The one plugin manager: host plugins, then every ``spectral_harness`` entry point.
 
-Built-in method families are not special: they are entry points of this distribution, loaded the
-same way as a third-party package's. ``HARNESS_BLOCK_PLUGINS=a,b`` blocks plugins by name.
+Built-in families are not special: each is its own distribution (``plugins/<family>/``) with an
+entry point in the same group, loaded the same way as a third-party package's. ``HARNESS_BLOCK_PLUGINS=a,b`` blocks plugins by name.
 
 A broken plugin costs only itself: one that fails to import, implements a misspelt hook, raises
 in a registration hook, registers something malformed or names a slot no plugin defines is left
