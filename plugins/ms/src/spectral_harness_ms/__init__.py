@@ -131,8 +131,39 @@ METRICS = (
     MetricSpec("recall_at_1", "max", "true structure ranked first among isomer/mass candidates"),
     MetricSpec("recall_at_5", "max", "true structure within the top 5 candidates"),
     MetricSpec("recall_at_10", "max", "true structure within the top 10 candidates"),
-    MetricSpec("spectra_per_s", "max", "test spectra predicted per second, from SMILES", "1/s"),
-    MetricSpec("annotated_intensity", "max", "fraction of test intensity with a formula"),
+    MetricSpec(
+        "spectra_per_s",
+        "max",
+        "test spectra predicted per second, from SMILES",
+        "1/s",
+        kind="cost",
+    ),
+    MetricSpec(
+        "train_steps_per_s", "max", "training steps per second (neural methods)", "1/s", kind="cost"
+    ),
+    MetricSpec("params", "min", "parameters of the model (neural methods)", kind="cost"),
+    *(
+        MetricSpec(name, description=description, kind="diagnostic")
+        for name, description in (
+            # properties of the data split and its formula annotation, the same for every method
+            ("annotated_intensity", "fraction of test intensity with a formula"),
+            ("annotated_intensity_train", "fraction of training intensity with a formula"),
+            ("train_spectra", "training spectra"),
+            ("test_spectra", "test spectra"),
+            ("test_structures", "distinct test structures"),
+            ("retrieval_queries", "test spectra used as retrieval queries"),
+            ("retrieval_candidates_mean", "mean candidate structures per retrieval query"),
+            # what a method's run looked like
+            ("predicted_peaks_mean", "mean peaks per predicted spectrum"),
+            ("best_step", "step of the restored model (neural methods)"),
+            # each neural method has its own loss: not comparable across methods
+            ("val_loss", "validation loss of the restored model (neural methods)"),
+            ("library_structures", "structures in the nearest-neighbour library"),
+            ("vocab_size", "GrAFF-MS formula vocabulary size"),
+            ("vocab_coverage", "training intensity the GrAFF-MS vocabulary covers"),
+            ("vocab_fraction_of_formulas", "vocabulary size / distinct training formulas"),
+        )
+    ),
 )
 
 GRAFF_PAPER = PaperReference(
