@@ -147,7 +147,7 @@ def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | N
     try:
         notify(registry.pm, "spectral_harness_run_start", run=ctx)
         metrics = {k: float(v) for k, v in resolve(task.run)(ident.task_cfg, ctx, build).items()}
-        warn_undeclared(task, metrics)
+        _warn_undeclared(task, metrics)
         primary = metrics.get(task.primary)
         if primary is None:
             raise KeyError(f"task {task.name!r} did not report its primary metric {task.primary!r}")
@@ -236,7 +236,7 @@ def data_checksums(
     return data, user
 
 
-def warn_undeclared(task: TaskSpec, metrics: Mapping[str, float]) -> None:
+def _warn_undeclared(task: TaskSpec, metrics: Mapping[str, float]) -> None:
     """One line naming the metrics ``task`` reported but does not declare.
 
     Not a failed cell: the numbers are true, only their declaration is missing (a plugin
@@ -476,6 +476,5 @@ __all__ = [
     "run_cell",
     "seed_everything",
     "select_device",
-    "warn_undeclared",
     "write_status_record",
 ]
