@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from harness.records import RunRecord
+from harness.specs import GOALS, MetricKind, MetricSpec, TaskSpec
 
 if TYPE_CHECKING:
     from harness.plugins import Registry
@@ -34,12 +35,14 @@ class Leaderboard:
     failures.
 
     ``runs`` keeps one row per record (metrics flattened to columns), so every number on the board
-    can be traced back to the records it came from.
+    can be traced back to the records it came from. ``tasks`` holds the installed tasks'
+    declarations (empty for a board built without a registry): they say each metric's kind.
     """
 
     table: pd.DataFrame
     runs: pd.DataFrame
     notes: tuple[str, ...] = ()
+    tasks: Mapping[str, TaskSpec] = field(default_factory=dict)
 
     def sections(self) -> list[Section]:
         """The (task, scale, variant, data) sections of the board, in order."""
@@ -51,6 +54,24 @@ class Leaderboard:
         rows = self.table[_in_section(self.table, (task, scale, variant, data))]
         return rows.sort_values(
             ["rank", "primary_mean"], ascending=[True, rows["goal"].iat[0] == "min"]
+        )
+
+    def metrics_of_kind(self, key: Section, kind: MetricKind) -> list[tuple[str, MetricSpec]]:
+        """The metrics of ``kind`` that rows of section ``key`` report, each with its declaration,
+        in the order the task declares them (none when the task is not installed)."""
+        task = self.tasks.get(key[0])
+        if task is None:
+            return []
+        rows = self.table[_in_section(self.table, key)]
+        found = [
+            (name, task.metric(name))
+            for name in (c.removeprefix("metric:") for c in self.runs if c.startswith("metric:"))
+            if task.declares(name) and rows[f"{name}_mean"].notna().any()
+        ]
+        order = {spec.name: n for n, spec in enumerate(task.metrics)}
+        return sorted(
+            ((name, spec) for name, spec in found if spec.kind == kind),
+            key=lambda pair: order[pair[1].name],
         )
 
     def section_runs(
@@ -78,10 +99,12 @@ def build_leaderboard(
     """
     runs, configs = _runs_frame(records, registry)
     notes: tuple[str, ...] = ()
+    tasks = dict(registry.tasks) if registry is not None else {}
     if registry is not None and not all_versions:
         runs, notes = _current_only(runs)
     if runs.empty:
-        return Leaderboard(table=pd.DataFrame(columns=[*GROUP, "n_seeds"]), runs=runs, notes=notes)
+        table = pd.DataFrame(columns=[*GROUP, "n_seeds"])
+        return Leaderboard(table=table, runs=runs, notes=notes, tasks=tasks)
     runs["variant"] = runs["config_hash"].map(_variants(runs, configs))
     metric_cols = [c for c in runs.columns if c.startswith("metric:")]
     # A seed counts only with a finite primary value; an "ok" record without one is a failure.
@@ -135,7 +158,7 @@ def build_leaderboard(
         "runtime",
     ]
     rest = [c for c in table.columns if c not in ordered]
-    return Leaderboard(table=table[ordered + rest], runs=runs, notes=notes)
+    return Leaderboard(table=table[ordered + rest], runs=runs, notes=notes, tasks=tasks)
 
 
 def _current_only(runs: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
@@ -288,10 +311,13 @@ def _ranks(table: pd.DataFrame) -> pd.Series:
 
     Rows whose intervals overlap share a rank, so a rank never claims more than the seeds show;
     a row with a single seed has no interval and overlaps everything. Rows without a successful
-    seed are ranked last, and not at all when no row of the section has one.
+    seed are ranked last, and not at all when no row of the section has one. A section whose
+    primary metric has no goal (it is no score) ranks nobody.
     """
     ranks = pd.Series(np.nan, index=table.index)
     for _, rows in table.groupby(SECTION, sort=False):
+        if rows["goal"].iat[0] not in GOALS:
+            continue
         valid = rows[rows["n_seeds"] > 0]
         maximize = (valid["goal"] == "max").to_numpy()
         low = valid["ci95_low"].fillna(-np.inf).to_numpy()

@@ -26,8 +26,13 @@ def render(board: Leaderboard, fmt: str) -> str:
 
 
 def _rows(board: Leaderboard, key: Section) -> tuple[list[str], list[list[str]]]:
+    """The primary score's columns, then one column per cost (mean over seeds), headed with the
+    direction in which it is cheaper. Diagnostics have no direction: they are in the CSV only."""
     section = board.section(*key)
+    costs = board.metrics_of_kind(key, "cost")
     header = ["rank", "method", "seeds", "mean ± std", "95% CI", "failed", "paper"]
+    header += [f"{name} (cost {ARROW[spec.goal]})" for name, spec in costs]  # type: ignore[index]
+    cost_values = [section[f"{name}_mean"].map(_fmt).tolist() for name, _ in costs]
     rows = [
         [
             "—" if pd.isna(r.rank) else str(r.rank),
@@ -37,8 +42,9 @@ def _rows(board: Leaderboard, key: Section) -> tuple[list[str], list[list[str]]]
             f"[{_fmt(r.ci95_low)}, {_fmt(r.ci95_high)}]",
             str(r.failed),
             _fmt(r.paper),
+            *(values[n] for values in cost_values),
         ]
-        for r in section.itertuples()
+        for n, r in enumerate(section.itertuples())
     ]
     return header, rows
 
@@ -107,7 +113,10 @@ def render_html(board: Leaderboard) -> str:
         "th{background:#f3f3f3}img{max-width:100%}</style></head><body>",
         "<h1>Spectral Harness leaderboard</h1>",
         "<p>Rank = 1 + number of methods whose 95 % confidence interval lies entirely above "
-        "(below, for metrics to minimise) this one's; overlapping intervals share a rank.</p>",
+        "(below, for metrics to minimise) this one's; overlapping intervals share a rank. "
+        "Costs (parameters, time, throughput) stand beside the score with the direction in which "
+        "they are cheaper and are never ranked; diagnostics have no direction and are in the "
+        "CSV only.</p>",
         *(f"<p><em>Note: {html.escape(note)}</em></p>" for note in board.notes),
     ]
     for key in board.sections():

@@ -17,6 +17,7 @@ import math
 import random
 import sys
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,7 @@ from harness.plugins import Registry
 from harness.provenance import device_info, git_sha, versions
 from harness.records import RecordStore, RunRecord
 from harness.settings import Settings
-from harness.specs import resolve
+from harness.specs import TaskSpec, resolve
 
 log = logging.getLogger(__name__)
 TRACEBACK_TAIL_LINES = 25
@@ -146,6 +147,7 @@ def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | N
     try:
         notify(registry.pm, "spectral_harness_run_start", run=ctx)
         metrics = {k: float(v) for k, v in resolve(task.run)(ident.task_cfg, ctx, build).items()}
+        _warn_undeclared(task, metrics)
         primary = metrics.get(task.primary)
         if primary is None:
             raise KeyError(f"task {task.name!r} did not report its primary metric {task.primary!r}")
@@ -232,6 +234,22 @@ def data_checksums(
         else:
             data[entry] = checksum
     return data, user
+
+
+def _warn_undeclared(task: TaskSpec, metrics: Mapping[str, float]) -> None:
+    """One line naming the metrics ``task`` reported but does not declare.
+
+    Not a failed cell: the numbers are true, only their declaration is missing (a plugin
+    author's slip), so the record keeps them and the board shows them without a goal.
+    """
+    undeclared = [name for name in metrics if not task.declares(name)]
+    if undeclared:
+        print(
+            f"warning: task {task.name!r} reported undeclared metric(s) "
+            f"{', '.join(map(repr, undeclared))}; the record keeps them, shown without a goal: "
+            "declare each in the task's TaskSpec.metrics (a MetricSpec with its kind)",
+            file=sys.stderr,
+        )
 
 
 def check_component(

@@ -10,13 +10,18 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from harness.errors import UserError
 
 Goal = Literal["min", "max"]
+GOALS: tuple[str, ...] = ("min", "max")
+MetricKind = Literal["score", "cost", "diagnostic"]
+METRIC_KINDS: tuple[str, ...] = ("score", "cost", "diagnostic")
 LazyRef = Callable[..., Any] | str
 
 
@@ -132,12 +137,64 @@ class TaskConfig:
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """One metric a task reports, with the direction in which it improves."""
+    """One metric a task reports: its name, its kind and, for a score or a cost, its goal.
+
+    ``kind`` says how the leaderboard reads the metric:
+
+    - ``score`` (the default): a quality measure such as PSNR, accuracy or MAE; ``goal`` (``max``
+      or ``min``) is the direction in which it is *better*. Only a score is ranked and compared
+      by confidence interval, and a task's primary metric must be one.
+    - ``cost``: what a result costs, such as seconds, throughput, memory or parameters; ``goal``
+      is the direction in which it is *cheaper* (``min`` for seconds and parameters, ``max`` for
+      throughput). The board shows it beside the score, marked as a cost, and never ranks on it.
+    - ``diagnostic``: a fact about the run with no better direction (the best epoch, a cache hit,
+      the spread of CV folds). It is declared without a goal and shown without one.
+
+    ``MetricSpec("psnr", "max", "…", "dB")`` is a score, as it was before metrics had kinds;
+    ``MetricSpec("best_step", kind="diagnostic")`` a diagnostic. A ``name`` with a
+    ``{placeholder}`` declares a family of names that a config chooses, e.g. ``psnr_y_{set}`` for
+    one PSNR per test set (``psnr_y_set5``, ``psnr_y_set14``, …).
+    """
 
     name: str
-    goal: Goal
+    goal: Goal | None = None
     description: str = ""
     unit: str = ""
+    kind: MetricKind = field(default="score", kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.kind not in METRIC_KINDS:
+            raise UserError(
+                f"metric {self.name!r} has kind {self.kind!r}; choose one of "
+                f"{', '.join(METRIC_KINDS)}"
+            )
+        if self.goal is not None and self.goal not in GOALS:
+            raise UserError(f"metric {self.name!r} has goal {self.goal!r}; choose 'max' or 'min'")
+        if self.kind == "diagnostic" and self.goal is not None:
+            raise UserError(
+                f"metric {self.name!r} is a diagnostic with goal {self.goal!r}: a diagnostic has "
+                "no better direction; drop the goal, or declare kind='score' or kind='cost'"
+            )
+        if self.kind != "diagnostic" and self.goal is None:
+            raise UserError(
+                f"metric {self.name!r} is a {self.kind} without a goal: say whether 'max' or "
+                "'min' is " + ("better" if self.kind == "score" else "cheaper") + ", or declare "
+                "kind='diagnostic'"
+            )
+
+    def matches(self, name: str) -> bool:
+        """Whether a reported metric ``name`` is this metric (or one of its ``{placeholder}``
+        family)."""
+        return _name_pattern(self.name).fullmatch(name) is not None
+
+
+_PLACEHOLDER = re.compile(r"\{\w+\}")
+
+
+@cache
+def _name_pattern(declared: str) -> re.Pattern[str]:
+    """``psnr_y_{set}`` → a regular expression matching ``psnr_y_`` followed by any value."""
+    return re.compile(".+".join(re.escape(part) for part in _PLACEHOLDER.split(declared)))
 
 
 @dataclass(frozen=True)
@@ -196,12 +253,34 @@ class TaskSpec:
     summary: str = ""
     borrowed_datasets: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not self.declares(self.primary):
+            raise UserError(
+                f"task {self.name!r} has primary metric {self.primary!r}, which it does not "
+                "declare; add it to TaskSpec.metrics"
+            )
+        kind = self.metric(self.primary).kind
+        if kind != "score":
+            raise UserError(
+                f"task {self.name!r} has primary metric {self.primary!r}, a {kind}: the board "
+                "ranks methods on the primary metric, so it must be a score (a quality measure "
+                "with a goal)"
+            )
+
     def metric(self, name: str) -> MetricSpec:
-        """Return the spec of metric ``name``."""
+        """Return the spec of metric ``name``: its own declaration, else the ``{placeholder}``
+        family it belongs to."""
         for spec in self.metrics:
             if spec.name == name:
                 return spec
+        for spec in self.metrics:
+            if spec.matches(name):
+                return spec
         raise KeyError(f"task {self.name!r} declares no metric {name!r}")
+
+    def declares(self, name: str) -> bool:
+        """Whether metric ``name`` is declared in :attr:`metrics` (by name or by family)."""
+        return any(spec.matches(name) for spec in self.metrics)
 
 
 @dataclass(frozen=True)

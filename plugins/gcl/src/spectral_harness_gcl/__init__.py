@@ -213,7 +213,11 @@ NODE_SCALES = {
 ACCURACY = MetricSpec("accuracy", "max", "linear-probe test accuracy", "%")
 COMMON_METRICS = (
     MetricSpec(
-        "aug_seconds", "min", "augmentation wall time: precompute + per-epoch sampling", "s"
+        "aug_seconds",
+        "min",
+        "augmentation wall time: precompute + per-epoch sampling",
+        "s",
+        kind="cost",
     ),
     MetricSpec(
         "aug_precompute_s",
@@ -221,17 +225,30 @@ COMMON_METRICS = (
         "one-off augmentation precompute (SPAN's Δ), as long as computing it took (also when "
         "this run read it from the cache)",
         "s",
+        kind="cost",
     ),
-    MetricSpec("aug_cache_hit", "max", "1 when the precompute was read from the disk cache"),
-    MetricSpec("aug_sample_s", "min", "per-epoch view sampling, summed over epochs", "s"),
+    MetricSpec(
+        "aug_sample_s", "min", "per-epoch view sampling, summed over epochs", "s", kind="cost"
+    ),
     MetricSpec(
         "aug_ms_per_graph",
         "min",
         "augmentation time per graph, whole run (precompute + all epochs)",
         "ms",
+        kind="cost",
     ),
-    MetricSpec("edge_change_frac", "min", "mean fraction of edges changed per view (vs |E|)"),
-    MetricSpec("ssl_loss", "min", "final contrastive loss"),
+    MetricSpec(
+        "aug_cache_hit",
+        description="1 when the precompute was read from the disk cache",
+        kind="diagnostic",
+    ),
+    MetricSpec(
+        "edge_change_frac",
+        description="mean fraction of edges changed per view (vs |E|)",
+        kind="diagnostic",
+    ),
+    # The contrastive losses of different augmentations are not comparable: not a score.
+    MetricSpec("ssl_loss", description="final contrastive loss", kind="diagnostic"),
 )
 RETHINKING = PaperReference(
     title="Rethinking Spectral Augmentation for Contrast-based Graph Self-Supervised Learning",
@@ -260,7 +277,12 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
             run="spectral_harness_gcl.task:run_graph",
             metrics=(
                 ACCURACY,
-                MetricSpec("accuracy_fold_std", "min", "std of the CV folds' accuracy", "%"),
+                MetricSpec(
+                    "accuracy_fold_std",
+                    description="std of the CV folds' accuracy",
+                    unit="%",
+                    kind="diagnostic",
+                ),
                 *COMMON_METRICS,
             ),
             primary="accuracy",

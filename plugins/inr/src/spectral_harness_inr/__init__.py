@@ -145,9 +145,10 @@ PSNR = MetricSpec(
     "dB",
 )
 COMMON_METRICS = (
-    MetricSpec("steps_per_s", "max", "training steps per second", "1/s"),
-    MetricSpec("params", "min", "trainable parameters"),
-    MetricSpec("best_step", "min", "step of the restored best model"),
+    MetricSpec("mse", "min", "full-signal mean squared error on [-1, 1] data (psnr's MSE)"),
+    MetricSpec("steps_per_s", "max", "training steps per second", "1/s", kind="cost"),
+    MetricSpec("params", "min", "trainable parameters", kind="cost"),
+    MetricSpec("best_step", description="step of the restored best model", kind="diagnostic"),
 )
 WINNER_PAPER = PaperReference(
     title="Spectral Bottleneck in Deep Neural Networks: Noise is All You Need",

@@ -125,14 +125,50 @@ SCALES = {
     ),
 }
 
+
+def _diagnostics(*pairs: tuple[str, str]) -> tuple[MetricSpec, ...]:
+    return tuple(MetricSpec(name, description=text, kind="diagnostic") for name, text in pairs)
+
+
+# What every method's run reports.
 METRICS = (
     MetricSpec("cosine_0.01", "max", "mean Hungarian cosine (matchms) at 0.01 Da tolerance"),
     MetricSpec("cosine_0.1", "max", "mean Hungarian cosine (matchms) at 0.1 Da tolerance"),
     MetricSpec("recall_at_1", "max", "true structure ranked first among isomer/mass candidates"),
     MetricSpec("recall_at_5", "max", "true structure within the top 5 candidates"),
     MetricSpec("recall_at_10", "max", "true structure within the top 10 candidates"),
-    MetricSpec("spectra_per_s", "max", "test spectra predicted per second, from SMILES", "1/s"),
-    MetricSpec("annotated_intensity", "max", "fraction of test intensity with a formula"),
+    MetricSpec(
+        "spectra_per_s",
+        "max",
+        "test spectra predicted per second, from SMILES",
+        "1/s",
+        kind="cost",
+    ),
+    # properties of the data split and its formula annotation, the same for every method
+    *_diagnostics(
+        ("annotated_intensity", "fraction of test intensity with a formula"),
+        ("annotated_intensity_train", "fraction of training intensity with a formula"),
+        ("train_spectra", "training spectra"),
+        ("test_spectra", "test spectra"),
+        ("test_structures", "distinct test structures"),
+        ("retrieval_queries", "test spectra used as retrieval queries"),
+        ("retrieval_candidates_mean", "mean candidate structures per retrieval query"),
+        ("predicted_peaks_mean", "mean peaks per predicted spectrum"),
+    ),
+)
+# What only some methods report: the neural ones (NEIMS, GrAFF-MS), GrAFF-MS, nearest neighbour.
+METHOD_METRICS = (
+    MetricSpec("train_steps_per_s", "max", "training steps per second", "1/s", kind="cost"),
+    MetricSpec("params", "min", "parameters of the model", kind="cost"),
+    *_diagnostics(
+        ("best_step", "step of the restored model"),
+        # each neural method has its own loss: not comparable across methods
+        ("val_loss", "validation loss of the restored model"),
+        ("vocab_size", "GrAFF-MS formula vocabulary size"),
+        ("vocab_coverage", "training intensity the GrAFF-MS vocabulary covers"),
+        ("vocab_fraction_of_formulas", "vocabulary size / distinct training formulas"),
+        ("library_structures", "structures in the nearest-neighbour library"),
+    ),
 )
 
 GRAFF_PAPER = PaperReference(
@@ -176,7 +212,7 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
             slot=SLOT,
             config=MsTaskConfig,
             run="spectral_harness_ms.task:run",
-            metrics=METRICS,
+            metrics=(*METRICS, *METHOD_METRICS),
             primary="cosine_0.1",
             scales=SCALES,
             datasets=_datasets,

@@ -294,10 +294,14 @@ REL_L2 = MetricSpec(
 )
 COMMON_METRICS = (
     MetricSpec("val_rel_l2", "min", "validation relative L2 of the restored model"),
-    MetricSpec("params", "min", "trainable parameters"),
-    MetricSpec("samples_per_s", "max", "training samples per second", "1/s"),
-    MetricSpec("infer_samples_per_s", "max", "test samples predicted per second", "1/s"),
-    MetricSpec("best_epoch", "min", "epoch of the restored (best validation) model"),
+    MetricSpec("params", "min", "trainable parameters", kind="cost"),
+    MetricSpec("samples_per_s", "max", "training samples per second", "1/s", kind="cost"),
+    MetricSpec(
+        "infer_samples_per_s", "max", "test samples predicted per second", "1/s", kind="cost"
+    ),
+    MetricSpec(
+        "best_epoch", description="epoch of the restored (best validation) model", kind="diagnostic"
+    ),
 )
 TRANSFER = MetricSpec(
     "transfer_rel_l2",

@@ -248,21 +248,45 @@ def _datasets(cfg: SrX4Config | SrProbeConfig) -> list[str]:
 
 SR_METRICS = (
     MetricSpec("psnr_y", "max", "Y-channel PSNR, 4-px border crop, mean over test images", "dB"),
+    # one per test set, named after the dataset without its sr_ prefix (psnr_y_set5, …)
+    MetricSpec("psnr_y_{set}", "max", "psnr_y over the images of one test set", "dB"),
     MetricSpec("ssim_y", "max", "Y-channel SSIM (Gaussian σ=1.5), 4-px border crop"),
     MetricSpec("rmse_low", "min", "RMSE of |FFT(SR)|−|FFT(HR)| (Y, ortho) for r ∈ [0, 0.3)"),
     MetricSpec("rmse_mid", "min", "band magnitude RMSE for r ∈ [0.3, 0.8)"),
     MetricSpec("rmse_high", "min", "band magnitude RMSE for r ∈ [0.8, 1]"),
     MetricSpec("spec_dist", "min", "mean |Δ log10| of azimuthally averaged power spectra"),
-    MetricSpec("pretrain_psnr_y", "max", "psnr_y of the shared L1-pretrained generator", "dB"),
-    MetricSpec("steps_per_s", "max", "adversarial fine-tuning steps per second", "1/s"),
-    MetricSpec("d_params", "min", "discriminator parameters"),
+    # The shared pretrained generator is the same for every method: facts, not scores.
+    MetricSpec(
+        "pretrain_psnr_y",
+        description="psnr_y of the shared L1-pretrained generator",
+        unit="dB",
+        kind="diagnostic",
+    ),
+    MetricSpec(
+        "pretrain_rmse_high",
+        description="rmse_high of the shared L1-pretrained generator",
+        kind="diagnostic",
+    ),
+    MetricSpec(
+        "steps_per_s", "max", "adversarial fine-tuning steps per second", "1/s", kind="cost"
+    ),
+    MetricSpec("d_params", "min", "discriminator parameters", kind="cost"),
+    MetricSpec("g_params", "min", "generator parameters (the same for every method)", kind="cost"),
 )
 PROBE_METRICS = (
     MetricSpec("acc_mean", "max", "mean held-out detection accuracy over the two bands"),
     MetricSpec("acc_low", "max", "held-out accuracy, fakes with the low band r<0.3 scaled"),
     MetricSpec("acc_high", "max", "held-out accuracy, fakes with the high band r≥0.6 scaled"),
-    MetricSpec("steps_per_s", "max", "discriminator training steps per second", "1/s"),
-    MetricSpec("d_params", "min", "discriminator parameters"),
+    MetricSpec("val_acc_low", "max", "validation accuracy of the restored low-band model"),
+    MetricSpec("val_acc_high", "max", "validation accuracy of the restored high-band model"),
+    MetricSpec("steps_per_s", "max", "discriminator training steps per second", "1/s", kind="cost"),
+    MetricSpec("d_params", "min", "discriminator parameters", kind="cost"),
+    MetricSpec(
+        "best_step_low", description="step of the restored low-band model", kind="diagnostic"
+    ),
+    MetricSpec(
+        "best_step_high", description="step of the restored high-band model", kind="diagnostic"
+    ),
 )
 
 
