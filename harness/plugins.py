@@ -1,7 +1,8 @@
 """The one plugin manager: host plugins, then every ``spectral_harness`` entry point.
 
 Built-in families are not special: each is its own distribution (``plugins/<family>/``) with an
-entry point in the same group, loaded the same way as a third-party package's. ``HARNESS_BLOCK_PLUGINS=a,b`` blocks plugins by name.
+entry point in the same group, loaded the same way as a third-party package's.
+``HARNESS_BLOCK_PLUGINS=a,b`` blocks plugins by name.
 
 A broken plugin costs only itself: one that fails to import, implements a misspelt hook, raises
 in a registration hook, registers something malformed or names a slot no plugin defines is left

@@ -225,7 +225,7 @@ def check_method_registration(
     """
     __tracebackhide__ = True
     registry = registry or load_registry()
-    spec = _lookup(lambda: registry.method(name, slot), "method", name)
+    spec = _lookup(registry, lambda: registry.method(name, slot), "method", name)
     if spec.slot not in registry.slots:
         raise ConformanceError(f"method {name!r} names slot {spec.slot!r}, which is not defined")
     _check_config_class(spec, MethodConfig, "method")
@@ -240,11 +240,12 @@ def check_method_registration(
 
 def check_task_registration(name: str, *, registry: Registry | None = None) -> TaskSpec:
     """Task ``name`` is registered by a loaded plugin, its slot exists, its config dataclass
-    instantiates with its defaults, it has every scale preset and declares its primary metric
-    once; returns its spec."""
+    instantiates with its defaults, it has every scale preset and declares each metric once (a
+    primary metric that is not a declared score is refused when the TaskSpec is made); returns
+    its spec."""
     __tracebackhide__ = True
     registry = registry or load_registry()
-    spec = _lookup(lambda: registry.task(name), "task", name)
+    spec = _lookup(registry, lambda: registry.task(name), "task", name)
     if spec.slot not in registry.slots:
         raise ConformanceError(f"task {name!r} names slot {spec.slot!r}, which is not defined")
     _check_config_class(spec, TaskConfig, "task")
@@ -255,11 +256,6 @@ def check_task_registration(name: str, *, registry: Registry | None = None) -> T
     repeated = sorted({m for m in metric_names if metric_names.count(m) > 1})
     if repeated:
         raise ConformanceError(f"task {name!r} declares metric {', '.join(repeated)} twice")
-    if spec.primary not in metric_names:
-        raise ConformanceError(
-            f"task {name!r}: primary metric {spec.primary!r} is not among its declared metrics "
-            f"({', '.join(metric_names) or 'none'})"
-        )
     return spec
 
 
@@ -278,14 +274,27 @@ def assert_presets_in_range(spec: TaskSpec | MethodSpec) -> None:
             raise ConformanceError(f"{kind} {spec.name!r}, {where}: {exc}") from None
 
 
-def _lookup(find: Callable[[], Any], kind: str, name: str) -> Any:
+def _lookup(registry: Registry, find: Callable[[], Any], kind: str, name: str) -> Any:
     __tracebackhide__ = True
     try:
         return find()
     except UserError as exc:
-        blocked = sorted(blocked_plugin_names())
-        hint = f" (blocked plugins: {', '.join(blocked)})" if blocked else ""
-        raise ConformanceError(f"{kind} {name!r} is not usable: {exc}{hint}") from None
+        raise ConformanceError(
+            f"{kind} {name!r} is not usable: {exc}{_left_out(registry)}"
+        ) from None
+
+
+def _left_out(registry: Registry) -> str:
+    """The plugins a registry left out (blocked, or failed with their reason), as a hint."""
+    blocked = sorted(blocked_plugin_names())
+    failed = [
+        f"{status.name}: {status.error}"
+        for status in registry.pm.statuses.values()
+        if status.state == "failed"
+    ]
+    hints = [f"blocked plugins: {', '.join(blocked)}"] if blocked else []
+    hints += [f"plugins that failed to load: {'; '.join(failed)}"] if failed else []
+    return f" ({'; '.join(hints)})" if hints else ""
 
 
 def _check_config_class(spec: TaskSpec | MethodSpec, base: type, kind: str) -> None:
@@ -419,8 +428,8 @@ def check_metrics_declared(record: RunRecord, *, registry: Registry | None = Non
     """Every metric in ``record`` is declared by its task (``TaskSpec.metrics``)."""
     __tracebackhide__ = True
     registry = registry or load_registry()
-    declared = {metric.name for metric in registry.task(record.task).metrics}
-    undeclared = sorted(set(record.metrics) - declared)
+    task = registry.task(record.task)
+    undeclared = sorted(name for name in record.metrics if not task.declares(name))
     if undeclared:
         raise UndeclaredMetrics(
             f"task {record.task!r} reported metrics it does not declare in TaskSpec.metrics: "
