@@ -371,19 +371,9 @@ def _neuralop(_: object) -> list[str]:
     return [NEURALOP]
 
 
-def _task(name: str, config: type, run: str, scales: dict, summary: str, transfer: bool):
-    metrics = (REL_L2, TRANSFER, *COMMON_METRICS) if transfer else (REL_L2, *COMMON_METRICS)
-    return TaskSpec(
-        name=name,
-        slot=SLOT,
-        config=config,
-        run=f"spectral_harness_pde.task:{run}",
-        metrics=metrics,
-        primary="rel_l2",
-        scales=scales,
-        datasets=_neuralop if "neuralop" in name else None,
-        summary=summary,
-    )
+# Tasks with a zero-shot transfer (resolution or horizon) report it, beside their own error.
+TRANSFER_METRICS = (REL_L2, TRANSFER, *COMMON_METRICS)
+PLAIN_METRICS = (REL_L2, *COMMON_METRICS)
 
 
 @hookimpl
@@ -396,45 +386,58 @@ def spectral_harness_register_slots() -> list[SlotSpec]:
 def spectral_harness_register_tasks() -> list[TaskSpec]:
     """Darcy, Navier–Stokes and Burgers (generated) plus the neuraloperator samples."""
     return [
-        _task(
-            "darcy",
-            DarcyConfig,
-            "run_darcy",
-            DARCY_SCALES,
-            "steady Darcy flow, coefficient → pressure (generated, FNO recipe, 12/3)",
-            True,
+        TaskSpec(
+            name="darcy",
+            slot=SLOT,
+            config=DarcyConfig,
+            run="spectral_harness_pde.task:run_darcy",
+            metrics=TRANSFER_METRICS,
+            primary="rel_l2",
+            scales=DARCY_SCALES,
+            summary="steady Darcy flow, coefficient → pressure (generated, FNO recipe, 12/3)",
         ),
-        _task(
-            "navier_stokes",
-            NavierStokesConfig,
-            "run_navier_stokes",
-            NS_SCALES,
-            "2-D Navier–Stokes vorticity, 10 frames → next frames autoregressively (generated)",
-            False,
+        TaskSpec(
+            name="navier_stokes",
+            slot=SLOT,
+            config=NavierStokesConfig,
+            run="spectral_harness_pde.task:run_navier_stokes",
+            metrics=PLAIN_METRICS,
+            primary="rel_l2",
+            scales=NS_SCALES,
+            summary="2-D Navier–Stokes vorticity, 10 frames → next frames autoregressively "
+            "(generated)",
         ),
-        _task(
-            "burgers",
-            BurgersConfig,
-            "run_burgers",
-            BURGERS_SCALES,
-            "1-D viscous Burgers, u0 → u(t, x) space-time field (generated)",
-            True,
+        TaskSpec(
+            name="burgers",
+            slot=SLOT,
+            config=BurgersConfig,
+            run="spectral_harness_pde.task:run_burgers",
+            metrics=TRANSFER_METRICS,
+            primary="rel_l2",
+            scales=BURGERS_SCALES,
+            summary="1-D viscous Burgers, u0 → u(t, x) space-time field (generated)",
         ),
-        _task(
-            "darcy_neuralop",
-            NeuralopDarcyConfig,
-            "run_darcy_neuralop",
-            NEURALOP_DARCY_SCALES,
-            "neuraloperator's Darcy samples, 16² train, 16² and zero-shot 32² test",
-            True,
+        TaskSpec(
+            name="darcy_neuralop",
+            slot=SLOT,
+            config=NeuralopDarcyConfig,
+            run="spectral_harness_pde.task:run_darcy_neuralop",
+            metrics=TRANSFER_METRICS,
+            primary="rel_l2",
+            scales=NEURALOP_DARCY_SCALES,
+            datasets=_neuralop,
+            summary="neuraloperator's Darcy samples, 16² train, 16² and zero-shot 32² test",
         ),
-        _task(
-            "burgers_neuralop",
-            NeuralopBurgersConfig,
-            "run_burgers_neuralop",
-            NEURALOP_BURGERS_SCALES,
-            "neuraloperator's Burgers samples, u0 (16 pts) → u (17 t × 16 pts)",
-            False,
+        TaskSpec(
+            name="burgers_neuralop",
+            slot=SLOT,
+            config=NeuralopBurgersConfig,
+            run="spectral_harness_pde.task:run_burgers_neuralop",
+            metrics=PLAIN_METRICS,
+            primary="rel_l2",
+            scales=NEURALOP_BURGERS_SCALES,
+            datasets=_neuralop,
+            summary="neuraloperator's Burgers samples, u0 (16 pts) → u (17 t × 16 pts)",
         ),
     ]
 

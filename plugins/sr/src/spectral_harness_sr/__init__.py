@@ -326,29 +326,52 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
 @hookimpl
 def spectral_harness_register_methods() -> list[MethodSpec]:
     """The paper's dual discriminator, its parts and the baselines it compares to."""
-    specs = [
-        ("none", NoneConfig, "no discriminator: pixel (L1) loss only", True),
-        ("spatial", SpatialConfig, "patch Transformer on pixels (ESRGAN-style spatial D)", True),
-        ("spectral", SpectralConfig, "patch Transformer on per-patch power spectra", False),
-        (
-            "reduced_spectrum",
-            ReducedSpectrumConfig,
-            "MLP on the azimuthally averaged spectrum (older spectral D)",
-            True,
-        ),
-        ("dual", DualConfig, "spatial + spectral D, GAN loss 50/50 (DualFormer)", False),
-    ]
     return [
         MethodSpec(
-            name=name,
+            name="none",
             slot=SLOT,
-            config=config,
-            build=f"spectral_harness_sr.methods:build_{name}",
-            summary=summary,
+            config=NoneConfig,
+            build="spectral_harness_sr.methods:build_none",
+            summary="no discriminator: pixel (L1) loss only",
             paper=PAPER,
-            is_baseline=baseline,
-        )
-        for name, config, summary, baseline in specs
+            is_baseline=True,
+        ),
+        MethodSpec(
+            name="spatial",
+            slot=SLOT,
+            config=SpatialConfig,
+            build="spectral_harness_sr.methods:build_spatial",
+            summary="patch Transformer on pixels (ESRGAN-style spatial D)",
+            paper=PAPER,
+            is_baseline=True,
+        ),
+        MethodSpec(
+            name="spectral",
+            slot=SLOT,
+            config=SpectralConfig,
+            build="spectral_harness_sr.methods:build_spectral",
+            summary="patch Transformer on per-patch power spectra",
+            paper=PAPER,
+            is_baseline=False,
+        ),
+        MethodSpec(
+            name="reduced_spectrum",
+            slot=SLOT,
+            config=ReducedSpectrumConfig,
+            build="spectral_harness_sr.methods:build_reduced_spectrum",
+            summary="MLP on the azimuthally averaged spectrum (older spectral D)",
+            paper=PAPER,
+            is_baseline=True,
+        ),
+        MethodSpec(
+            name="dual",
+            slot=SLOT,
+            config=DualConfig,
+            build="spectral_harness_sr.methods:build_dual",
+            summary="spatial + spectral D, GAN loss 50/50 (DualFormer)",
+            paper=PAPER,
+            is_baseline=False,
+        ),
     ]
 
 
