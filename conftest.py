@@ -66,13 +66,14 @@ def registry():
 
 PLUGIN_SOURCES = (
     REPO / "examples" / "relu-pe-plugin",
+    REPO / "examples" / "chirp-task-plugin",
     REPO / "tests" / "fixtures" / "faulty-plugin",
 )
 
 
 @pytest.fixture(scope="session")
 def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example plugin and the faulty test plugin, pip-installed into a throwaway folder.
+    """The example plugins and the faulty test plugin, pip-installed into a throwaway folder.
 
     Installing with ``--target`` exercises the real path (build, dist-info, entry points) without
     touching the environment the tests run in; put the folder on PYTHONPATH / sys.path to use it.

@@ -17,9 +17,9 @@ from harness.errors import ContractError, UserError
 from harness.plugins import Registry, build_plugin_manager
 from harness.runner import identify, make_cell, run_cell
 from harness.specs import resolve, validate_config
+from spectral_harness_inr import InrProblem, Signal
 from spectral_harness_inr.contract import PROBE_POINTS, SLOT_SPEC, check
-from spectral_harness_inr.methods import InrProblem
-from spectral_harness_inr.signals import Signal, load_image
+from spectral_harness_inr.signals import load_image
 
 BUILT_IN = ("siren", "winner", "fourier_features")
 
@@ -27,7 +27,7 @@ BUILT_IN = ("siren", "winner", "fourier_features")
 def _audio_problem() -> InrProblem:
     t = np.linspace(0.0, 1.0, 256, dtype=np.float32)
     values = np.sin(2 * np.pi * 40 * t)[:, None].astype(np.float32)
-    return InrProblem(Signal(values, (256,), "audio"), hidden_features=8, hidden_layers=1)
+    return InrProblem(Signal(values, (256,)), hidden_features=8, hidden_layers=1)
 
 
 def _image_problem(name: str) -> InrProblem:

@@ -7,44 +7,46 @@ import pytest
 import torch
 
 from harness.spectral import spectral_centroid
-from spectral_harness_inr import FourierFeaturesConfig, SirenConfig, WinnerConfig
-from spectral_harness_inr.methods import (
+from spectral_harness_inr import (
+    FourierFeaturesConfig,
     InrProblem,
+    Signal,
+    SirenConfig,
+    WinnerConfig,
+)
+from spectral_harness_inr.methods import (
     build_fourier_features,
     build_siren,
     build_winner,
     winner_noise_scales,
 )
-from spectral_harness_inr.signals import Signal
 
 
 def _audio(centroid_cycles: float, n: int = 1 << 14) -> Signal:
     t = np.arange(n)
-    return Signal(
-        np.sin(2 * np.pi * centroid_cycles * t)[:, None].astype(np.float32), (n,), "audio"
-    )
+    return Signal(np.sin(2 * np.pi * centroid_cycles * t)[:, None].astype(np.float32), (n,))
 
 
 @pytest.mark.parametrize(
-    ("sc", "channels", "modality", "s0", "s1"),
+    ("sc", "channels", "dims", "s0", "s1"),
     [
-        (0.6, 1, "audio", 3500 * (1 - math.exp(-7 * 0.6)), 3 * 0.6),  # notes: S0 ≈ 3447, S1 = 1.8
-        (0.05, 1, "audio", 3500 * (1 - math.exp(-7 * 0.05)), 0.15),
-        (0.3, 1, "image", 50 * (1 - math.exp(-5 * 0.3)), 0.4 * 0.3),
+        (0.6, 1, 1, 3500 * (1 - math.exp(-7 * 0.6)), 3 * 0.6),  # audio: S0 ≈ 3447, S1 = 1.8
+        (0.05, 1, 1, 3500 * (1 - math.exp(-7 * 0.05)), 0.15),
+        (0.3, 1, 2, 50 * (1 - math.exp(-5 * 0.3)), 0.4 * 0.3),  # images
         # RGB: the reference divides the centroid by C twice
-        (0.3, 3, "image", 50 * (1 - math.exp(-5 * 0.3 / 9)), 0.4 * 0.3 / 9),
+        (0.3, 3, 2, 50 * (1 - math.exp(-5 * 0.3 / 9)), 0.4 * 0.3 / 9),
     ],
 )
-def test_noise_scales_follow_the_formula(sc, channels, modality, s0, s1):
-    got = winner_noise_scales(sc, channels, modality, reference_quirks=True)
+def test_noise_scales_follow_the_formula(sc, channels, dims, s0, s1):
+    got = winner_noise_scales(sc, channels, dims, reference_quirks=True)
     assert got == pytest.approx((s0, s1), rel=1e-12)
 
 
 def test_fixed_variant_skips_the_channel_division():
-    assert winner_noise_scales(0.3, 3, "image", reference_quirks=False) == pytest.approx(
-        winner_noise_scales(0.3, 1, "image")
+    assert winner_noise_scales(0.3, 3, 2, reference_quirks=False) == pytest.approx(
+        winner_noise_scales(0.3, 1, 2)
     )
-    assert winner_noise_scales(0.6, 1, "audio")[0] == pytest.approx(3447.5, abs=0.1)
+    assert winner_noise_scales(0.6, 1, 1)[0] == pytest.approx(3447.5, abs=0.1)
 
 
 def test_winner_perturbs_exactly_the_first_two_layers_by_the_formula():
@@ -55,7 +57,7 @@ def test_winner_perturbs_exactly_the_first_two_layers_by_the_formula():
     siren = build_siren(SirenConfig(first_omega_0=30.0), problem)
     torch.manual_seed(0)
     winner = build_winner(WinnerConfig(), problem)
-    s0, s1 = winner_noise_scales(0.3, 1, "audio")
+    s0, s1 = winner_noise_scales(0.3, 1, 1)
     for index, scale in ((0, s0), (1, s1)):
         delta = winner.sine_layers[index].linear.weight - siren.sine_layers[index].linear.weight
         # The noise is N(0, (S/ω0)²): check its empirical std within sampling error.
@@ -67,9 +69,9 @@ def test_winner_perturbs_exactly_the_first_two_layers_by_the_formula():
     assert winner.sine_layers[0].omega_0 == 30.0
 
 
-def test_siren_first_layer_frequency_depends_on_the_modality():
+def test_siren_first_layer_frequency_depends_on_the_dimensionality():
     audio = InrProblem(_audio(0.1, 256), hidden_features=8, hidden_layers=1)
-    image = InrProblem(Signal(np.zeros((16, 1), np.float32), (4, 4), "image"), 8, 1)
+    image = InrProblem(Signal(np.zeros((16, 1), np.float32), (4, 4)), 8, 1)
     assert build_siren(SirenConfig(), audio).sine_layers[0].omega_0 == 3000.0
     assert build_siren(SirenConfig(), image).sine_layers[0].omega_0 == 30.0
     bound = 1.0 / 1  # first layer: U(-1/d_in, 1/d_in)

@@ -4,11 +4,20 @@ and how its input is encoded, measured by how well it fits an audio clip or an i
 Methods: ``winner`` (WINNER / SIREN², Chandravamsi et al. 2025), with the baselines its paper
 compares to: ``siren`` (Sitzmann et al. 2020) and ``fourier_features`` (Tancik et al. 2020).
 This module is what the entry point loads: it declares, it does not import torch.
+
+**Public API for signal tasks of other plugins** (see "Write a task plugin" in the README):
+``Signal`` (samples on a grid in [-1, 1]), ``InrProblem`` (what a method's ``build`` gets),
+``fit_signal(cfg, ctx, build, signal)`` (the family's training and evaluation protocol),
+``InrTaskConfig`` (the protocol's config fields, to subclass), ``PSNR`` and ``COMMON_METRICS``
+(the metrics ``fit_signal`` reports). ``Signal``, ``InrProblem`` and ``fit_signal`` load their
+modules (numpy, torch) on first access.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from harness import (
     MethodConfig,
@@ -24,7 +33,32 @@ from harness import (
 from spectral_harness_inr.contract import SLOT_SPEC
 from spectral_harness_inr.datasets import DATASETS
 
+if TYPE_CHECKING:
+    from spectral_harness_inr.problem import InrProblem, Signal
+    from spectral_harness_inr.task import fit_signal
+
 SLOT = SLOT_SPEC.name
+
+# Public name -> the module that defines it, imported on first access (PEP 562).
+_LAZY_EXPORTS = {
+    "Signal": "spectral_harness_inr.problem",
+    "InrProblem": "spectral_harness_inr.problem",
+    "fit_signal": "spectral_harness_inr.task",
+}
+
+__all__ = [
+    "COMMON_METRICS",
+    "PSNR",
+    "FourierFeaturesConfig",
+    "InrAudioConfig",
+    "InrImageConfig",
+    "InrProblem",
+    "InrTaskConfig",
+    "Signal",
+    "SirenConfig",
+    "WinnerConfig",
+    "fit_signal",
+]
 
 
 @dataclass
@@ -66,7 +100,8 @@ class InrImageConfig(InrTaskConfig):
 
 @dataclass
 class SirenConfig(MethodConfig):
-    """SIREN: uniform init; first-layer frequency ω0' (None: 3000 for audio, 30 for images)."""
+    """SIREN: uniform init; first-layer frequency ω0' (None: the paper's 3000 for 1-D signals
+    such as audio, 30 for 2-D ones such as images; other grids must set it)."""
 
     first_omega_0: float | None = param(None, gt=0)
     omega_0: float = param(30.0, gt=0)
@@ -217,7 +252,7 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
             slot=SLOT,
             config=SirenConfig,
             build="spectral_harness_inr.methods:build_siren",
-            summary="SIREN init (ω0'=3000 audio / 30 images)",
+            summary="SIREN init (ω0'=3000 for 1-D signals / 30 for 2-D)",
             paper=PaperReference(
                 "Implicit Neural Representations with Periodic Activation Functions",
                 arxiv="2006.09661",
@@ -252,3 +287,14 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
 def spectral_harness_register_datasets() -> list:
     """The audio clip and the Kodak photographs."""
     return DATASETS
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``Signal``, ``InrProblem`` or ``fit_signal`` on first access (keeps torch out of
+    registration)."""
+    module = _LAZY_EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -15,13 +15,14 @@ SLOT_SPEC = SlotSpec(
     name="inr_init",
     summary="a coordinate network (initialisation + input encoding) that fits one signal",
     problem=(
-        "spectral_harness_inr.methods.InrProblem: `signal` (values: float32 numpy (N, C) in [-1, "
-        "1]; "
-        "grid: tuple (N,) for audio or (H, W) for images, prod(grid) = N; coords: float32 "
-        "(N, d) in [-1, 1], raster order; modality: 'audio' | 'image'), `hidden_features` and "
-        "`hidden_layers` (the backbone size every method uses), `in_features` = d = len(grid) "
-        "and `out_features` = C (1 for audio and grey images, 3 for RGB). Host-side numpy, no "
-        "device."
+        "spectral_harness_inr.InrProblem: `signal` (a spectral_harness_inr.Signal: `values` "
+        "float32 numpy (N, C) in [-1, 1], finite; `grid` the sizes (N,) of a 1-D signal or (H, W) "
+        "of a 2-D one, prod(grid) = N, each >= 2; `coords` float32 (N, d) in [-1, 1], raster "
+        "order; `dims` = d = len(grid); `channels` = C), `hidden_features` and `hidden_layers` "
+        "(the backbone size every method uses), `in_features` = d and `out_features` = C. A "
+        "method may rely on these and nothing else (no modality name): constants tuned per kind "
+        "of signal are chosen by `dims` (1: tuned on audio, 2: on images), and a method without "
+        "constants for a grid's `dims` refuses in one line. Host-side numpy, no device."
     ),
     component=(
         "a torch.nn.Module with at least one trainable parameter whose forward maps a float32 "
@@ -30,8 +31,9 @@ SLOT_SPEC = SlotSpec(
         "parameters with Adam on the MSE and evaluates it in eval mode on the whole grid"
     ),
     result=(
-        "psnr (primary, 20·log10(1/RMSE) on [-1, 1] data), snr (audio) or psnr_01 (images), "
-        "steps_per_s, params, best_step of the restored best model"
+        "spectral_harness_inr.fit_signal's: psnr (primary, 20·log10(1/RMSE) on [-1, 1] data), "
+        "snr (1-D signals) or psnr_01 (others), steps_per_s, params, best_step of the restored "
+        "best model"
     ),
     check="spectral_harness_inr.contract:check",
 )

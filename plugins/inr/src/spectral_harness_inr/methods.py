@@ -3,54 +3,55 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
 
-from harness import spectral_centroid
+from harness import UserError, spectral_centroid
 from spectral_harness_inr import FourierFeaturesConfig, SirenConfig, WinnerConfig
 from spectral_harness_inr.networks import FourierFeatures, Siren, relu_mlp
-from spectral_harness_inr.signals import Signal
+from spectral_harness_inr.problem import InrProblem
 
-# WINNER's empirical constants (reference code, set_noise_scales): S0 = A(1 - e^{-a·SC}), S1 = b·SC
-WINNER_CONSTANTS = {"audio": (3500.0, 7.0, 3.0), "image": (50.0, 5.0, 0.4)}
-SIREN_FIRST_OMEGA = {"audio": 3000.0, "image": 30.0}
+# The papers' constants, by the signal's dimensionality: tuned on audio (1-D) and images (2-D).
+# WINNER's reference code (set_noise_scales): S0 = A(1 - e^{-a·SC}), S1 = b·SC, as (A, a, b).
+WINNER_CONSTANTS = {1: (3500.0, 7.0, 3.0), 2: (50.0, 5.0, 0.4)}
+SIREN_FIRST_OMEGA = {1: 3000.0, 2: 30.0}
 
 
-@dataclass(frozen=True)
-class InrProblem:
-    """What the ``inr_init`` slot hands to a method: the signal and the backbone's size."""
-
-    signal: Signal
-    hidden_features: int
-    hidden_layers: int
-
-    @property
-    def in_features(self) -> int:
-        return len(self.signal.grid)
-
-    @property
-    def out_features(self) -> int:
-        return self.signal.values.shape[1]
+def constants_for(table: dict[int, Any], dims: int, what: str, fix: str = "") -> Any:
+    """``table[dims]``, or a one-line refusal naming ``what`` has no value for ``dims``-D signals
+    (rather than a constant tuned on another kind of signal)."""
+    if dims not in table:
+        known = " and ".join(f"{d}-D" for d in sorted(table))
+        raise UserError(f"{what}: known for {known} signals only, not {dims}-D ones{fix}")
+    return table[dims]
 
 
 def build_siren(cfg: SirenConfig, problem: InrProblem) -> nn.Module:
-    """SIREN with its paper's initialisation."""
-    first = cfg.first_omega_0 or SIREN_FIRST_OMEGA[problem.signal.modality]
+    """SIREN with its paper's initialisation (ω0' = 3000 for 1-D signals, 30 for 2-D ones)."""
+    first = cfg.first_omega_0 or constants_for(
+        SIREN_FIRST_OMEGA,
+        problem.signal.dims,
+        "siren's first-layer ω0'",
+        "; set method.first_omega_0",
+    )
     return _siren(problem, first, cfg.omega_0)
 
 
 def winner_noise_scales(
-    centroid: float, channels: int, modality: str, reference_quirks: bool = True
+    centroid: float, channels: int, dims: int, reference_quirks: bool = True
 ) -> tuple[float, float]:
     """WINNER's noise scales (S0, S1) from the target's spectral centroid (fraction of Nyquist).
 
     The reference code divides the centroid by the channel count C inside its centroid function
     and again when it sets the scales; ``reference_quirks`` keeps that (SC/C²), otherwise the
-    plain centroid is used. Identical for single-channel signals.
+    plain centroid is used. Identical for single-channel signals. ``dims``: the grid's
+    dimensionality, which picks the constants (A, a, b).
     """
-    amplitude, rate, slope = WINNER_CONSTANTS[modality]
+    amplitude, rate, slope = constants_for(
+        WINNER_CONSTANTS, dims, "winner's noise constants (A, a, b)"
+    )
     sc = centroid / channels**2 if reference_quirks else centroid
     return amplitude * (1.0 - math.exp(-rate * sc)), slope * sc
 
@@ -58,9 +59,9 @@ def winner_noise_scales(
 def build_winner(cfg: WinnerConfig, problem: InrProblem) -> nn.Module:
     """SIREN (ω0' = 30) whose first two weight matrices get N(0, (S_i/ω0)²) noise."""
     model = _siren(problem, cfg.first_omega_0, cfg.omega_0)
-    values = problem.signal.values
+    signal = problem.signal
     s0, s1 = winner_noise_scales(
-        spectral_centroid(values), values.shape[1], problem.signal.modality, cfg.reference_quirks
+        spectral_centroid(signal.values), signal.channels, signal.dims, cfg.reference_quirks
     )
     first, second = model.sine_layers[0].linear, model.sine_layers[1].linear
     with torch.no_grad():

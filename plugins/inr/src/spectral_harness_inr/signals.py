@@ -1,4 +1,4 @@
-"""Fitting targets: a signal sampled on a grid of coordinates in [-1, 1]^d.
+"""The INR tasks' loaders: an audio clip or an image as a :class:`Signal`.
 
 The loaders' libraries are imported at module level: the host imports a task's module once in
 the launching process, so every forked cell inherits them instead of importing them again.
@@ -6,9 +6,7 @@ the launching process, so every forked cell inherits them instead of importing t
 
 from __future__ import annotations
 
-import hashlib
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,26 +15,7 @@ from PIL import Image
 from scipy.io import wavfile
 
 from harness import DataCorruptError, UserError
-
-
-@dataclass(frozen=True)
-class Signal:
-    """Samples ``values`` (N, C) in [-1, 1] on a regular grid of shape ``grid`` (prod = N)."""
-
-    values: np.ndarray
-    grid: tuple[int, ...]
-    modality: str  # "audio" | "image"
-
-    @property
-    def coords(self) -> np.ndarray:
-        """(N, d) coordinates in [-1, 1], raster order (last axis fastest)."""
-        axes = [np.linspace(-1.0, 1.0, n, dtype=np.float32) for n in self.grid]
-        mesh = np.meshgrid(*axes, indexing="ij")
-        return np.stack([m.reshape(-1) for m in mesh], axis=-1)
-
-    def checksum(self) -> str:
-        """sha256 of the samples, for the run record."""
-        return hashlib.sha256(np.ascontiguousarray(self.values).tobytes()).hexdigest()
+from spectral_harness_inr.problem import Signal
 
 
 def load_audio(path: Path, start_s: float, num_samples: int | None) -> Signal:
@@ -68,7 +47,7 @@ def load_audio(path: Path, start_s: float, num_samples: int | None) -> Signal:
     peak = np.abs(clip).max() if len(clip) else 0.0
     if peak == 0:
         raise UserError(f"{path.name}: the selected segment is empty or silent")
-    return Signal((clip / peak).astype(np.float32)[:, None], (len(clip),), "audio")
+    return Signal((clip / peak).astype(np.float32)[:, None], (len(clip),))
 
 
 def load_image(spec: str, data_dir: Path | None, size: int | None) -> Signal:
@@ -104,4 +83,4 @@ def load_image(spec: str, data_dir: Path | None, size: int | None) -> Signal:
     pixels = np.asarray(image, dtype=np.float32) / 255.0
     pixels = pixels.reshape(pixels.shape[0], pixels.shape[1], -1)
     values = (pixels * 2.0 - 1.0).reshape(-1, pixels.shape[-1])
-    return Signal(values, (pixels.shape[0], pixels.shape[1]), "image")
+    return Signal(values, (pixels.shape[0], pixels.shape[1]))

@@ -1,4 +1,8 @@
-"""The INR fitting protocol: Adam + StepLR on the full signal, PSNR of the best model."""
+"""The INR fitting protocol: Adam + StepLR on the full signal, PSNR of the best model.
+
+:func:`fit_signal` is the protocol every ``inr_init`` task shares (public as
+``spectral_harness_inr.fit_signal``); ``run_audio`` and ``run_image`` only load their signal.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,14 @@ from typing import Any
 
 import torch
 
-from harness import RunContext, fit
+from harness import RunContext, UserError, fit
 from spectral_harness_inr import InrAudioConfig, InrImageConfig, InrTaskConfig
-from spectral_harness_inr.methods import InrProblem
-from spectral_harness_inr.signals import Signal, load_audio, load_image
+from spectral_harness_inr.problem import InrProblem, Signal
+from spectral_harness_inr.signals import load_audio, load_image
 
 EVAL_CHUNK = 1 << 16
+# InrTaskConfig fields that default to None (a scale preset fills them) and the protocol needs
+REQUIRED_FIELDS = ("hidden_features", "hidden_layers", "steps", "eval_every", "lr_gamma")
 
 
 def run_audio(
@@ -22,7 +28,7 @@ def run_audio(
     """Fit an audio clip; metrics: PSNR, SNR, steps/s, parameters."""
     ctx.data.require(cfg.audio)
     signal = load_audio(ctx.data.resolve(cfg.audio), cfg.start_s, cfg.num_samples)
-    return _fit_signal(signal, cfg, ctx, build)
+    return fit_signal(cfg, ctx, build, signal)
 
 
 def run_image(
@@ -35,12 +41,24 @@ def run_image(
     else:
         ctx.data.require(cfg.image)
         signal = load_image(str(ctx.data.resolve(cfg.image)), None, cfg.size)
-    return _fit_signal(signal, cfg, ctx, build)
+    return fit_signal(cfg, ctx, build, signal)
 
 
-def _fit_signal(
-    signal: Signal, cfg: InrTaskConfig, ctx: RunContext, build: Callable[[Any], Any]
+def fit_signal(
+    cfg: InrTaskConfig, ctx: RunContext, build: Callable[[Any], Any], signal: Signal
 ) -> dict[str, float]:
+    """Fit ``signal`` with the component the cell's method builds; return the slot's metrics.
+
+    The method gets ``InrProblem(signal, cfg.hidden_features, cfg.hidden_layers)``; the model is
+    trained full-batch (or on ``cfg.batch_size`` random points) with Adam (``cfg.lr``) and StepLR
+    (``cfg.lr_step``, ``cfg.lr_gamma``) for ``cfg.steps`` steps through :func:`harness.fit`,
+    evaluated on the whole grid every ``cfg.eval_every`` steps, and the best model by PSNR is
+    restored. Metrics: ``psnr`` (20·log10(1/RMSE) on [-1, 1]), ``mse``, ``snr`` for 1-D signals
+    or ``psnr_01`` for the others, ``steps_per_s``, ``params`` and ``best_step``. ``cfg`` is the
+    task's :class:`InrTaskConfig` with its scale preset applied; a protocol field still ``None``
+    is a one-line error naming it.
+    """
+    _require_protocol(cfg)
     problem = InrProblem(signal, cfg.hidden_features, cfg.hidden_layers)
     model = build(problem).to(ctx.device)
     coords = torch.from_numpy(signal.coords).to(ctx.device)
@@ -67,7 +85,7 @@ def _fit_signal(
         return loss.detach()
 
     def evaluate() -> dict[str, float]:
-        return _metrics(model, coords, target, signal.modality)
+        return _metrics(model, coords, target, signal.dims)
 
     result = fit(
         ctx,
@@ -87,9 +105,18 @@ def _fit_signal(
     }
 
 
+def _require_protocol(cfg: InrTaskConfig) -> None:
+    unset = [name for name in REQUIRED_FIELDS if getattr(cfg, name) is None]
+    if unset:
+        raise UserError(
+            f"task {cfg.name!r} left {', '.join(unset)} unset: give each a value in every scale "
+            "preset or a default in its config"
+        )
+
+
 @torch.no_grad()
 def _metrics(
-    model: torch.nn.Module, coords: torch.Tensor, target: torch.Tensor, modality: str
+    model: torch.nn.Module, coords: torch.Tensor, target: torch.Tensor, dims: int
 ) -> dict[str, float]:
     """Full-signal error of the model, evaluated in chunks (the whole signal, not a minibatch)."""
     was_training = model.training
@@ -102,7 +129,7 @@ def _metrics(
     mse = squared / target.numel()
     psnr = -10.0 * math.log10(mse) if mse > 0 else math.inf
     metrics = {"psnr": psnr, "mse": mse}
-    if modality == "audio":
+    if dims == 1:  # a signal over time: SNR, as for audio; over a plane: the image PSNR on [0, 1]
         energy = float((target.double() ** 2).sum())
         metrics["snr"] = 10.0 * math.log10(energy / squared) if squared > 0 else math.inf
     else:
