@@ -16,7 +16,7 @@ import pytest
 from support import REPO, run_cli
 
 import harness.app as app
-from harness import MethodConfig, MethodSpec, SlotSpec, TaskConfig, TaskSpec, hookimpl
+from harness import MethodConfig, MethodSpec, MetricSpec, SlotSpec, TaskConfig, TaskSpec, hookimpl
 from harness.config import register_configs
 from harness.errors import UserError
 from harness.plugin_loading import PluginHost, load_entry_point
@@ -327,7 +327,8 @@ def test_a_task_config_that_cannot_be_made_from_its_defaults_drops_the_plugin(ca
     class TaskPlugin:
         @hookimpl
         def spectral_harness_register_tasks(self):
-            return [TaskSpec("t", "inr_init", Broken, "x:y", (), "psnr", {})]
+            psnr = MetricSpec("psnr", "max")
+            return [TaskSpec("t", "inr_init", Broken, "x:y", (psnr,), "psnr", {})]
 
     registry = _build(TaskPlugin())
     assert "t" not in registry.tasks
