@@ -8,7 +8,7 @@ import copy
 import itertools
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -21,6 +21,7 @@ from harness.plugins import check_code_references, get_registry
 from harness.settings import Settings
 
 if TYPE_CHECKING:
+    from hydra.core.override_parser.types import Override
     from omegaconf import DictConfig
 
     from harness.cell import ResolvedCell
@@ -207,14 +208,14 @@ def board_tasks_override(tasks: list[str]) -> str:
     return f"hydra.callbacks.leaderboard.tasks=[{quoted}]"
 
 
-def _compose(compose: Any, name: str, overrides: list[str]) -> Any:
+def _compose(compose: Callable[..., DictConfig], name: str, overrides: list[str]) -> DictConfig:
     try:
         return compose(name, overrides=overrides, return_hydra_config=True)
     except Exception as exc:  # Hydra's composition errors are several lines long
         raise UserError(_explain(exc)) from None
 
 
-def _assign(cfg: Any, value_axes: list[tuple[str, list[Any]]]) -> Iterator[Any]:
+def _assign(cfg: DictConfig, value_axes: list[tuple[str, list[Any]]]) -> Iterator[DictConfig]:
     """``cfg`` itself, then one copy per value of each swept field, with that value assigned."""
     from omegaconf import OmegaConf
 
@@ -231,7 +232,9 @@ def _assign(cfg: Any, value_axes: list[tuple[str, list[Any]]]) -> Iterator[Any]:
             yield variant
 
 
-def _check_cell(cfg: Any, registry: Any, checked: set[tuple[str, ...]], writable: set[Path]) -> str:
+def _check_cell(
+    cfg: DictConfig, registry: Registry, checked: set[tuple[str, ...]], writable: set[Path]
+) -> str:
     """Check one composed cell; return its task's name."""
     from harness.cell import check_device, dataset_entries
     from harness.data.store import DataStore
@@ -259,7 +262,7 @@ def _check_cell(cfg: Any, registry: Any, checked: set[tuple[str, ...]], writable
     return task
 
 
-def _check_names(overrides: list[str], registry: Any) -> None:
+def _check_names(overrides: list[str], registry: Registry) -> None:
     """Unknown task or method names, caught before Hydra prints its search path."""
     for arg in overrides:
         key, sep, value = arg.partition("=")
@@ -276,8 +279,8 @@ def _check_names(overrides: list[str], registry: Any) -> None:
 
 
 def _expand(
-    overrides: list[str], multirun: bool, compose: Any
-) -> list[tuple[Any, list[tuple[str, list[Any]]]]]:
+    overrides: list[str], multirun: bool, compose: Callable[[list[str]], DictConfig]
+) -> list[tuple[DictConfig, list[tuple[str, list[Any]]]]]:
     """The composed configs a command needs, each with the swept fields to check on it.
 
     Overrides that choose configs (no dot in the key, except ``seed``) are expanded into their
@@ -293,7 +296,7 @@ def _expand(
         parsed = parser.parse_overrides(overrides)
     except Exception as exc:
         raise UserError(_explain(exc)) from None
-    fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
+    fixed = [_text(o) for o in parsed if not o.is_sweep_override()]
     sweeps = {o.get_key_element(): o for o in parsed if o.is_sweep_override()}
     # The sweeper's own params live in the composed config; compose it with the first value of
     # each command-line sweep, so fixed overrides that only exist in a swept group resolve.
@@ -306,7 +309,7 @@ def _expand(
     value_axes: list[tuple[str, list[Any]]] = []
     for key, override in sweeps.items():
         if not override.is_sweep_override():
-            group_axes.append([override.input_line])
+            group_axes.append([_text(override)])
         elif key == "seed":  # a seed changes nothing composition could reject
             from harness.cell import check_seed
 
@@ -319,6 +322,12 @@ def _expand(
     firsts = [f"{key}={next(iter(sweeps[key].sweep_string_iterator()))}" for key, _ in value_axes]
     combos = [fixed + firsts + list(combo) for combo in itertools.product(*group_axes)]
     return [(compose(combo), value_axes) for combo in combos]
+
+
+def _text(override: Override) -> str:
+    """An override as it was written (the parser keeps the text of each override it parses)."""
+    assert override.input_line is not None
+    return override.input_line
 
 
 def _is_value_key(key: str) -> bool:
@@ -348,7 +357,7 @@ def _explain(exc: BaseException) -> str:
     return " ".join(lines[:2])
 
 
-def publish_leaderboard(cfg: Any, tasks: list[str]) -> None:
+def publish_leaderboard(cfg: DictConfig, tasks: list[str]) -> None:
     """Print the board of ``tasks`` and hand it to the ``leaderboard_ready`` hook (W&B table)."""
     from harness.leaderboard import build_leaderboard
     from harness.records import RecordStore
@@ -385,7 +394,7 @@ class LeaderboardCallback(Callback):
         _publish_guarded(config, self.tasks or [str(config.task.name)])
 
 
-def _publish_guarded(config: Any, tasks: list[str]) -> None:
+def _publish_guarded(config: DictConfig, tasks: list[str]) -> None:
     """The board is a view of the records: failing to show it must not fail the sweep."""
     try:
         publish_leaderboard(config, tasks)

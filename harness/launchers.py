@@ -95,11 +95,11 @@ class JobConfigs:
     overrides that choose configs (``task=``, ``method=``, ``scale=``...); a job's field values
     (``seed=1``, ``task.steps=20``) are then assigned on a copy, as Hydra would set them."""
 
-    def __init__(self, load: Callable[[list[str]], Any]) -> None:
+    def __init__(self, load: Callable[[list[str]], DictConfig]) -> None:
         self._load = load
-        self._bases: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
+        self._bases: dict[tuple[tuple[str | None, ...], tuple[str, ...]], DictConfig] = {}
 
-    def __call__(self, overrides: Sequence[str]) -> Any:
+    def __call__(self, overrides: Sequence[str]) -> DictConfig:
         """The config of the job with these overrides."""
         from hydra.core.override_parser.overrides_parser import OverridesParser
         from omegaconf import OmegaConf
@@ -239,7 +239,8 @@ class JobEnding:
 
     def _has_timed_out(self) -> bool:
         owner = getattr(self.submitit_handler, "__self__", None)
-        return bool(owner.has_timed_out()) if hasattr(owner, "has_timed_out") else True
+        has_timed_out = getattr(owner, "has_timed_out", None)
+        return bool(has_timed_out()) if callable(has_timed_out) else True
 
 
 def _cell_children() -> list[int]:

@@ -47,7 +47,7 @@ def param(
     ``None`` is always allowed (it means "take the preset's value").
     """
     bounds = {"ge": ge, "gt": gt, "le": le, "lt": lt}
-    check = {k: v for k, v in bounds.items() if v is not None}
+    check: dict[str, Any] = {k: v for k, v in bounds.items() if v is not None}
     if choices is not None:
         check["choices"] = tuple(choices)
     return field(default=default, metadata={"harness_check": check, "doc": doc})
