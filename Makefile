@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Tests and benchmarks read the real datasets from here (the quickstart needs none).
 export HARNESS_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: install run test test-all test-slurm lint bench gpu-check clean
+.PHONY: install run test test-all test-slurm lint typecheck bench gpu-check clean
 
 # The host and every built-in family (each its own distribution under plugins/), editable.
 FAMILIES := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
@@ -33,12 +33,16 @@ test-all: install
 test-slurm: install
 	$(BIN)/python -m pytest -m slurm
 
-lint: install
+lint: install typecheck
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+## typecheck: mypy over harness/ (configured in pyproject.toml, [tool.mypy])
+typecheck: install
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python benchmarks/harness_overhead.py
 	$(BIN)/python benchmarks/leaderboard_scale.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -3,13 +3,16 @@ and the callback that prints the leaderboard when a run or sweep ends."""
 
 from __future__ import annotations
 
+import argparse
 import copy
 import itertools
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+from hydra.experimental.callback import Callback
 
 from harness.config import register_configs
 from harness.errors import UserError
@@ -17,15 +20,19 @@ from harness.observers import notify
 from harness.plugins import check_code_references, get_registry
 from harness.settings import Settings
 
+if TYPE_CHECKING:
+    from hydra.core.override_parser.types import Override
+    from omegaconf import DictConfig
+
+    from harness.cell import ResolvedCell
+    from harness.plugins import Registry
+
 CONF_DIR = Path(__file__).resolve().parent / "conf"
 CONFIG_NAME = "config"
 HYDRA_VERSION_BASE = "1.3"
 
-# Tasks planned by the pre-flight check, so the end-of-sweep board shows exactly those.
-_planned_tasks: list[str] = []
 
-
-def job(cfg: Any) -> float | None:
+def job(cfg: DictConfig) -> float | None:
     """Run the cell described by a composed config; Hydra calls this once per sweep point.
 
     Returns the primary metric (for Hydra sweepers that optimise) or ``None`` if the cell did not
@@ -36,7 +43,7 @@ def job(cfg: Any) -> float | None:
     registry = get_registry()
     try:
         settings = Settings.from_config(cfg.paths, cfg.logger)
-        cell = _with_default_threads(cell_from_config(cfg, registry))
+        cell = cell_from_config(cfg, registry, default_num_threads=_default_num_threads())
         record = run_cell(cell, registry, settings, force=bool(cfg.force))
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -47,23 +54,16 @@ def job(cfg: Any) -> float | None:
     return record.primary_value if record is not None and record.status == "ok" else None
 
 
-def _with_default_threads(cell: Any) -> Any:
-    """``trainer.num_threads`` from the job's CPUs (SLURM, joblib's share) when the user left it
-    unset, so parallel cells do not oversubscribe the cores."""
-    import dataclasses
+def _default_num_threads() -> int | None:
+    """Torch threads per cell from the job's CPUs (SLURM, joblib's share), for a cell whose user
+    left ``trainer.num_threads`` unset, so parallel cells do not oversubscribe the cores."""
     import os
 
     from harness.launchers import default_num_threads
 
-    if cell.trainer.num_threads is not None:
-        return cell
     affinity = getattr(os, "sched_getaffinity", None)
     cpus = len(affinity(0)) if affinity else os.cpu_count() or 1
-    threads = default_num_threads(os.environ, cpus, _launcher_n_jobs())
-    if threads is None:
-        return cell
-    trainer = dataclasses.replace(cell.trainer, num_threads=threads)
-    return dataclasses.replace(cell, trainer=trainer)
+    return default_num_threads(os.environ, cpus, _launcher_n_jobs())
 
 
 def _launcher_n_jobs() -> int | None:
@@ -76,27 +76,41 @@ def _launcher_n_jobs() -> int | None:
     return None if n_jobs is None else int(n_jobs)
 
 
-def cell_from_config(cfg: Any, registry: Any) -> Any:
-    """The :class:`harness.cell.Cell` a composed config describes."""
+def cell_from_config(
+    cfg: DictConfig, registry: Registry, *, default_num_threads: int | None = None
+) -> ResolvedCell:
+    """The cell a composed config describes, resolved once (:func:`harness.cell.identify`).
+
+    ``default_num_threads`` is the cell's ``trainer.num_threads`` where the config leaves it unset.
+    """
+    import dataclasses
+
     from omegaconf import OmegaConf
 
-    from harness.cell import Cell, TrainerOptions, check_seed
+    from harness.cell import Cell, TrainerOptions, check_seed, resolve_cell
     from harness.config import method_config
+    from harness.specs import TaskConfig
 
-    _, method = registry.check_pair(str(cfg.task.name), str(cfg.method.name))
+    task, method = registry.check_pair(str(cfg.task.name), str(cfg.method.name))
     try:
-        trainer = TrainerOptions(**OmegaConf.to_container(cfg.trainer))
+        trainer = TrainerOptions(**cfg.trainer)
     except TypeError as exc:
         raise UserError(f"invalid trainer options: {exc}") from None
-    return Cell(
-        task=str(cfg.task.name),
-        method=str(cfg.method.name),
-        seed=check_seed(cfg.seed),
-        scale=str(cfg.scale),
-        task_cfg=OmegaConf.to_object(cfg.task),
-        method_cfg=method_config(method, OmegaConf.to_object(cfg.method)),
-        trainer=trainer,
-    )
+    if trainer.num_threads is None and default_num_threads is not None:
+        trainer = dataclasses.replace(trainer, num_threads=default_num_threads)
+    try:
+        cell = Cell(
+            task=task.name,
+            method=method.name,
+            seed=check_seed(cfg.seed),
+            scale=str(cfg.scale),
+            task_cfg=cast(TaskConfig, OmegaConf.to_object(cfg.task)),  # the task's dataclass
+            method_cfg=method_config(method, OmegaConf.to_object(cfg.method)),
+            trainer=trainer,
+        )
+    except (ValueError, TypeError) as exc:  # e.g. seed=a, or a value of the wrong type
+        raise UserError(f"invalid override value: {_explain(exc)}") from None
+    return resolve_cell(cell, task, method, registry)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -107,9 +121,10 @@ def main(argv: Sequence[str]) -> int:
     registry = get_registry()
     register_configs(registry)
     args = get_args_parser().parse_args(list(argv))
+    board: list[str] = []  # the end-of-sweep board's tasks, as an override for Hydra
     if not _only_shows_information(args):
         try:
-            preflight(
+            tasks = preflight(
                 args.overrides,
                 multirun=args.multirun,
                 config_dir=args.config_dir,
@@ -118,11 +133,12 @@ def main(argv: Sequence[str]) -> int:
         except UserError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        board = [board_tasks_override(tasks)]
     hydra_main = hydra.main(
         config_path=str(CONF_DIR), config_name=CONFIG_NAME, version_base=HYDRA_VERSION_BASE
     )(job)
     saved = sys.argv
-    sys.argv = ["spectral-harness run", *argv]
+    sys.argv = ["spectral-harness run", *argv, *board]
     try:
         hydra_main()
     finally:
@@ -130,7 +146,7 @@ def main(argv: Sequence[str]) -> int:
     return 0
 
 
-def _only_shows_information(args: Any) -> bool:
+def _only_shows_information(args: argparse.Namespace) -> bool:
     """Flags with which Hydra prints something and runs no cell (``--cfg job``, ``--info``...)."""
     return bool(
         args.help
@@ -148,7 +164,7 @@ def preflight(
     multirun: bool = False,
     config_dir: str | None = None,
     config_name: str | None = None,
-) -> None:
+) -> list[str]:
     """Compose every cell a command would run and refuse it, in one line, if any cell is wrong.
 
     Catches unknown tasks/methods, override typos, a method outside its task's slot, values out
@@ -160,6 +176,8 @@ def preflight(
     choose configs (``task``, ``method``, ``experiment``, ``scale``, ``hydra/launcher``, ...);
     each value of a swept field (``task.steps=10,20``, ``seed=0,1,2``) is then checked on that
     config by assignment, without composing again.
+
+    Returns the planned cells' tasks, sorted: the tasks the end-of-sweep board shows.
     """
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -180,17 +198,24 @@ def preflight(
                     tasks.add(_check_cell(variant, registry, checked, writable))
     finally:
         GlobalHydra.instance().clear()
-    _planned_tasks[:] = sorted(tasks)
+    return sorted(tasks)
 
 
-def _compose(compose: Any, name: str, overrides: list[str]) -> Any:
+def board_tasks_override(tasks: list[str]) -> str:
+    """The Hydra override that gives the end-of-sweep board (:class:`LeaderboardCallback`, in
+    conf/config.yaml) its tasks; quoted, so a task named ``1`` or ``null`` stays a name."""
+    quoted = ",".join(f"'{task}'" for task in tasks)
+    return f"hydra.callbacks.leaderboard.tasks=[{quoted}]"
+
+
+def _compose(compose: Callable[..., DictConfig], name: str, overrides: list[str]) -> DictConfig:
     try:
         return compose(name, overrides=overrides, return_hydra_config=True)
     except Exception as exc:  # Hydra's composition errors are several lines long
         raise UserError(_explain(exc)) from None
 
 
-def _assign(cfg: Any, value_axes: list[tuple[str, list[Any]]]) -> Iterator[Any]:
+def _assign(cfg: DictConfig, value_axes: list[tuple[str, list[Any]]]) -> Iterator[DictConfig]:
     """``cfg`` itself, then one copy per value of each swept field, with that value assigned."""
     from omegaconf import OmegaConf
 
@@ -207,9 +232,11 @@ def _assign(cfg: Any, value_axes: list[tuple[str, list[Any]]]) -> Iterator[Any]:
             yield variant
 
 
-def _check_cell(cfg: Any, registry: Any, checked: set[tuple[str, ...]], writable: set[Path]) -> str:
+def _check_cell(
+    cfg: DictConfig, registry: Registry, checked: set[tuple[str, ...]], writable: set[Path]
+) -> str:
     """Check one composed cell; return its task's name."""
-    from harness.cell import check_device, dataset_entries, identify
+    from harness.cell import check_device, dataset_entries
     from harness.data.store import DataStore
     from harness.launchers import job_device_kind
 
@@ -220,25 +247,22 @@ def _check_cell(cfg: Any, registry: Any, checked: set[tuple[str, ...]], writable
     launcher = cfg.hydra.get("launcher") or {}
     if not (str(cfg.trainer.device).startswith("cuda") and job_device_kind(launcher) == "cuda"):
         check_device(str(cfg.trainer.device))  # a GPU job's device is checked on its node
-    try:
-        cell = cell_from_config(cfg, registry)
-    except (ValueError, TypeError) as exc:  # e.g. seed=a, or a value of the wrong type
-        raise UserError(f"invalid override value: {_explain(exc)}") from None
-    ident = identify(cell, registry)
-    if ("code", cell.task, cell.method) not in checked:
-        check_code_references(registry, ident.task, ident.method)
-        checked.add(("code", cell.task, cell.method))
+    cell = cell_from_config(cfg, registry)
+    task, method = cell.task.name, cell.method.name
+    if ("code", task, method) not in checked:
+        check_code_references(registry, cell.task, cell.method)
+        checked.add(("code", task, method))
     store = DataStore(
         settings.data_dir, settings.cache_dir, registry.datasets, settings.allow_download
     )
-    for dataset in dataset_entries(ident, registry):
+    for dataset in dataset_entries(cell, registry):
         if (dataset, str(settings.data_dir)) not in checked:
             store.require(dataset)
             checked.add((dataset, str(settings.data_dir)))
-    return cell.task
+    return task
 
 
-def _check_names(overrides: list[str], registry: Any) -> None:
+def _check_names(overrides: list[str], registry: Registry) -> None:
     """Unknown task or method names, caught before Hydra prints its search path."""
     for arg in overrides:
         key, sep, value = arg.partition("=")
@@ -255,8 +279,8 @@ def _check_names(overrides: list[str], registry: Any) -> None:
 
 
 def _expand(
-    overrides: list[str], multirun: bool, compose: Any
-) -> list[tuple[Any, list[tuple[str, list[Any]]]]]:
+    overrides: list[str], multirun: bool, compose: Callable[[list[str]], DictConfig]
+) -> list[tuple[DictConfig, list[tuple[str, list[Any]]]]]:
     """The composed configs a command needs, each with the swept fields to check on it.
 
     Overrides that choose configs (no dot in the key, except ``seed``) are expanded into their
@@ -272,7 +296,7 @@ def _expand(
         parsed = parser.parse_overrides(overrides)
     except Exception as exc:
         raise UserError(_explain(exc)) from None
-    fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
+    fixed = [_text(o) for o in parsed if not o.is_sweep_override()]
     sweeps = {o.get_key_element(): o for o in parsed if o.is_sweep_override()}
     # The sweeper's own params live in the composed config; compose it with the first value of
     # each command-line sweep, so fixed overrides that only exist in a swept group resolve.
@@ -285,7 +309,7 @@ def _expand(
     value_axes: list[tuple[str, list[Any]]] = []
     for key, override in sweeps.items():
         if not override.is_sweep_override():
-            group_axes.append([override.input_line])
+            group_axes.append([_text(override)])
         elif key == "seed":  # a seed changes nothing composition could reject
             from harness.cell import check_seed
 
@@ -298,6 +322,12 @@ def _expand(
     firsts = [f"{key}={next(iter(sweeps[key].sweep_string_iterator()))}" for key, _ in value_axes]
     combos = [fixed + firsts + list(combo) for combo in itertools.product(*group_axes)]
     return [(compose(combo), value_axes) for combo in combos]
+
+
+def _text(override: Override) -> str:
+    """An override as it was written (the parser keeps the text of each override it parses)."""
+    assert override.input_line is not None
+    return override.input_line
 
 
 def _is_value_key(key: str) -> bool:
@@ -327,7 +357,7 @@ def _explain(exc: BaseException) -> str:
     return " ".join(lines[:2])
 
 
-def publish_leaderboard(cfg: Any, tasks: list[str]) -> None:
+def publish_leaderboard(cfg: DictConfig, tasks: list[str]) -> None:
     """Print the board of ``tasks`` and hand it to the ``leaderboard_ready`` hook (W&B table)."""
     from harness.leaderboard import build_leaderboard
     from harness.records import RecordStore
@@ -344,23 +374,27 @@ def publish_leaderboard(cfg: Any, tasks: list[str]) -> None:
     notify(registry.pm, "spectral_harness_leaderboard_ready", board=board, settings=settings)
 
 
-try:
-    from hydra.experimental.callback import Callback as _Callback
-except ImportError:  # pragma: no cover - hydra is a hard dependency
-    _Callback = object  # type: ignore[assignment,misc]
+class LeaderboardCallback(Callback):
+    """Prints the leaderboard after a single run or a whole sweep (in the launching process).
 
+    ``tasks`` are the sweep's planned tasks, which pre-flight hands over through the config
+    (:func:`board_tasks_override`); without them (pre-flight did not run) a sweep's board shows
+    the task of its config.
+    """
 
-class LeaderboardCallback(_Callback):  # type: ignore[misc,valid-type]
-    """Prints the leaderboard after a single run or a whole sweep (in the launching process)."""
+    def __init__(self, tasks: Sequence[str] | None = None) -> None:
+        self.tasks = [str(task) for task in tasks or ()]
 
-    def on_run_end(self, config: Any, **kwargs: Any) -> None:
+    def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Show the board of the run's task."""
         _publish_guarded(config, [str(config.task.name)])
 
-    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
-        _publish_guarded(config, _planned_tasks or [str(config.task.name)])
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Show the board of every task the sweep planned."""
+        _publish_guarded(config, self.tasks or [str(config.task.name)])
 
 
-def _publish_guarded(config: Any, tasks: list[str]) -> None:
+def _publish_guarded(config: DictConfig, tasks: list[str]) -> None:
     """The board is a view of the records: failing to show it must not fail the sweep."""
     try:
         publish_leaderboard(config, tasks)

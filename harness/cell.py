@@ -1,9 +1,11 @@
-"""A cell and its identity: (task, method, seed, configs, trainer options) resolved once.
+"""A cell and its resolution: (task, method, seed, configs, trainer options) looked up once.
 
-:func:`identify` fills the scale presets, checks every config field against its declared range
-and hashes the semantic config; it is torch-free, so the pre-flight of a sweep runs it for every
-cell cheaply. :func:`fingerprint` adds what else decides a record's numbers (the plugins' code
-identity and the trainer options that change results) and names the record (``run_id``).
+:func:`identify` looks the task and the method up, fills the scale presets, checks every config
+field against its declared range, hashes the semantic config and takes the code identity of both
+plugins: one :class:`ResolvedCell` that pre-flight, the job, the launchers and the runner share,
+so no layer looks the pair up again. It is torch-free, so the pre-flight of a sweep resolves every
+cell cheaply. The record's name (:meth:`ResolvedCell.run_id`) also depends on the device kind the
+cell runs on, which only the process that knows where the cell runs can say.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.config import apply_scale
 from harness.errors import UserError
-from harness.identity import code_hash, code_identity
+from harness.identity import code_hash, code_identity_of
 from harness.specs import MethodConfig, MethodSpec, TaskConfig, TaskSpec, param, validate_config
 from harness.storage import stable_hash
 
@@ -59,24 +61,39 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class CellIdentity:
-    """A cell resolved once: its specs, the configs with presets filled, and the config hash."""
+class ResolvedCell:
+    """A cell resolved once: its specs, its configs with the scale presets filled, the config
+    hash, and the code identity of the plugins that own its task and its method."""
 
+    cell: Cell
     task: TaskSpec
     method: MethodSpec
     task_cfg: TaskConfig
     method_cfg: MethodConfig
     config: dict[str, Any]
     config_hash: str
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """What decides a record's numbers besides its config, and the ``run_id`` they name."""
-
     code: dict[str, dict[str, str]]
-    trainer: dict[str, Any]
-    run_id: str
+
+    def run_id(self, device_kind: str) -> str:
+        """The name of the cell's record when it runs on ``device_kind`` (``cpu`` or ``cuda``).
+
+        It hashes the config, the seed, the code identity, the device kind and ``amp``, so a cell
+        run with other code, on a GPU instead of a CPU or in bf16 is a different record and never
+        resumes from this one. Paths and thread counts are not part of it.
+        """
+        return stable_hash(
+            {
+                "config": self.config_hash,
+                "seed": self.cell.seed,
+                "code": code_hash(self.code),
+                "device_kind": device_kind,
+                "amp": self.cell.trainer.amp,
+            }
+        )
+
+    def trainer_record(self, device_kind: str) -> dict[str, Any]:
+        """Every trainer option and the device kind, as the cell's record stores them."""
+        return {**dataclasses.asdict(self.cell.trainer), "device_kind": device_kind}
 
 
 def check_seed(value: Any) -> int:
@@ -111,9 +128,18 @@ def make_cell(
     )
 
 
-def identify(cell: Cell, registry: Registry) -> CellIdentity:
-    """Resolve the scale presets, refuse out-of-range values and hash the semantic config."""
+def identify(cell: Cell, registry: Registry) -> ResolvedCell:
+    """Resolve ``cell``: look its task and method up (a method must fit the task's slot), fill
+    the scale presets, refuse out-of-range values and hash the semantic config."""
     task, method = registry.check_pair(cell.task, cell.method)
+    return resolve_cell(cell, task, method, registry)
+
+
+def resolve_cell(
+    cell: Cell, task: TaskSpec, method: MethodSpec, registry: Registry
+) -> ResolvedCell:
+    """:func:`identify` for a caller that has looked the cell's pair up already (``task`` and
+    ``method`` are the specs ``registry.check_pair(cell.task, cell.method)`` returns)."""
     check_seed(cell.seed)
     validate_config(cell.trainer, "trainer")
     task_cfg = apply_scale(task, cell.task_cfg, cell.scale)
@@ -125,51 +151,35 @@ def identify(cell: Cell, registry: Registry) -> CellIdentity:
         "method": dataclasses.asdict(method_cfg),
         "scale": cell.scale,
     }
-    return CellIdentity(task, method, task_cfg, method_cfg, config, stable_hash(config))
+    return ResolvedCell(
+        cell=cell,
+        task=task,
+        method=method,
+        task_cfg=task_cfg,
+        method_cfg=method_cfg,
+        config=config,
+        config_hash=stable_hash(config),
+        code=code_identity_of(registry, task, method),
+    )
 
 
-def dataset_entries(ident: CellIdentity, registry: Registry) -> list[str]:
+def dataset_entries(resolved: ResolvedCell, registry: Registry) -> list[str]:
     """The dataset entries the cell reads (``TaskSpec.datasets``), or a one-line error when one
     belongs to a dataset that another family registers and that family is not loaded."""
-    if ident.task.datasets is None:
+    task = resolved.task
+    if task.datasets is None:
         return []
-    entries = ident.task.datasets(ident.task_cfg)
+    entries = task.datasets(resolved.task_cfg)
     for entry in entries:
         dataset = entry.split("/", 1)[0]
-        owner = ident.task.borrowed_datasets.get(dataset)
+        owner = task.borrowed_datasets.get(dataset)
         if owner is not None and dataset not in registry.datasets:
             raise UserError(
-                f"task {ident.task.name!r} reads dataset {dataset!r}, which the plugin "
+                f"task {task.name!r} reads dataset {dataset!r}, which the plugin "
                 f"distribution {owner} registers and which is not loaded: pip install {owner}, "
                 f"or take its plugin out of HARNESS_BLOCK_PLUGINS"
             )
     return entries
-
-
-def fingerprint(
-    cell: Cell, ident: CellIdentity, registry: Registry, device_kind: str | None = None
-) -> Fingerprint:
-    """Code identity and result-changing trainer options of a cell, and its ``run_id``.
-
-    ``run_id`` hashes the config, the seed, the code identity of the task's and the method's
-    plugins, the device kind and ``amp``, so a cell run with other code, on a GPU instead of a CPU
-    or in bf16 is a different record and never resumes from this one. Paths and thread counts
-    are not part of it. ``device_kind`` is given by a launcher whose jobs run where this process
-    is not (a GPU job submitted from a machine without one); otherwise it is resolved here.
-    """
-    code = code_identity(registry, ident.task.name, ident.method.name)
-    device_kind = device_kind or resolve_device_kind(cell.trainer.device)
-    trainer = {**dataclasses.asdict(cell.trainer), "device_kind": device_kind}
-    run_id = stable_hash(
-        {
-            "config": ident.config_hash,
-            "seed": cell.seed,
-            "code": code_hash(code),
-            "device_kind": device_kind,
-            "amp": cell.trainer.amp,
-        }
-    )
-    return Fingerprint(code=code, trainer=trainer, run_id=run_id)
 
 
 def check_device(requested: str) -> None:

@@ -141,7 +141,7 @@ def _plugins(registry: Registry, as_json: bool) -> int:
     where_width = max(map(len, wheres), default=0) + 2
     for row, where in zip(rows, wheres, strict=True):
         detail = {
-            "loaded": ", ".join(row["hooks"]),  # type: ignore[arg-type]
+            "loaded": ", ".join(row["hooks"]),
             "hookless": "implements no hook (is @hookimpl missing?)",
             "blocked": "not loaded: named in HARNESS_BLOCK_PLUGINS",
             "failed": row["error"],
@@ -200,7 +200,7 @@ def _callable_name(fn: object) -> str:
 
 
 def _leaderboard(
-    registry: object, task: str | None, fmt: str, out: str | None, all_versions: bool
+    registry: Registry, task: str | None, fmt: str, out: str | None, all_versions: bool
 ) -> int:
     from harness.leaderboard import build_leaderboard
     from harness.records import RecordStore
@@ -215,7 +215,7 @@ def _leaderboard(
             f"no run records{where} in {settings.runs_dir}; run a sweep first "
             "or set HARNESS_RESULTS_DIR"
         )
-    board = build_leaderboard(records, registry, all_versions)  # type: ignore[arg-type]
+    board = build_leaderboard(records, registry, all_versions)
     text = render(board, fmt)
     if out:
         from pathlib import Path
@@ -226,14 +226,14 @@ def _leaderboard(
     return 0
 
 
-def _data_check(registry: object) -> int:
+def _data_check(registry: Registry) -> int:
     """Each dataset: present, and every file matching its registered sha256 (memoised)."""
     from harness.data.store import DataStore
     from harness.errors import DataCorruptError
     from harness.settings import Settings
 
     settings = Settings.from_env(allow_download=False)
-    store = DataStore(settings.data_dir, settings.cache_dir, registry.datasets)  # type: ignore[attr-defined]
+    store = DataStore(settings.data_dir, settings.cache_dir, registry.datasets)
     print(f"data directory: {settings.data_dir}")
     complete = True
     for name in sorted(store.datasets):

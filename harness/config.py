@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from harness.plugins import Registry
 
 SCALES = ("smoke", "cpu", "full")
-C = TypeVar("C", TaskConfig, MethodConfig)
+C = TypeVar("C", bound=TaskConfig | MethodConfig)
 
 
 def register_configs(registry: Registry) -> None:

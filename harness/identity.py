@@ -19,6 +19,7 @@ from harness.storage import stable_hash
 
 if TYPE_CHECKING:
     from harness.plugins import Registry
+    from harness.specs import MethodSpec, TaskSpec
 
 SOURCE_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".toml")
 
@@ -29,9 +30,15 @@ def code_identity(registry: Registry, task: str, method: str) -> dict[str, dict[
     Each part holds ``plugin``, ``distribution``, ``version`` and ``source`` (sha256 of the
     plugin package's source files, first 16 hex digits).
     """
-    task_spec, method_spec = registry.check_pair(task, method)
-    task_owner = registry.owners[("task", task_spec.name)]
-    method_owner = registry.owners[("method", (method_spec.slot, method_spec.name))]
+    return code_identity_of(registry, *registry.check_pair(task, method))
+
+
+def code_identity_of(
+    registry: Registry, task: TaskSpec, method: MethodSpec
+) -> dict[str, dict[str, str]]:
+    """:func:`code_identity` of a task and a method already looked up."""
+    task_owner = registry.owners[("task", task.name)]
+    method_owner = registry.owners[("method", (method.slot, method.name))]
     return {
         "task": plugin_identity(registry, task_owner),
         "method": plugin_identity(registry, method_owner),

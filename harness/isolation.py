@@ -127,7 +127,8 @@ def _child(target: Callable[[], int], writers: list[int], readers: list[int]) ->
         _die_with_parent()
         import faulthandler
 
-        faulthandler.enable(file=sys.__stderr__, all_threads=False)
+        if sys.__stderr__ is not None:  # None where Python started without a stderr
+            faulthandler.enable(file=sys.__stderr__, all_threads=False)
         code = target()
     except KeyboardInterrupt:
         code = 130

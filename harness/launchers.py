@@ -17,9 +17,17 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import TimeLimitExceeded
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
+    from harness.cell import Cell, ResolvedCell
+    from harness.plugins import Registry
+    from harness.records import RunRecord
+    from harness.settings import Settings
 
 # SLURM job states (sacct) whose cell is recorded ``timeout``; any other end without a result is
 # ``crashed`` (CANCELLED, OUT_OF_MEMORY, NODE_FAIL, FAILED, BOOT_FAIL, PREEMPTED...).
@@ -53,7 +61,7 @@ def default_num_threads(env: Mapping[str, str], n_cpus: int, n_jobs: int | None)
     return max(1, (cpus or n_cpus) // workers)
 
 
-def job_name(cell: Any) -> str:
+def job_name(cell: Cell) -> str:
     """The SLURM job name of a cell, e.g. ``sh-inr_audio-winner-s0``."""
     return f"sh-{cell.task}-{cell.method}-s{cell.seed}"
 
@@ -77,8 +85,8 @@ class PlannedCell:
 
     index: int
     overrides: list[str]
-    cell: Any
-    settings: Any
+    cell: ResolvedCell
+    settings: Settings
     before: tuple[int, str] | None  # (attempt, ended_at) of the stored record at submission
 
 
@@ -87,11 +95,11 @@ class JobConfigs:
     overrides that choose configs (``task=``, ``method=``, ``scale=``...); a job's field values
     (``seed=1``, ``task.steps=20``) are then assigned on a copy, as Hydra would set them."""
 
-    def __init__(self, load: Callable[[list[str]], Any]) -> None:
+    def __init__(self, load: Callable[[list[str]], DictConfig]) -> None:
         self._load = load
-        self._bases: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
+        self._bases: dict[tuple[tuple[str | None, ...], tuple[str, ...]], DictConfig] = {}
 
-    def __call__(self, overrides: Sequence[str]) -> Any:
+    def __call__(self, overrides: Sequence[str]) -> DictConfig:
         """The config of the job with these overrides."""
         from hydra.core.override_parser.overrides_parser import OverridesParser
         from omegaconf import OmegaConf
@@ -113,8 +121,8 @@ class JobConfigs:
 
 def plan_cells(
     job_overrides: Sequence[Sequence[str]],
-    compose: Callable[[Sequence[str]], Any],
-    registry: Any,
+    compose: Callable[[Sequence[str]], DictConfig],
+    registry: Registry,
     device_kind: str,
     first_index: int = 0,
 ) -> tuple[list[PlannedCell], int]:
@@ -128,8 +136,7 @@ def plan_cells(
         cfg = compose(overrides)
         cell = cell_from_config(cfg, registry)
         settings = Settings.from_config(cfg.paths, cfg.logger)
-        kind = _kind_kwargs(cell, device_kind)
-        if not cfg.force and is_done(cell, registry, settings, **kind):
+        if not cfg.force and is_done(cell, registry, settings, _jobs_kind(cell, device_kind)):
             skipped += 1
             continue
         before = record_key(stored_record(cell, registry, settings, device_kind))
@@ -139,8 +146,8 @@ def plan_cells(
 
 
 def settle_uncompleted(
-    planned: PlannedCell, state: str, job_id: str, registry: Any, device_kind: str
-) -> Any:
+    planned: PlannedCell, state: str, job_id: str, registry: Registry, device_kind: str
+) -> RunRecord | None:
     """Record a cell whose job ended in ``state`` without a result, unless the job wrote the
     cell's record itself; returns the stored record."""
     from harness.runner import write_status_record
@@ -151,24 +158,26 @@ def settle_uncompleted(
         return current
     status = status_for_state(state)
     message = f"SLURM job {job_id} ended {state} before the cell wrote its record"
-    print(f"✗ {cell.task}/{cell.method}/seed{cell.seed}: {status}: {message}", file=sys.stderr)
+    name = f"{cell.task.name}/{cell.method.name}/seed{cell.cell.seed}"
+    print(f"✗ {name}: {status}: {message}", file=sys.stderr)
     error = {"type": f"slurm_{state.split()[0].lower()}", "message": message, "traceback": ""}
-    return write_status_record(
-        cell, registry, settings, status, error, **_kind_kwargs(cell, device_kind)
-    )
+    kind = _jobs_kind(cell, device_kind)
+    return write_status_record(cell, registry, settings, status, error, kind)
 
 
-def stored_record(cell: Any, registry: Any, settings: Any, device_kind: str) -> Any:
+def stored_record(
+    cell: ResolvedCell, registry: Registry, settings: Settings, device_kind: str
+) -> RunRecord | None:
     """The record stored for ``cell`` (as the job that runs it will name it), or ``None``."""
-    from harness.cell import fingerprint, identify
+    from harness.cell import resolve_device_kind
     from harness.records import RecordStore
 
-    ident = identify(cell, registry)
-    fp = fingerprint(cell, ident, registry, **_kind_kwargs(cell, device_kind))
-    return RecordStore(settings.runs_dir).load(ident.task.name, ident.method.name, fp.run_id)
+    kind = _jobs_kind(cell, device_kind) or resolve_device_kind(cell.cell.trainer.device)
+    store = RecordStore(settings.runs_dir)
+    return store.load(cell.task.name, cell.method.name, cell.run_id(kind))
 
 
-def record_key(record: Any) -> tuple[int, str] | None:
+def record_key(record: RunRecord | None) -> tuple[int, str] | None:
     """What tells one write of a cell's record from another."""
     return None if record is None else (record.attempt, record.ended_at)
 
@@ -230,7 +239,8 @@ class JobEnding:
 
     def _has_timed_out(self) -> bool:
         owner = getattr(self.submitit_handler, "__self__", None)
-        return bool(owner.has_timed_out()) if hasattr(owner, "has_timed_out") else True
+        has_timed_out = getattr(owner, "has_timed_out", None)
+        return bool(has_timed_out()) if callable(has_timed_out) else True
 
 
 def _cell_children() -> list[int]:
@@ -260,17 +270,14 @@ def _is_plain_value(override: Any) -> bool:
     return field and override.package is None and override.type.name == "CHANGE"
 
 
-def _kind_kwargs(cell: Any, device_kind: str) -> dict[str, str]:
-    """``device_kind=`` for the runner's identity functions where the jobs resolve
-    ``trainer.device=auto`` to another device kind than this process would."""
-    from harness.cell import resolve_device_kind
-
-    if cell.trainer.device != "auto" or resolve_device_kind("auto") == device_kind:
-        return {}
-    return {"device_kind": device_kind}
+def _jobs_kind(cell: ResolvedCell, device_kind: str) -> str | None:
+    """The device kind that names the cell's record when its job runs on a node of
+    ``device_kind``: a cell with ``trainer.device=auto`` takes the node's kind, which may differ
+    from this process's; ``None`` (resolve it here) for a cell that names its device."""
+    return device_kind if cell.cell.trainer.device == "auto" else None
 
 
-def run_in_worker(cfg: Any, ending: JobEnding, run: Callable[[], Any]) -> Any:
+def run_in_worker(cfg: DictConfig, ending: JobEnding, run: Callable[[], Any]) -> Any:
     """Run a SLURM job's cell (``run``) in its worker; returns what ``run`` returned, or ``None``
     when the end-of-job signal stopped the worker outside the cell.
 

@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, TypedDict
 
 from harness.errors import UserError
 from harness.plugin_loading import (
@@ -261,10 +261,21 @@ def get_registry() -> Registry:
     return Registry.from_plugin_manager(build_plugin_manager())
 
 
-def plugin_table(pm: PluginHost) -> list[dict[str, object]]:
+class PluginRow(TypedDict):
+    """One row of :func:`plugin_table` (``spectral-harness plugins [--json]``)."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    state: str
+    hooks: list[str]
+    error: str | None
+
+
+def plugin_table(pm: PluginHost) -> list[PluginRow]:
     """One row per plugin: name, distribution and version, state, hooks it implements, and why
     it failed."""
-    rows = []
+    rows: list[PluginRow] = []
     for name, status in pm.statuses.items():
         plugin = pm.get_plugin(name)
         callers = pm.get_hookcallers(plugin) if plugin is not None else None

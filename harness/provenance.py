@@ -16,9 +16,9 @@ import pluggy
 def versions(pm: pluggy.PluginManager) -> dict[str, str]:
     """Versions of Python, the core libraries and every plugin's distribution."""
     found = {"python": platform.python_version()}
-    for dist in ("spectral-harness", "torch", "numpy", "hydra-core", "torch-geometric"):
+    for name in ("spectral-harness", "torch", "numpy", "hydra-core", "torch-geometric"):
         try:
-            found[dist] = metadata.version(dist)
+            found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
     for _plugin, dist in pm.list_plugin_distinfo():

@@ -23,14 +23,13 @@ from typing import Any
 
 from harness.cell import (
     Cell,
-    CellIdentity,
-    Fingerprint,
+    ResolvedCell,
     TrainerOptions,
     check_device,
     dataset_entries,
-    fingerprint,
     identify,
     make_cell,
+    resolve_device_kind,
 )
 from harness.context import RunContext
 from harness.data.store import DataStore
@@ -52,49 +51,60 @@ TRACEBACK_TAIL_LINES = 25
 class Plan:
     """Everything an execution of a cell needs, resolved once in the launching process."""
 
-    cell: Cell
-    ident: CellIdentity
-    fp: Fingerprint
+    resolved: ResolvedCell
+    device_kind: str
     data: dict[str, str]
     user_data: dict[str, str]
     attempt: int
 
+    @property
+    def cell(self) -> Cell:
+        """The cell as the user asked for it."""
+        return self.resolved.cell
+
+    @property
+    def run_id(self) -> str:
+        """The name of the cell's record."""
+        return self.resolved.run_id(self.device_kind)
+
 
 def run_cell(
-    cell: Cell, registry: Registry, settings: Settings, *, force: bool = False
+    cell: Cell | ResolvedCell, registry: Registry, settings: Settings, *, force: bool = False
 ) -> RunRecord | None:
     """Execute ``cell`` (or return its stored, still valid ``ok`` record) and return its record.
 
     Returns ``None`` when another live process holds the cell's lock (it is running elsewhere) or
     the record could not be written (one line says why).
     """
-    ident = identify(cell, registry)
-    fp = fingerprint(cell, ident, registry)
+    resolved = _resolved(cell, registry)
+    device_kind = resolve_device_kind(resolved.cell.trainer.device)
+    run_id = resolved.run_id(device_kind)
     store = RecordStore(settings.runs_dir)
-    data, user_data = data_checksums(ident, registry, settings)
-    previous = _previous(store, ident, fp)
+    data, user_data = data_checksums(resolved, registry, settings)
+    previous = _previous(store, resolved, run_id)
     if not force and _reusable(previous, data, user_data):
-        log.info("skip %s: already ok (%s)", _name(cell), fp.run_id)
+        log.info("skip %s: already ok (%s)", _name(resolved.cell), run_id)
         return previous
-    lock_path = store.path_for(ident.task.name, ident.method.name, fp.run_id).with_suffix(".lock")
+    record_path = store.path_for(resolved.task.name, resolved.method.name, run_id)
+    lock_path = record_path.with_suffix(".lock")
     lock = CellLock(lock_path)
     if not lock.acquire():
         owner = lock.holder()
         print(
-            f"skip {_name(cell)}: it is running in process {owner.get('pid')} on "
+            f"skip {_name(resolved.cell)}: it is running in process {owner.get('pid')} on "
             f"{owner.get('host')} (lock {lock_path})",
             file=sys.stderr,
         )
         return None
     try:
-        previous = _previous(store, ident, fp)  # it may have finished while we waited
+        previous = _previous(store, resolved, run_id)  # it may have finished while we waited
         if not force and _reusable(previous, data, user_data):
             return previous
-        _remove_orphan_temp_files(store, ident, fp)
+        _remove_orphan_temp_files(store, resolved, run_id)
         attempt = previous.attempt + 1 if previous is not None else 1
-        plan = Plan(cell, ident, fp, data, user_data, attempt)
+        plan = Plan(resolved, device_kind, data, user_data, attempt)
         notify(registry.pm, "spectral_harness_before_cell", settings=settings)
-        if not cell.trainer.isolate:
+        if not resolved.cell.trainer.isolate:
             return execute(plan, registry, settings)
         return _execute_isolated(plan, registry, settings, store, lock)
     finally:
@@ -102,32 +112,35 @@ def run_cell(
 
 
 def is_done(
-    cell: Cell, registry: Registry, settings: Settings, device_kind: str | None = None
+    cell: Cell | ResolvedCell,
+    registry: Registry,
+    settings: Settings,
+    device_kind: str | None = None,
 ) -> bool:
     """Whether ``cell`` has a valid ``ok`` record (same code identity, same data), so that a
     launcher need not submit it (``device_kind``: where the job will run, if not here)."""
-    ident = identify(cell, registry)
-    fp = fingerprint(cell, ident, registry, device_kind)
-    data, user_data = data_checksums(ident, registry, settings)
-    return _reusable(_previous(RecordStore(settings.runs_dir), ident, fp), data, user_data)
+    resolved = _resolved(cell, registry)
+    run_id = resolved.run_id(device_kind or resolve_device_kind(resolved.cell.trainer.device))
+    data, user_data = data_checksums(resolved, registry, settings)
+    return _reusable(_previous(RecordStore(settings.runs_dir), resolved, run_id), data, user_data)
 
 
 def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | None:
     """Run the cell in this process and store its record (the child's side of isolation)."""
-    cell, ident = plan.cell, plan.ident
-    task, method = ident.task, ident.method
+    cell, resolved = plan.cell, plan.resolved
+    task, method = resolved.task, resolved.method
     if cell.trainer.num_threads:
         import torch
 
         torch.set_num_threads(cell.trainer.num_threads)
     seed_everything(cell.seed)
     ctx = RunContext(
-        run_id=plan.fp.run_id,
+        run_id=plan.run_id,
         task=task,
         method=method,
         seed=cell.seed,
         scale=cell.scale,
-        config=ident.config,
+        config=resolved.config,
         settings=settings,
         device=select_device(cell.trainer.device),
         data=_data_store(registry, settings),
@@ -138,7 +151,7 @@ def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | N
     started_at = _now()
 
     def build(problem: Any) -> Any:
-        component = resolve(method.build)(ident.method_cfg, problem)
+        component = resolve(method.build)(resolved.method_cfg, problem)
         check_component(component, problem, registry, method.name, task.slot)
         return component
 
@@ -146,7 +159,7 @@ def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | N
     _reset_peak_memory(ctx)
     try:
         notify(registry.pm, "spectral_harness_run_start", run=ctx)
-        metrics = {k: float(v) for k, v in resolve(task.run)(ident.task_cfg, ctx, build).items()}
+        metrics = {k: float(v) for k, v in resolve(task.run)(resolved.task_cfg, ctx, build).items()}
         _warn_undeclared(task, metrics)
         primary = metrics.get(task.primary)
         if primary is None:
@@ -180,7 +193,7 @@ def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | N
 
 
 def write_status_record(
-    cell: Cell,
+    cell: Cell | ResolvedCell,
     registry: Registry,
     settings: Settings,
     status: str,
@@ -192,15 +205,15 @@ def write_status_record(
     Launchers call this when a job ended without a result; an existing ``ok`` record of the same
     identity is never replaced.
     """
-    ident = identify(cell, registry)
-    fp = fingerprint(cell, ident, registry, device_kind)
+    resolved = _resolved(cell, registry)
+    device_kind = device_kind or resolve_device_kind(resolved.cell.trainer.device)
     store = RecordStore(settings.runs_dir)
-    previous = _previous(store, ident, fp)
+    previous = _previous(store, resolved, resolved.run_id(device_kind))
     if previous is not None and previous.status == "ok":
         return previous
-    data, user_data = data_checksums(ident, registry, settings)
+    data, user_data = data_checksums(resolved, registry, settings)
     attempt = previous.attempt + 1 if previous is not None else 1
-    plan = Plan(cell, ident, fp, data, user_data, attempt)
+    plan = Plan(resolved, device_kind, data, user_data, attempt)
     record = _record(plan, registry, status=status, error=error, started_at=_now())
     return record if save_record(record, settings) else None
 
@@ -220,14 +233,14 @@ def save_record(record: RunRecord, settings: Settings) -> bool:
 
 
 def data_checksums(
-    ident: CellIdentity, registry: Registry, settings: Settings
+    resolved: ResolvedCell, registry: Registry, settings: Settings
 ) -> tuple[dict[str, str], dict[str, str]]:
     """sha256 of every dataset entry the cell reads (memoised by the data store), and of the
     files among them that the user brought (outside the dataset registry)."""
     store = _data_store(registry, settings)
     data: dict[str, str] = {}
     user: dict[str, str] = {}
-    for entry in dataset_entries(ident, registry):
+    for entry in dataset_entries(resolved, registry):
         checksum = store.checksum(entry)
         if store.is_user_file(entry):
             user[str(store.resolve(entry))] = checksum
@@ -315,8 +328,7 @@ def _execute_isolated(
     outcome = run_isolated(
         child, deadline_s=deadline, heartbeat=lock.heartbeat, heartbeat_s=HEARTBEAT_S
     )
-    ident, fp = plan.ident, plan.fp
-    record = store.load(ident.task.name, ident.method.name, fp.run_id)
+    record = store.load(plan.resolved.task.name, plan.resolved.method.name, plan.run_id)
     if record is not None and record.attempt == plan.attempt and not outcome.killed_for_time:
         return record
     if outcome.exit_code == 3:  # the child could not write its record and said so in one line
@@ -341,8 +353,8 @@ def _preload(plan: Plan) -> None:
     first step (about 2 s that each child would otherwise pay again)."""
     import torch._dynamo  # noqa: F401
 
-    resolve(plan.ident.task.run)
-    resolve(plan.ident.method.build)
+    resolve(plan.resolved.task.run)
+    resolve(plan.resolved.method.build)
 
 
 def _record(
@@ -359,36 +371,36 @@ def _record(
     device: dict[str, Any] | None = None,
     task_data: dict[str, str] | None = None,
 ) -> RunRecord:
-    cell, ident = plan.cell, plan.ident
+    cell, resolved = plan.cell, plan.resolved
     metrics = metrics or {}
     seconds = seconds or {}
     return RunRecord(
-        run_id=plan.fp.run_id,
-        task=ident.task.name,
-        method=ident.method.name,
-        slot=ident.task.slot,
+        run_id=plan.run_id,
+        task=resolved.task.name,
+        method=resolved.method.name,
+        slot=resolved.task.slot,
         seed=cell.seed,
         scale=cell.scale,
         status=status,  # type: ignore[arg-type]
-        config_hash=ident.config_hash,
+        config_hash=resolved.config_hash,
         metrics=metrics
         if status == "ok"
         else {k: v for k, v in metrics.items() if math.isfinite(v)},
-        primary_metric=ident.task.primary,
-        goal=ident.task.metric(ident.task.primary).goal,
+        primary_metric=resolved.task.primary,
+        goal=resolved.task.goal,
         train_seconds=round(seconds.get("train", 0.0), 4),
         eval_seconds=round(seconds.get("eval", 0.0), 4),
         wall_seconds=round(wall_seconds, 4),
         peak_memory_mb=peak_memory_mb,
-        device=device or {"type": plan.fp.trainer["device_kind"]},
+        device=device or {"type": plan.device_kind},
         versions=versions(registry.pm),
         git_sha=git_sha(),
         # The host's checksums of the files it verified win over a task's own for the same name.
         data={**(task_data or {}), **plan.data},
         user_data=dict(plan.user_data),
-        code=plan.fp.code,
-        trainer=plan.fp.trainer,
-        config=ident.config,
+        code=resolved.code,
+        trainer=resolved.trainer_record(plan.device_kind),
+        config=resolved.config,
         started_at=started_at,
         ended_at=_now(),
         attempt=plan.attempt,
@@ -396,8 +408,12 @@ def _record(
     )
 
 
-def _previous(store: RecordStore, ident: CellIdentity, fp: Fingerprint) -> RunRecord | None:
-    return store.load(ident.task.name, ident.method.name, fp.run_id)
+def _resolved(cell: Cell | ResolvedCell, registry: Registry) -> ResolvedCell:
+    return cell if isinstance(cell, ResolvedCell) else identify(cell, registry)
+
+
+def _previous(store: RecordStore, resolved: ResolvedCell, run_id: str) -> RunRecord | None:
+    return store.load(resolved.task.name, resolved.method.name, run_id)
 
 
 def _reusable(previous: RunRecord | None, data: dict[str, str], user_data: dict[str, str]) -> bool:
@@ -410,10 +426,10 @@ def _reusable(previous: RunRecord | None, data: dict[str, str], user_data: dict[
     )
 
 
-def _remove_orphan_temp_files(store: RecordStore, ident: CellIdentity, fp: Fingerprint) -> None:
+def _remove_orphan_temp_files(store: RecordStore, resolved: ResolvedCell, run_id: str) -> None:
     """Temp files of this record left by a writer that died (we hold the cell's lock, so no
     live process is writing them)."""
-    path = store.path_for(ident.task.name, ident.method.name, fp.run_id)
+    path = store.path_for(resolved.task.name, resolved.method.name, run_id)
     if path.parent.is_dir():
         for tmp in path.parent.glob(f".{path.name}.*.tmp"):
             tmp.unlink(missing_ok=True)
@@ -466,6 +482,7 @@ def _now() -> str:
 
 __all__ = [
     "Cell",
+    "ResolvedCell",
     "TrainerOptions",
     "check_component",
     "check_device",

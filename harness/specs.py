@@ -52,7 +52,7 @@ def param(
     ``None`` is always allowed (it means "take the preset's value").
     """
     bounds = {"ge": ge, "gt": gt, "le": le, "lt": lt}
-    check = {k: v for k, v in bounds.items() if v is not None}
+    check: dict[str, Any] = {k: v for k, v in bounds.items() if v is not None}
     if choices is not None:
         check["choices"] = tuple(choices)
     return field(default=default, metadata={"harness_check": check, "doc": doc})
@@ -277,6 +277,13 @@ class TaskSpec:
             if spec.matches(name):
                 return spec
         raise KeyError(f"task {self.name!r} declares no metric {name!r}")
+
+    @property
+    def goal(self) -> Goal:
+        """The direction in which the primary metric improves (a score always has one)."""
+        goal = self.metric(self.primary).goal
+        assert goal is not None, "__post_init__ refuses a primary metric without a goal"
+        return goal
 
     def declares(self, name: str) -> bool:
         """Whether metric ``name`` is declared in :attr:`metrics` (by name or by family)."""

@@ -141,7 +141,9 @@ def test_job_configs_compose_once_per_config_choice(composer, registry):
     assert len(composer.calls) == 2  # one per method; seeds and steps are assigned
     alone = [cell_from_config(composer(overrides), registry) for overrides in jobs]
     assert shared == alone
-    assert [c.seed for c in shared] == [0, 1, 2] * 2 and {c.task_cfg.steps for c in shared} == {7}
+    assert [c.cell.seed for c in shared] == [0, 1, 2] * 2 and {
+        c.task_cfg.steps for c in shared
+    } == {7}
 
 
 def test_job_configs_compose_jobs_with_other_fields_separately(composer, registry):

@@ -107,3 +107,9 @@ def test_an_unknown_name_in_block_plugins_is_a_warning():
     result = run_cli("methods", env=_env(HARNESS_BLOCK_PLUGINS="graph-pe"))
     assert result.returncode == 0
     assert "HARNESS_BLOCK_PLUGINS names 'graph-pe', which is no installed plugin" in result.stderr
+
+
+def test_preflight_returns_the_planned_tasks_for_the_end_of_sweep_board(data_dir):
+    register_configs(get_registry())
+    planned = app.preflight(["task=inr_image,inr_audio", "method=siren", *SMOKE], multirun=True)
+    assert planned == ["inr_audio", "inr_image"]

@@ -4,7 +4,6 @@ import math
 
 import pytest
 
-from harness.cell import fingerprint
 from harness.errors import UserError
 from harness.records import RecordStore
 from harness.runner import TrainerOptions, identify, make_cell, run_cell, select_device
@@ -63,7 +62,7 @@ def test_failed_cells_are_retried_on_rerun(registry_with_plugins, settings):
 
 
 def _run_id(cell, registry) -> str:
-    return fingerprint(cell, identify(cell, registry), registry).run_id
+    return identify(cell, registry).run_id("cpu")
 
 
 def test_run_id_names_config_seed_and_what_changes_numbers_but_not_paths(registry):

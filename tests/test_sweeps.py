@@ -61,6 +61,16 @@ def test_joblib_sweep_builds_the_board_and_mirrors_it_to_wandb(isolated_dirs):
         assert b"plugin:spectral-harness-inr" in next(run.glob("run-*.wandb")).read_bytes()
 
 
+def test_a_sweep_over_tasks_ends_with_the_board_of_each(isolated_dirs):
+    """Pre-flight hands the planned tasks to the end-of-sweep board through Hydra's config."""
+    result = run_cli(
+        "run", "-m", "task=inr_audio,inr_image", "method=siren", "logger=console", *SMOKE
+    )
+    assert result.returncode == 0, result.stderr
+    assert "inr_audio (scale=smoke)" in result.stdout
+    assert "inr_image (scale=smoke)" in result.stdout
+
+
 @pytest.mark.slow
 def test_submitit_local_launcher(isolated_dirs):
     result = run_cli(

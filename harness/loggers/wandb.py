@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from harness import hookimpl
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from harness.records import RunRecord
     from harness.settings import Settings
 
+WandbMode = Literal["online", "offline", "disabled", "shared"]
 _active: dict[str, Any] = {}
 _service: list[bool] = []  # non-empty once this process started W&B's service
 
@@ -34,7 +35,7 @@ def _init(settings: Settings, *, save_requirements: bool = True, **kwargs: Any) 
         return wandb.init(
             project=settings.wandb.project,
             entity=settings.wandb.entity,
-            mode=settings.wandb.resolved_mode(),
+            mode=cast(WandbMode, settings.wandb.resolved_mode()),  # W&B checks WANDB_MODE's value
             dir=str(directory),
             reinit="create_new",
             settings=wandb.Settings(x_save_requirements=save_requirements),

@@ -100,7 +100,8 @@ class HarnessSlurmLauncher(SlurmLauncher):
         while queue or active:
             while queue and len(active) < limit:
                 cell = queue.popleft()
-                executor.update_parameters(name=job_name(cell.cell))
+                name = job_name(cell.cell.cell)
+                executor.update_parameters(name=name)
                 job = executor.submit(
                     self,
                     cell.overrides,
@@ -110,7 +111,7 @@ class HarnessSlurmLauncher(SlurmLauncher):
                     Singleton.get_state(),
                 )
                 overrides = " ".join(filter_overrides(cell.overrides))
-                log.info(f"\t#{cell.index} : {overrides} (job {job.job_id}, {job_name(cell.cell)})")
+                log.info(f"\t#{cell.index} : {overrides} (job {job.job_id}, {name})")
                 active.append((cell, job))
             finished = [(cell, job) for cell, job in active if job.done()]
             for cell, job in finished:
