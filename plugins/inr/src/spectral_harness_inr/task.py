@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from harness import RunContext, fit
+from harness import RunContext, count_parameters, fit
 from spectral_harness_inr import InrAudioConfig, InrImageConfig, InrTaskConfig
 from spectral_harness_inr.methods import InrProblem
 from spectral_harness_inr.signals import Signal, load_audio, load_image
@@ -82,7 +82,7 @@ def _fit_signal(
     return {
         **result.metrics,
         "steps_per_s": result.steps_per_second,
-        "params": float(sum(p.numel() for p in model.parameters() if p.requires_grad)),
+        "params": float(count_parameters(model)),
         "best_step": float(result.best_step),
     }
 

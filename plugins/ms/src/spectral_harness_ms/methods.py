@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from harness import fit
+from harness import count_parameters, fit
 from spectral_harness_ms import GraffConfig, NearestNeighborConfig, NeimsConfig
 from spectral_harness_ms.data import Covariates, Spectrum
 from spectral_harness_ms.graphs import ATOM_DIM, BOND_DIM, MolGraph, featurize
@@ -143,7 +143,7 @@ def train_neural(
         "val_loss": result.metrics["val_loss"],
         "best_step": float(result.best_step),
         "train_steps_per_s": result.steps_per_second,
-        "params": float(sum(p.numel() for p in model.parameters())),
+        "params": float(count_parameters(model)),
     }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from harness import RunContext, fit
+from harness import RunContext, count_parameters, fit
 from spectral_harness_pde import (
     BurgersConfig,
     DarcyConfig,
@@ -22,7 +22,6 @@ from spectral_harness_pde import (
 )
 from spectral_harness_pde import data as datasets
 from spectral_harness_pde.methods import PdeProblem
-from spectral_harness_pde.networks import count_parameters
 
 EVAL_BATCH = 50
 Build = Callable[[Any], Any]
