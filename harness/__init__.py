@@ -7,9 +7,9 @@ internal and may change without notice. It offers
 * registration: ``hookimpl``, the descriptor classes (``TaskSpec``, ``MethodSpec``, ``SlotSpec``,
   ``DatasetSpec`` …), the config base classes and ``param`` (a config field with a range);
 * the errors a plugin raises;
-* run-time helpers: ``RunContext``, the shared training loop ``fit``, slot-probe checks
-  (``check_tensor``, ``module_device``), the content cache and ``stable_hash``, spectral
-  utilities and Laplacian eigenpairs.
+* run-time helpers: ``RunContext``, the shared training loop ``fit``, ``count_parameters``
+  (a model's size as boards report it), slot-probe checks (``check_tensor``, ``module_device``),
+  the content cache and ``stable_hash``, spectral utilities and Laplacian eigenpairs.
 
 Importing ``harness`` stays cheap and torch-free, because registration and listing commands do
 it: only what registration needs is imported with it; the run-time helpers (some need torch,
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     )
     from harness.spectral import spectral_centroid
     from harness.storage import stable_hash
-    from harness.train import FitResult, fit
+    from harness.train import FitResult, count_parameters, fit
 
 __version__ = "0.1.0"
 
@@ -73,6 +73,7 @@ _LAZY_EXPORTS = {
     "spectral_centroid": "harness.spectral",
     "stable_hash": "harness.storage",
     "FitResult": "harness.train",
+    "count_parameters": "harness.train",
     "fit": "harness.train",
 }
 
@@ -95,6 +96,7 @@ __all__ = [
     "UserError",
     "check_tensor",
     "compute_eigenpairs",
+    "count_parameters",
     "dataset_eigenpairs",
     "fit",
     "graph_eigenpairs",

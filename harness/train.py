@@ -81,3 +81,14 @@ def fit(
         steps=steps,
         steps_per_second=steps / train_s if train_s > 0 else float("nan"),
     )
+
+
+def count_parameters(module: torch.nn.Module, trainable_only: bool = True) -> int:
+    """Real scalars in ``module``'s parameters, a model's size as boards report it: only those
+    that train (``requires_grad``) unless ``trainable_only`` is false; a complex parameter counts
+    as two reals, like a complex weight stored as (…, 2) reals."""
+    return sum(
+        p.numel() * (2 if p.is_complex() else 1)
+        for p in module.parameters()
+        if p.requires_grad or not trainable_only
+    )

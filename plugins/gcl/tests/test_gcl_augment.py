@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +14,11 @@ from hypothesis import strategies as st
 from spectral_harness_gcl import SpanConfig
 from spectral_harness_gcl.augment import (
     AugProblem,
+    EdgeAddAugmentor,
+    EdgeDropAugmentor,
+    NodeDropAugmentor,
     SpanAugmentor,
+    View,
     add_edges,
     dense_adjacency,
     drop_edges,
@@ -201,3 +206,23 @@ def test_node_drop_removes_nodes_and_their_edges(graph: Graph, p: float, seed: i
 def test_canonical_pairs_deduplicates_both_directions() -> None:
     edges = np.array([[0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 2, 0]])
     assert canonical_pairs(edges, 4).tolist() == [[0, 0, 1], [1, 3, 2]]
+
+
+@pytest.mark.parametrize(
+    ("augmentor", "perturb"),
+    [
+        (EdgeDropAugmentor, lambda g, p, rng: View(drop_edges(g.pairs, p, rng))),
+        (EdgeAddAugmentor, lambda g, p, rng: View(add_edges(g.pairs, g.num_nodes, p, rng))),
+        (NodeDropAugmentor, lambda g, p, rng: View(*drop_nodes(g.pairs, g.num_nodes, p, rng))),
+    ],
+)
+def test_perturbation_views_take_rate_p1_then_p2_from_one_generator(augmentor, perturb) -> None:
+    graph = random_graph(seed=3, n=30, p=0.2)
+    problem = AugProblem(level="graph", graphs=[graph], cache_dir=Path("unused"))
+    views = augmentor(problem, 0.1, 0.5).views(0, np.random.default_rng(7))
+    rng = np.random.default_rng(7)
+    expected = (perturb(graph, 0.1, rng), perturb(graph, 0.5, rng))
+    for view, want in zip(views, expected, strict=True):
+        assert np.array_equal(view.pairs, want.pairs)
+        assert (view.keep is None) == (want.keep is None)
+        assert view.keep is None or np.array_equal(view.keep, want.keep)

@@ -9,14 +9,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from harness import count_parameters
 from spectral_harness_pde import FnoConfig, LsmConfig, UNetConfig
 from spectral_harness_pde.methods import PdeProblem, build_fno, build_lsm, build_unet
-from spectral_harness_pde.networks import (
-    NeuralSpectralBlock,
-    SpectralConv2d,
-    auto_patch,
-    count_parameters,
-)
+from spectral_harness_pde.networks import NeuralSpectralBlock, SpectralConv2d, auto_patch
 
 
 def test_auto_patch_matches_reference_configs():

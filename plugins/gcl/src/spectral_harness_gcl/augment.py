@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,46 +97,43 @@ class FeatureMaskAugmentor(Augmentor):
     name = "feature_mask"
 
 
-class EdgeDropAugmentor(Augmentor):
+class PerturbationAugmentor(Augmentor, ABC):
+    """Each view perturbs the input graph on its own, the first at rate ``p1``, the second at
+    ``p2``, both drawn from the one ``rng`` in that order."""
+
+    def __init__(self, problem: AugProblem, p1: float, p2: float) -> None:
+        super().__init__(problem)
+        self.rates = (p1, p2)
+
+    def views(self, g: int, rng: np.random.Generator) -> tuple[View, View]:
+        graph = self.problem.graphs[g]
+        first, second = (self.perturb(graph, p, rng) for p in self.rates)
+        return first, second
+
+    @abstractmethod
+    def perturb(self, graph: Graph, p: float, rng: np.random.Generator) -> View:
+        """One view of ``graph`` perturbed at rate ``p``."""
+
+
+class EdgeDropAugmentor(PerturbationAugmentor):
     name = "edge_drop"
 
-    def __init__(self, problem: AugProblem, p1: float, p2: float) -> None:
-        super().__init__(problem)
-        self.rates = (p1, p2)
-
-    def views(self, g: int, rng: np.random.Generator) -> tuple[View, View]:
-        pairs = self.problem.graphs[g].pairs
-        return View(drop_edges(pairs, self.rates[0], rng)), View(
-            drop_edges(pairs, self.rates[1], rng)
-        )
+    def perturb(self, graph: Graph, p: float, rng: np.random.Generator) -> View:
+        return View(drop_edges(graph.pairs, p, rng))
 
 
-class EdgeAddAugmentor(Augmentor):
+class EdgeAddAugmentor(PerturbationAugmentor):
     name = "edge_add"
 
-    def __init__(self, problem: AugProblem, p1: float, p2: float) -> None:
-        super().__init__(problem)
-        self.rates = (p1, p2)
-
-    def views(self, g: int, rng: np.random.Generator) -> tuple[View, View]:
-        graph = self.problem.graphs[g]
-        return tuple(  # type: ignore[return-value]
-            View(add_edges(graph.pairs, graph.num_nodes, p, rng)) for p in self.rates
-        )
+    def perturb(self, graph: Graph, p: float, rng: np.random.Generator) -> View:
+        return View(add_edges(graph.pairs, graph.num_nodes, p, rng))
 
 
-class NodeDropAugmentor(Augmentor):
+class NodeDropAugmentor(PerturbationAugmentor):
     name = "node_drop"
 
-    def __init__(self, problem: AugProblem, p1: float, p2: float) -> None:
-        super().__init__(problem)
-        self.rates = (p1, p2)
-
-    def views(self, g: int, rng: np.random.Generator) -> tuple[View, View]:
-        graph = self.problem.graphs[g]
-        return tuple(  # type: ignore[return-value]
-            View(*drop_nodes(graph.pairs, graph.num_nodes, p, rng)) for p in self.rates
-        )
+    def perturb(self, graph: Graph, p: float, rng: np.random.Generator) -> View:
+        return View(*drop_nodes(graph.pairs, graph.num_nodes, p, rng))
 
 
 class SpanAugmentor(Augmentor):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,104 @@ def mask_columns(x: torch.Tensor, rate: float, generator: torch.Generator) -> to
 
 
 # -------------------------------------------------------------------------------------------------
+# What both levels share
+# -------------------------------------------------------------------------------------------------
+
+
+def require_dataset(ctx: RunContext, dataset: str) -> tuple[Path, str]:
+    """The folder of ``dataset`` and its checksum, which the cell's record keeps."""
+    name = dataset_name(dataset)
+    root = ctx.data.require(name)
+    checksum = ctx.data.checksum(name)
+    ctx.record_data(name, checksum)
+    return root, checksum
+
+
+@dataclass
+class Pretraining:
+    """The contrastive set-up of both levels: the method's augmentor behind its ``clock``, the
+    generators of views (``rng``) and of feature masks (``mask_gen``), the encoder and projection
+    head (``model`` holds both) with their optimiser, and the feature-mask rate of each view."""
+
+    clock: AugClock
+    rng: np.random.Generator
+    mask_gen: torch.Generator
+    encoder: torch.nn.Module
+    head: torch.nn.Module
+    model: torch.nn.ModuleDict
+    optimizer: torch.optim.Optimizer
+    rates: tuple[float, float]
+
+    def update(self, loss: torch.Tensor) -> None:
+        """One optimiser step on ``loss``."""
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+
+    def fit(
+        self, ctx: RunContext, epoch: Callable[[int], torch.Tensor], epochs: int, log_every: int
+    ) -> float:
+        """Run ``epoch(i)`` (it returns its loss) ``epochs`` times; the last epoch's loss."""
+        last = {"loss": float("nan")}
+
+        def tracked(i: int) -> torch.Tensor:
+            loss = epoch(i)
+            last["loss"] = float(loss)
+            return loss
+
+        result = fit(
+            ctx,
+            self.model,
+            tracked,
+            lambda: {"ssl_loss": last["loss"]},
+            steps=epochs,
+            eval_every=epochs,
+            select="ssl_loss",
+            goal="min",
+            log_every=log_every,
+        )
+        return result.metrics["ssl_loss"]
+
+
+def set_up_pretraining(
+    cfg: GclGraphConfig | GclNodeConfig,
+    ctx: RunContext,
+    build: Callable[[Any], Any],
+    *,
+    level: str,
+    graphs: list[Graph],
+    data_key: dict[str, Any],
+    networks: Callable[[], tuple[torch.nn.Module, torch.nn.Module]],
+) -> Pretraining:
+    """Build the method's augmentor for the ``level`` problem of ``graphs`` (``data_key`` names
+    them in cache keys) and run its precompute, timed as training; then seed the generators and
+    build ``networks()`` (encoder, head) and their optimiser."""
+    problem = AugProblem(
+        level=level,
+        graphs=graphs,
+        cache_dir=Path(ctx.settings.cache_dir),
+        data_key=data_key,
+        seed=ctx.seed,
+        device=ctx.device,
+    )
+    augmentor: Augmentor = build(problem)
+    with ctx.timer("train"):
+        augmentor.prepare()
+    encoder, head = networks()
+    model = torch.nn.ModuleDict({"encoder": encoder, "head": head}).to(ctx.device)
+    return Pretraining(
+        clock=AugClock(augmentor),
+        rng=np.random.default_rng(ctx.seed),
+        mask_gen=torch.Generator().manual_seed(ctx.seed),
+        encoder=encoder,
+        head=head,
+        model=model,
+        optimizer=torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay),
+        rates=(cfg.feature_mask_1, cfg.feature_mask_2) if augmentor.feature_mask else (0.0, 0.0),
+    )
+
+
+# -------------------------------------------------------------------------------------------------
 # Graph level
 # -------------------------------------------------------------------------------------------------
 
@@ -128,81 +227,58 @@ def run_graph(
     cfg: GclGraphConfig, ctx: RunContext, build: Callable[[Any], Any]
 ) -> dict[str, float]:
     """GraphCL-style pre-training on a TU dataset, then a CV linear probe."""
-    name = dataset_name(cfg.dataset)
-    root = ctx.data.require(name)
+    root, checksum = require_dataset(ctx, cfg.dataset)
     graphs = subset_graphs(
         load_tu(root, cfg.dataset, cfg.node_features, cfg.max_degree), cfg.max_graphs or 0
     )
-    checksum = ctx.data.checksum(name)
-    ctx.record_data(name, checksum)
-    problem = AugProblem(
+
+    def networks() -> tuple[GIN, Projection]:
+        encoder = GIN(graphs[0].x.shape[1], cfg.hidden, cfg.layers)
+        return encoder, Projection(encoder.out_dim, encoder.out_dim)
+
+    pre = set_up_pretraining(
+        cfg,
+        ctx,
+        build,
         level="graph",
         graphs=graphs,
-        cache_dir=Path(ctx.settings.cache_dir),
         data_key={"dataset": cfg.dataset, "checksum": checksum, "max_graphs": cfg.max_graphs},
-        seed=ctx.seed,
-        device=ctx.device,
+        networks=networks,
     )
-    augmentor: Augmentor = build(problem)
-    with ctx.timer("train"):
-        augmentor.prepare()
-    clock = AugClock(augmentor)
-    rng = np.random.default_rng(ctx.seed)
-    mask_gen = torch.Generator().manual_seed(ctx.seed)
-    encoder = GIN(graphs[0].x.shape[1], cfg.hidden, cfg.layers).to(ctx.device)
-    head = Projection(encoder.out_dim, encoder.out_dim).to(ctx.device)
-    model = torch.nn.ModuleDict({"encoder": encoder, "head": head})
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    rates = (cfg.feature_mask_1, cfg.feature_mask_2) if augmentor.feature_mask else (0.0, 0.0)
-    last_loss = {"value": float("nan")}
 
     def epoch(i: int) -> torch.Tensor:
-        model.train()
-        order = rng.permutation(len(graphs))
+        pre.model.train()
+        order = pre.rng.permutation(len(graphs))
         total, batches = torch.zeros((), device=ctx.device), 0
         for start in range(0, len(order), cfg.batch_size):
             ids = order[start : start + cfg.batch_size]
             if len(ids) < 2:
                 continue
             ctx.check_time()
-            pairs = [clock.views(int(g), rng, measure=i == 1) for g in ids]
+            pairs = [pre.clock.views(int(g), pre.rng, measure=i == 1) for g in ids]
             members = [graphs[int(g)] for g in ids]
             embeddings = []
             for v in range(2):
                 x, edges, owner = collate(members, [p[v] for p in pairs], ctx.device)
-                x = mask_columns(x, rates[v], mask_gen)
+                x = mask_columns(x, pre.rates[v], pre.mask_gen)
                 with ctx.autocast():
-                    embeddings.append(head(encoder(x, edges, owner, len(ids))).float())
+                    embeddings.append(pre.head(pre.encoder(x, edges, owner, len(ids))).float())
             loss = nt_xent(embeddings[0], embeddings[1], cfg.tau)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            pre.update(loss)
             total, batches = total + loss.detach(), batches + 1
-        mean = total / max(batches, 1)
-        last_loss["value"] = float(mean)
-        return mean
+        return total / max(batches, 1)
 
-    result = fit(
-        ctx,
-        model,
-        epoch,
-        lambda: {"ssl_loss": last_loss["value"]},
-        steps=cfg.epochs,
-        eval_every=cfg.epochs,
-        select="ssl_loss",
-        goal="min",
-        log_every=1,
-    )
+    ssl_loss = pre.fit(ctx, epoch, cfg.epochs, log_every=1)
     with ctx.timer("eval"):
-        embeddings = embed_graphs(encoder, graphs, ctx.device)
+        embeddings = embed_graphs(pre.encoder, graphs, ctx.device)
         accuracy, fold_std = graph_probe(
             embeddings, np.array([g.y for g in graphs]), cfg.folds, ctx.seed, cfg.probe_epochs
         )
     return {
         "accuracy": accuracy,
         "accuracy_fold_std": fold_std,
-        "ssl_loss": result.metrics["ssl_loss"],
-        **clock.metrics(len(graphs)),
+        "ssl_loss": ssl_loss,
+        **pre.clock.metrics(len(graphs)),
     }
 
 
@@ -227,39 +303,30 @@ def embed_graphs(
 
 def run_node(cfg: GclNodeConfig, ctx: RunContext, build: Callable[[Any], Any]) -> dict[str, float]:
     """GRACE pre-training on a Planetoid graph, then a logistic-regression probe."""
-    name = dataset_name(cfg.dataset)
-    root = ctx.data.require(name)
+    root, checksum = require_dataset(ctx, cfg.dataset)
     data = load_planetoid(root, cfg.dataset)
-    checksum = ctx.data.checksum(name)
-    ctx.record_data(name, checksum)
     graph = data.graph
-    problem = AugProblem(
+    x_full = torch.from_numpy(graph.x).to_sparse().to(ctx.device)
+    pre = set_up_pretraining(
+        cfg,
+        ctx,
+        build,
         level="node",
         graphs=[graph],
-        cache_dir=Path(ctx.settings.cache_dir),
         data_key={"dataset": cfg.dataset, "checksum": checksum},
-        seed=ctx.seed,
-        device=ctx.device,
+        networks=lambda: (
+            GCN(x_full.shape[1], cfg.hidden, cfg.layers),
+            Projection(cfg.hidden, cfg.proj_hidden, torch.nn.ELU),
+        ),
     )
-    augmentor: Augmentor = build(problem)
-    with ctx.timer("train"):
-        augmentor.prepare()
-    clock = AugClock(augmentor)
-    rng = np.random.default_rng(ctx.seed)
-    mask_gen = torch.Generator().manual_seed(ctx.seed)
-    x_full = torch.from_numpy(graph.x).to_sparse().to(ctx.device)
-    encoder = GCN(x_full.shape[1], cfg.hidden, cfg.layers).to(ctx.device)
-    head = Projection(cfg.hidden, cfg.proj_hidden, torch.nn.ELU).to(ctx.device)
-    model = torch.nn.ModuleDict({"encoder": encoder, "head": head})
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    rates = (cfg.feature_mask_1, cfg.feature_mask_2) if augmentor.feature_mask else (0.0, 0.0)
+    encoder = pre.encoder
 
     def step(i: int) -> torch.Tensor:
-        model.train()
-        views = clock.views(0, rng, measure=i == 1)
+        pre.model.train()
+        views = pre.clock.views(0, pre.rng, measure=i == 1)
         outputs = []
         for v, view in enumerate(views):
-            columns = column_mask(x_full.shape[1], rates[v], mask_gen)
+            columns = column_mask(x_full.shape[1], pre.rates[v], pre.mask_gen)
             rows = None if view.keep is None else torch.from_numpy(view.keep).float()
             edges = torch.from_numpy(both_directions(view.pairs)).to(ctx.device)
             adjacency = normalized_adjacency(edges, graph.num_nodes)
@@ -270,34 +337,16 @@ def run_node(cfg: GclNodeConfig, ctx: RunContext, build: Callable[[Any], Any]) -
                     None if columns is None else columns.to(ctx.device),
                     None if rows is None else rows.to(ctx.device),
                 )
-                outputs.append(head(h).float())
+                outputs.append(pre.head(h).float())
         nodes = None
         if cfg.loss_nodes and cfg.loss_nodes < graph.num_nodes:
-            nodes = torch.randperm(graph.num_nodes, generator=mask_gen)[: cfg.loss_nodes]
+            nodes = torch.randperm(graph.num_nodes, generator=pre.mask_gen)[: cfg.loss_nodes]
             nodes = nodes.to(ctx.device)
         loss = grace_loss(outputs[0], outputs[1], cfg.tau, nodes)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        pre.update(loss)
         return loss.detach()
 
-    last = {"loss": float("nan")}
-
-    def tracked(i: int) -> torch.Tensor:
-        loss = step(i)
-        last["loss"] = float(loss)
-        return loss
-
-    result = fit(
-        ctx,
-        model,
-        tracked,
-        lambda: {"ssl_loss": last["loss"]},
-        steps=cfg.epochs,
-        eval_every=cfg.epochs,
-        select="ssl_loss",
-        goal="min",
-    )
+    ssl_loss = pre.fit(ctx, step, cfg.epochs, log_every=10)
     with ctx.timer("eval"):
         encoder.eval()
         with torch.no_grad():
@@ -309,6 +358,6 @@ def run_node(cfg: GclNodeConfig, ctx: RunContext, build: Callable[[Any], Any]) -
     return {
         "accuracy": accuracy,
         "val_accuracy": val_accuracy,
-        "ssl_loss": result.metrics["ssl_loss"],
-        **clock.metrics(1),
+        "ssl_loss": ssl_loss,
+        **pre.clock.metrics(1),
     }

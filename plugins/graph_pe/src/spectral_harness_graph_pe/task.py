@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from harness import RunContext, fit
+from harness import RunContext, count_parameters, fit
 from spectral_harness_graph_pe import CycleCountConfig, GraphRegressionConfig, ZincConfig
 from spectral_harness_graph_pe.cycles import CycleGraphsSpec, cycle_graphs, regular_graphs
 from spectral_harness_graph_pe.data import (
@@ -210,7 +210,7 @@ def train_and_test(
         "test_mae": test_mae,
         **subset_maes,
         "train_graphs_per_s": len(train) * cfg.epochs / train_s if train_s > 0 else math.nan,
-        "params": float(sum(p.numel() for p in model.parameters() if p.requires_grad)),
+        "params": float(count_parameters(model)),
         "best_epoch": float(result.best_step / steps_per_epoch),
         "precompute_s": precompute_s,
     }

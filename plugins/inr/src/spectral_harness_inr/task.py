@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from harness import RunContext, UserError, fit
+from harness import RunContext, UserError, count_parameters, fit
 from spectral_harness_inr import InrAudioConfig, InrImageConfig, InrTaskConfig
 from spectral_harness_inr.problem import InrProblem, Signal
 from spectral_harness_inr.signals import load_audio, load_image
@@ -100,7 +100,7 @@ def fit_signal(
     return {
         **result.metrics,
         "steps_per_s": result.steps_per_second,
-        "params": float(sum(p.numel() for p in model.parameters() if p.requires_grad)),
+        "params": float(count_parameters(model)),
         "best_step": float(result.best_step),
     }
 

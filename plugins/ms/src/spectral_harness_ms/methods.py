@@ -8,6 +8,7 @@ extra metrics; ``predict(queries)`` returns one ``(m/z, intensity)`` pair per qu
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from harness import fit
+from harness import count_parameters, fit
 from spectral_harness_ms import GraffConfig, NearestNeighborConfig, NeimsConfig
 from spectral_harness_ms.data import Covariates, Spectrum
 from spectral_harness_ms.graphs import ATOM_DIM, BOND_DIM, MolGraph, featurize
@@ -143,14 +144,42 @@ def train_neural(
         "val_loss": result.metrics["val_loss"],
         "best_step": float(result.best_step),
         "train_steps_per_s": result.steps_per_second,
-        "params": float(sum(p.numel() for p in model.parameters())),
+        "params": float(count_parameters(model)),
     }
+
+
+class NeuralPredictor(ABC):
+    """What the neural predictors share: ``fit`` trains ``model`` on the cell's device with
+    :func:`train_neural`, on the subclass's ``loss`` and ``cfg``'s optimiser settings."""
+
+    cfg: GraffConfig | NeimsConfig
+    problem: MsProblem
+    model: torch.nn.Module
+    device: torch.device
+
+    @abstractmethod
+    def loss(self, batch: list[Spectrum]) -> torch.Tensor:
+        """The training loss of a batch of spectra."""
+
+    def fit(self, ctx: RunContext) -> dict[str, float]:
+        """Train on ``problem.train``, select on ``problem.val``; the metrics of training."""
+        self.device = ctx.device
+        self.model.to(ctx.device)
+        return train_neural(
+            ctx,
+            self.model,
+            self.problem,
+            self.loss,
+            lr=self.cfg.lr,
+            weight_decay=self.cfg.weight_decay,
+            clip=self.cfg.clip,
+        )
 
 
 # ------------------------------------------------------------------------------------ GrAFF-MS
 
 
-class GraffPredictor:
+class GraffPredictor(NeuralPredictor):
     """GrAFF-MS: vocabulary from the training split, GINE+SignNet encoder, peak-marginal loss."""
 
     def __init__(self, cfg: GraffConfig, problem: MsProblem) -> None:
@@ -268,18 +297,8 @@ class GraffPredictor:
         return peak_marginal_loss(log_probs, targets, self.device)
 
     def fit(self, ctx: RunContext) -> dict[str, float]:
-        self.device = ctx.device
-        self.model.to(ctx.device)
         self._prefetch_graphs(ctx)
-        metrics = train_neural(
-            ctx,
-            self.model,
-            self.problem,
-            self.loss,
-            lr=self.cfg.lr,
-            weight_decay=self.cfg.weight_decay,
-            clip=self.cfg.clip,
-        )
+        metrics = super().fit(ctx)
         return {
             **metrics,
             "vocab_size": float(len(self.vocab)),
@@ -325,7 +344,7 @@ def morgan_counts(smiles: str, radius: int, bits: int) -> np.ndarray:
     return np.log1p(counts.astype(np.float32))
 
 
-class NeimsPredictor:
+class NeimsPredictor(NeuralPredictor):
     """NEIMS: binned spectrum from a Morgan count fingerprint, forward + reverse heads."""
 
     def __init__(self, cfg: NeimsConfig, problem: MsProblem) -> None:
@@ -379,19 +398,6 @@ class NeimsPredictor:
         target = torch.from_numpy(np.stack([self.binned(s) for s in batch])).to(self.device)
         prediction = self.model(features, prec)
         return (self.weights.to(self.device) * (prediction - target) ** 2).sum(dim=1).mean()
-
-    def fit(self, ctx: RunContext) -> dict[str, float]:
-        self.device = ctx.device
-        self.model.to(ctx.device)
-        return train_neural(
-            ctx,
-            self.model,
-            self.problem,
-            self.loss,
-            lr=self.cfg.lr,
-            weight_decay=self.cfg.weight_decay,
-            clip=self.cfg.clip,
-        )
 
     @torch.no_grad()
     def predict(self, queries: Sequence[Query]) -> list[Peaks]:

@@ -267,8 +267,3 @@ class FNO2d(nn.Module):
                 x = F.gelu(x)
         x = x[..., :h, :w]
         return self.head(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
-
-
-def count_parameters(model: nn.Module) -> int:
-    """Trainable parameters (a complex weight stored as (…, 2) counts as two reals)."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)

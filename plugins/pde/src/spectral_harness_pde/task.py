@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from harness import RunContext, fit
+from harness import FitResult, RunContext, count_parameters, fit
 from spectral_harness_pde import (
     BurgersConfig,
     DarcyConfig,
@@ -22,7 +22,6 @@ from spectral_harness_pde import (
 )
 from spectral_harness_pde import data as datasets
 from spectral_harness_pde.methods import PdeProblem
-from spectral_harness_pde.networks import count_parameters
 
 EVAL_BATCH = 50
 Build = Callable[[Any], Any]
@@ -111,12 +110,91 @@ def _problem(cfg: PdeTaskConfig, cin: int, cout: int, shape, periodic) -> PdePro
     )
 
 
-def _optimizer(model: torch.nn.Module, cfg: PdeTaskConfig):
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    scheduler = torch.optim.lr_scheduler.StepLR(
-        optimizer, step_size=cfg.lr_step, gamma=cfg.lr_gamma
+class EpochOptimizer:
+    """Adam whose StepLR schedule advances once per epoch of ``per_epoch`` steps."""
+
+    def __init__(self, model: torch.nn.Module, cfg: PdeTaskConfig, per_epoch: int) -> None:
+        self.optimizer = torch.optim.Adam(
+            model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay
+        )
+        self.scheduler = torch.optim.lr_scheduler.StepLR(
+            self.optimizer, step_size=cfg.lr_step, gamma=cfg.lr_gamma
+        )
+        self.per_epoch = per_epoch
+
+    def update(self, step: int, loss: torch.Tensor) -> None:
+        """One optimiser step on ``loss`` at 1-based ``step``; the schedule's at an epoch's end."""
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        if step % self.per_epoch == 0:
+            self.scheduler.step()
+
+
+@torch.no_grad()
+def chunked_error(
+    model: torch.nn.Module, count: int, chunk_error: Callable[[slice], torch.Tensor]
+) -> float:
+    """Mean over ``count`` samples of the per-sample errors ``chunk_error(rows)`` returns,
+    ``EVAL_BATCH`` rows at a time, with ``model`` in eval mode (its mode is restored after)."""
+    was_training = model.training
+    model.eval()
+    total = 0.0
+    for start in range(0, count, EVAL_BATCH):
+        total += float(chunk_error(slice(start, start + EVAL_BATCH)).sum())
+    model.train(was_training)
+    return total / count
+
+
+def fit_epochs(
+    ctx: RunContext,
+    model: torch.nn.Module,
+    step: Callable[[int], torch.Tensor],
+    val_error: Callable[[], float],
+    cfg: PdeTaskConfig,
+    per_epoch: int,
+) -> FitResult:
+    """``cfg.epochs`` epochs of ``per_epoch`` steps, the validation relative L2 every
+    ``cfg.eval_every`` epochs, the best model restored."""
+    return fit(
+        ctx,
+        model,
+        step,
+        lambda: {"val_rel_l2": val_error()},
+        steps=cfg.epochs * per_epoch,
+        eval_every=cfg.eval_every * per_epoch,
+        select="val_rel_l2",
+        goal="min",
+        log_every=per_epoch,
     )
-    return optimizer, scheduler
+
+
+def timed_error(ctx: RunContext, error: Callable[[], float]) -> tuple[float, float]:
+    """``error()`` and the seconds it took, the device synchronised on both sides."""
+    ctx.synchronize()
+    start = time.perf_counter()
+    value = error()
+    ctx.synchronize()
+    return value, time.perf_counter() - start
+
+
+def cost_metrics(
+    ctx: RunContext,
+    model: torch.nn.Module,
+    result: FitResult,
+    per_epoch: int,
+    samples_trained: int,
+    samples_tested: int,
+    test_s: float,
+) -> dict[str, float]:
+    """Parameters, training and inference throughput, and the epoch of the restored model."""
+    train_s = ctx.seconds["train"]
+    return {
+        "params": float(count_parameters(model)),
+        "samples_per_s": samples_trained / train_s if train_s > 0 else math.nan,
+        "infer_samples_per_s": samples_tested / test_s if test_s > 0 else math.nan,
+        "best_epoch": float(result.best_step // per_epoch),
+    }
 
 
 class EpochSampler:
@@ -160,8 +238,8 @@ def fit_fields(
         cfg, data.x_train.shape[1], data.y_train.shape[1], data.x_train.shape[2:], periodic
     )
     model = build(problem).to(device)
-    optimizer, scheduler = _optimizer(model, cfg)
     sampler = EpochSampler(x_train.shape[0], cfg.batch_size, device)
+    optimizer = EpochOptimizer(model, cfg, sampler.per_epoch)
 
     def predict(x: torch.Tensor) -> torch.Tensor:
         with ctx.autocast():
@@ -170,56 +248,28 @@ def fit_fields(
     def step(i: int) -> torch.Tensor:
         index = sampler.indices(i)
         loss = relative_l2(predict(x_train[index]), y_train[index]).sum()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if i % sampler.per_epoch == 0:
-            scheduler.step()
+        optimizer.update(i, loss)
         return loss.detach() / index.numel()
 
-    @torch.no_grad()
     def error(x: torch.Tensor, y: torch.Tensor) -> float:
-        was_training = model.training
-        model.eval()
-        total = 0.0
-        for start in range(0, x.shape[0], EVAL_BATCH):
-            stop = start + EVAL_BATCH
-            total += float(relative_l2(predict(x[start:stop]), y[start:stop]).sum())
-        model.train(was_training)
-        return total / x.shape[0]
+        return chunked_error(model, x.shape[0], lambda rows: relative_l2(predict(x[rows]), y[rows]))
 
     per_epoch = sampler.per_epoch
-    result = fit(
-        ctx,
-        model,
-        step,
-        lambda: {"val_rel_l2": error(x_val, y_val)},
-        steps=cfg.epochs * per_epoch,
-        eval_every=cfg.eval_every * per_epoch,
-        select="val_rel_l2",
-        goal="min",
-        log_every=per_epoch,
-    )
+    result = fit_epochs(ctx, model, step, lambda: error(x_val, y_val), cfg, per_epoch)
     with ctx.timer("eval"):
         x_test = prepare(data.x_test)
         y_test = torch.as_tensor(data.y_test, device=device)
-        ctx.synchronize()
-        start = time.perf_counter()
-        test = error(x_test, y_test)
-        ctx.synchronize()
-        test_s = time.perf_counter() - start
+        test, test_s = timed_error(ctx, lambda: error(x_test, y_test))
         metrics = {"rel_l2": test, "val_rel_l2": result.metrics["val_rel_l2"]}
         if data.x_transfer is not None:
             metrics["transfer_rel_l2"] = error(
                 prepare(data.x_transfer), torch.as_tensor(data.y_transfer, device=device)
             )
-    train_s = ctx.seconds["train"]
     return {
         **metrics,
-        "params": float(count_parameters(model)),
-        "samples_per_s": cfg.epochs * x_train.shape[0] / train_s if train_s > 0 else math.nan,
-        "infer_samples_per_s": x_test.shape[0] / test_s if test_s > 0 else math.nan,
-        "best_epoch": float(result.best_step // per_epoch),
+        **cost_metrics(
+            ctx, model, result, per_epoch, cfg.epochs * x_train.shape[0], x_test.shape[0], test_s
+        ),
     }
 
 
@@ -244,8 +294,8 @@ def run_navier_stokes(cfg: NavierStokesConfig, ctx: RunContext, build: Build) ->
     shape = tuple(frames.shape[-2:])
     periodic = (True, True)
     model = build(_problem(cfg, cfg.t_in, 1, shape, periodic)).to(device)
-    optimizer, scheduler = _optimizer(model, cfg)
     sampler = EpochSampler(cfg.n_train, cfg.batch_size, device)
+    optimizer = EpochOptimizer(model, cfg, sampler.per_epoch)
 
     def rollout(history: torch.Tensor) -> torch.Tensor:
         grid = grid_channels(history.shape[0], shape, periodic, device)
@@ -268,49 +318,23 @@ def run_navier_stokes(cfg: NavierStokesConfig, ctx: RunContext, build: Build) ->
             relative_l2(prediction[:, t : t + 1], target[:, t : t + 1]).sum()
             for t in range(cfg.t_out)
         )
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if i % sampler.per_epoch == 0:
-            scheduler.step()
+        optimizer.update(i, loss)
         return loss.detach() / batch.shape[0]
 
-    @torch.no_grad()
     def error(split: str) -> float:
-        was_training = model.training
-        model.eval()
-        total = 0.0
         data = splits[split]
-        for start in range(0, data.shape[0], EVAL_BATCH):
-            chunk = data[start : start + EVAL_BATCH]
-            total += float(relative_l2(rollout(chunk[:, :t_in]), chunk[:, t_in:t_end]).sum())
-        model.train(was_training)
-        return total / data.shape[0]
+        return chunked_error(
+            model,
+            data.shape[0],
+            lambda rows: relative_l2(rollout(data[rows, :t_in]), data[rows, t_in:t_end]),
+        )
 
     per_epoch = sampler.per_epoch
-    result = fit(
-        ctx,
-        model,
-        step,
-        lambda: {"val_rel_l2": error("val")},
-        steps=cfg.epochs * per_epoch,
-        eval_every=cfg.eval_every * per_epoch,
-        select="val_rel_l2",
-        goal="min",
-        log_every=per_epoch,
-    )
+    result = fit_epochs(ctx, model, step, lambda: error("val"), cfg, per_epoch)
     with ctx.timer("eval"):
-        ctx.synchronize()
-        start = time.perf_counter()
-        test = error("test")
-        ctx.synchronize()
-        test_s = time.perf_counter() - start
-    train_s = ctx.seconds["train"]
+        test, test_s = timed_error(ctx, lambda: error("test"))
     return {
         "rel_l2": test,
         "val_rel_l2": result.metrics["val_rel_l2"],
-        "params": float(count_parameters(model)),
-        "samples_per_s": cfg.epochs * cfg.n_train / train_s if train_s > 0 else math.nan,
-        "infer_samples_per_s": cfg.n_test / test_s if test_s > 0 else math.nan,
-        "best_epoch": float(result.best_step // per_epoch),
+        **cost_metrics(ctx, model, result, per_epoch, cfg.epochs * cfg.n_train, cfg.n_test, test_s),
     }

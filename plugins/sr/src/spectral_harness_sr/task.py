@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from harness import ContentCache, RunContext, fit
+from harness import ContentCache, RunContext, count_parameters, fit
 from spectral_harness_sr import SrDiscConfig, SrProbeConfig, SrX4Config
 from spectral_harness_sr.images import (
     bicubic_down,
@@ -72,10 +72,6 @@ def load_sets(ctx: RunContext, names: list[str]) -> dict[str, list[tuple[str, to
 
 def _checksums(ctx: RunContext, names: list[str]) -> dict[str, str]:
     return {name: ctx.data.checksum(name) for name in names}
-
-
-def _params(module: torch.nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -295,8 +291,8 @@ def run_sr_x4(cfg: SrX4Config, ctx: RunContext, build: Callable[[Any], Any]) -> 
         "pretrain_psnr_y": pre["psnr_y"],
         "pretrain_rmse_high": pre["rmse_high"],
         "steps_per_s": cfg.steps / gan_seconds if gan_seconds > 0 else float("nan"),
-        "d_params": float(_params(discs)),
-        "g_params": float(_params(generator)),
+        "d_params": float(count_parameters(discs)),
+        "g_params": float(count_parameters(generator)),
     }
 
 
@@ -412,7 +408,7 @@ def run_disc_probe(
     steps_total, seconds_total = 0, 0.0
     for band_name, band in bands.items():
         discs: Discriminators = build(disc_problem(cfg, size)).to(device)
-        metrics["d_params"] = float(_params(discs))
+        metrics["d_params"] = float(count_parameters(discs))
         if len(discs):
             before = ctx.seconds["train"]
             result = _fit_probe(ctx, cfg, discs, train, val, band, ctx.seed * 7919 + len(band_name))
