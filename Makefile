@@ -43,6 +43,7 @@ typecheck: install
 bench: install
 	$(BIN)/python benchmarks/harness_overhead.py
 	$(BIN)/python benchmarks/leaderboard_scale.py
+	$(BIN)/python benchmarks/cli_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
