@@ -240,9 +240,9 @@ def check_method_registration(
 
 def check_task_registration(name: str, *, registry: Registry | None = None) -> TaskSpec:
     """Task ``name`` is registered by a loaded plugin, its slot exists, its config dataclass
-    instantiates with its defaults, it has every scale preset and declares each metric once (a
-    primary metric that is not a declared score is refused when the TaskSpec is made); returns
-    its spec."""
+    instantiates with its defaults, it has a preset for every scale and for no other, and
+    declares each metric once (a primary metric that is not a declared score is refused when the
+    TaskSpec is made); returns its spec."""
     __tracebackhide__ = True
     registry = registry or load_registry()
     spec = _lookup(registry, lambda: registry.task(name), "task", name)
@@ -252,6 +252,12 @@ def check_task_registration(name: str, *, registry: Registry | None = None) -> T
     missing = [scale for scale in SCALES if scale not in spec.scales]
     if missing:
         raise ConformanceError(f"task {name!r} has no preset for scale {', '.join(missing)}")
+    unknown = sorted(set(spec.scales) - set(SCALES))
+    if unknown:
+        raise ConformanceError(
+            f"task {name!r} has presets for unknown scales {', '.join(unknown)}; "
+            f"scales are {', '.join(SCALES)}"
+        )
     metric_names = [metric.name for metric in spec.metrics]
     repeated = sorted({m for m in metric_names if metric_names.count(m) > 1})
     if repeated:
@@ -337,14 +343,20 @@ def build_on_task(
     settings: Settings | None = None,
     scale: str = "smoke",
     seed: int = 0,
+    task_overrides: Mapping[str, Any] | None = None,
 ) -> Built:
     """Build ``method`` for the problem ``task`` creates at ``scale`` and probe it with the
-    slot's check; return the problem and the component (the task stops right after)."""
+    slot's check; return the problem and the component (the task stops right after).
+
+    ``task_overrides`` replace preset values, e.g. to shorten work a task does before it
+    builds that does not shape the problem (a pre-training stage)."""
     __tracebackhide__ = True
     registry = registry or load_registry()
     name = f"{task}/{method}"
+    overrides = dict(task_overrides or {})
     try:
-        ident = identify(make_cell(registry, task, method, seed=seed, scale=scale), registry)
+        cell = make_cell(registry, task, method, seed=seed, scale=scale, task_overrides=overrides)
+        ident = identify(cell, registry)
     except UserError as exc:
         raise ConformanceError(f"{name}: the cell is refused: {exc}") from None
 

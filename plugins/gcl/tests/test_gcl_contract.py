@@ -1,15 +1,15 @@
 """The ``graph_augment`` slot contract: every real augmentor passes its probe (on tiny graphs and
-on the problems both gcl tasks really hand over, at every scale), broken augmentors fail it with
-one line naming what was expected and what came back, the probe leaves the global generators
-alone, and a broken method is a failed cell. Also the ranges of the gcl task and method configs."""
+on the problems both gcl tasks build at every scale; smoke: tests/test_conformance.py), broken
+augmentors fail it with one line naming what was expected and what came back, the probe leaves
+the global generators alone, and a broken method is a failed cell. Also the ranges of the gcl task
+and method configs (their presets: tests/test_conformance.py)."""
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +17,24 @@ import numpy as np
 import pytest
 import torch
 
-from harness import MethodConfig, MethodSpec, hookimpl
+from harness import MethodConfig
 from harness.config import apply_scale
-from harness.errors import ContractError, UserError
-from harness.plugins import Registry, build_plugin_manager, get_registry
-from harness.runner import TrainerOptions, identify, make_cell, run_cell
-from harness.specs import resolve, validate_config
+from harness.plugins import Registry, get_registry
+from harness.runner import TrainerOptions
+from harness.specs import resolve
+from harness.testing import (
+    assert_contract_error,
+    assert_failed_record,
+    assert_refused,
+    broken_method_record,
+    build_on_task,
+)
 from spectral_harness_gcl.augment import Augmentor, AugProblem, View, drop_edges
 from spectral_harness_gcl.contract import SLOT_SPEC, check, probe_views
-from spectral_harness_gcl.data import Graph, canonical_pairs, load_planetoid, load_tu
-from spectral_harness_gcl.task import subset_graphs
+from spectral_harness_gcl.data import Graph, canonical_pairs
 
 METHODS = ("span", "edge_drop", "edge_add", "node_drop", "feature_mask", "identity")
 TASKS = ("gcl_graph", "gcl_node")
-SCALES = ("smoke", "cpu", "full")
 NAN = float("nan")
 
 
@@ -57,17 +61,6 @@ def _problem(level: str = "graph", cache_dir: Path = Path("unused")) -> AugProbl
     return AugProblem(level=level, graphs=graphs, cache_dir=cache_dir)
 
 
-@functools.cache
-def _task_problem(task: str, scale: str, root: Path) -> AugProblem:
-    """The AugProblem ``task`` builds at ``scale``, assembled the way run_graph / run_node do."""
-    spec = get_registry().task(task)
-    cfg = apply_scale(spec, spec.config(name=task), scale)
-    if task == "gcl_graph":
-        graphs = load_tu(root, cfg.dataset, cfg.node_features, cfg.max_degree)
-        return AugProblem("graph", subset_graphs(graphs, cfg.max_graphs or 0), Path("unused"))
-    return AugProblem("node", [load_planetoid(root, cfg.dataset).graph], Path("unused"))
-
-
 def _build(registry: Registry, method: str, problem: AugProblem, scale: str = "smoke", **kw):
     spec = registry.method(method, SLOT_SPEC.name)
     cfg = apply_scale(spec, spec.config(name=method, **kw), scale)
@@ -81,13 +74,12 @@ def test_the_slot_is_registered_with_this_contract(registry):
     assert set(registry.methods_for_slot(SLOT_SPEC.name)) == set(METHODS)
 
 
-@pytest.mark.parametrize("scale", SCALES)
+@pytest.mark.usefixtures("data_dir")
+@pytest.mark.parametrize("scale", ["cpu", "full"])
 @pytest.mark.parametrize("task", TASKS)
 @pytest.mark.parametrize("method", METHODS)
-def test_every_method_passes_the_check_at_every_scale(registry, data_dir, method, task, scale):
-    problem = _task_problem(task, scale, data_dir)
-    with torch.no_grad():
-        check(_build(registry, method, problem, scale), problem)
+def test_every_method_passes_the_check_at_every_scale(registry, settings, method, task, scale):
+    build_on_task(task, method, scale=scale, registry=registry, settings=settings)
 
 
 @pytest.mark.parametrize("level", ["graph", "node"])
@@ -146,14 +138,8 @@ class _Views(Augmentor):
         return self.draw(self.problem, g, rng)
 
 
-def _fails(component: Any, *fragments: str, problem: AugProblem | None = None) -> str:
-    with pytest.raises(ContractError) as info:
-        check(component, problem if problem is not None else component.problem)
-    message = str(info.value)
-    assert "\n" not in message
-    for fragment in fragments:
-        assert fragment in message, message
-    return message
+# The slot's probe refuses (component, problem) in one line holding every fragment.
+_probe_refuses = partial(assert_contract_error, SLOT_SPEC.name, registry=get_registry())
 
 
 def _both(view: Callable[[Graph], View]) -> Callable[[AugProblem, int, Any], tuple[View, View]]:
@@ -245,7 +231,8 @@ VIEW_0 = "view 1 of graph 0 (4 nodes)"
     ],
 )
 def test_malformed_views_are_named(draw, fragments):
-    _fails(_Views(_problem(), draw), *fragments)
+    problem = _problem()
+    _probe_refuses(_Views(problem, draw), problem, *fragments)
 
 
 def _identity(problem: AugProblem, g: int) -> tuple[View, View]:
@@ -301,18 +288,21 @@ def _replaced_graph(problem: AugProblem, g: int, rng: Any) -> tuple[View, View]:
     ],
 )
 def test_views_that_change_the_input_graph_fail(draw, fragments):
-    _fails(_Views(_problem(), draw), *fragments)
+    problem = _problem()
+    _probe_refuses(_Views(problem, draw), problem, *fragments)
 
 
 def test_views_must_come_from_rng_alone():
+    problem = _problem()
     calls = iter(range(100))
 
     def alternating(problem: AugProblem, g: int, rng: Any) -> tuple[View, View]:
         pairs = problem.graphs[g].pairs
         return View(pairs[:, next(calls) % 2 :]), View(pairs)
 
-    _fails(
-        _Views(_problem(), alternating),
+    _probe_refuses(
+        _Views(problem, alternating),
+        problem,
         "views(0, rng) differ between two generators seeded alike",
         "expected views drawn from rng alone",
     )
@@ -331,7 +321,9 @@ def test_global_draws_fail_and_leave_the_global_generators_untouched():
         )
 
     states = torch.get_rng_state(), np.random.get_state(), random.getstate()
-    _fails(_Views(problem, global_draws), "differ between two generators seeded alike")
+    _probe_refuses(
+        _Views(problem, global_draws), problem, "differ between two generators seeded alike"
+    )
     _assert_states(states)
 
 
@@ -342,8 +334,8 @@ class _NoInit(Augmentor):
         pass
 
 
-def _with(**attributes: Any) -> Augmentor:
-    component = Augmentor(_problem())
+def _with(problem: AugProblem, **attributes: Any) -> Augmentor:
+    component = Augmentor(problem)
     for name, value in attributes.items():
         setattr(component, name, value)
     return component
@@ -352,84 +344,71 @@ def _with(**attributes: Any) -> Augmentor:
 def test_wrong_component_types_fail():
     problem = _problem()
     for component, kind in [(object(), "object"), (lambda g, rng: None, "function")]:
-        _fails(
+        _probe_refuses(
             component,
+            problem,
             f"build returned {kind}",
             "expected a spectral_harness_gcl.augment.Augmentor",
-            problem=problem,
         )
-    _fails(View(problem.graphs[0].pairs), "build returned View", problem=problem)
+    _probe_refuses(View(problem.graphs[0].pairs), problem, "build returned View")
 
 
 def test_missing_or_wrong_attributes_fail():
     problem = _problem()
-    _fails(
+    _probe_refuses(
         _NoInit(problem),
+        problem,
         "_NoInit has no problem, precompute_seconds",
         "expected every Augmentor attribute",
-        problem=problem,
     )
-    _fails(Augmentor(_problem()), "other than the problem handed to build", problem=problem)
-    _fails(_with(views=None), "Augmentor.views is not callable", "expected a method")
-    _fails(_with(prepare="later"), "Augmentor.prepare is not callable")
-    _fails(_with(feature_mask=1), "Augmentor.feature_mask = 1, expected a bool")
-    _fails(_with(cache_hit=None), "Augmentor.cache_hit = None, expected a bool")
+    _probe_refuses(Augmentor(_problem()), problem, "other than the problem handed to build")
+    _probe_refuses(
+        _with(problem, views=None), problem, "Augmentor.views is not callable", "expected a method"
+    )
+    _probe_refuses(_with(problem, prepare="later"), problem, "Augmentor.prepare is not callable")
+    _probe_refuses(
+        _with(problem, feature_mask=1), problem, "Augmentor.feature_mask = 1, expected a bool"
+    )
+    _probe_refuses(
+        _with(problem, cache_hit=None), problem, "Augmentor.cache_hit = None, expected a bool"
+    )
     for seconds in (-1.0, NAN, "0", True):
-        _fails(
-            _with(precompute_seconds=seconds),
+        _probe_refuses(
+            _with(problem, precompute_seconds=seconds),
+            problem,
             f"precompute_seconds = {seconds!r}",
             "expected a float >= 0",
         )
 
 
-@dataclass
-class _BrokenConfig(MethodConfig):
-    """No options."""
-
-
-def _three_views(cfg: _BrokenConfig, problem: AugProblem) -> Augmentor:
+def _three_views(cfg: MethodConfig, problem: AugProblem) -> Augmentor:
     return _Views(problem, lambda p, g, rng: (View(p.graphs[g].pairs),) * 3)
 
 
-def _loose_ids(cfg: _BrokenConfig, problem: AugProblem) -> Augmentor:
+def _loose_ids(cfg: MethodConfig, problem: AugProblem) -> Augmentor:
     return _Views(problem, _both(lambda graph: View(_extra(graph.pairs, (0, graph.num_nodes)))))
 
 
-def _nan_features_method(cfg: _BrokenConfig, problem: AugProblem) -> Augmentor:
+def _nan_features_method(cfg: MethodConfig, problem: AugProblem) -> Augmentor:
     return _Views(problem, _nan_features)
-
-
-class _BrokenMethods:
-    """A plugin whose ``graph_augment`` methods draw 3 views, out-of-range node ids, and write
-    NaN into the input features."""
-
-    @hookimpl
-    def spectral_harness_register_methods(self) -> list[MethodSpec]:
-        return [
-            MethodSpec("three_views", SLOT_SPEC.name, _BrokenConfig, _three_views),
-            MethodSpec("loose_ids", SLOT_SPEC.name, _BrokenConfig, _loose_ids),
-            MethodSpec("nan_features", SLOT_SPEC.name, _BrokenConfig, _nan_features_method),
-        ]
 
 
 @pytest.mark.usefixtures("data_dir")
 @pytest.mark.parametrize(
-    ("task", "method", "fragment"),
+    ("task", "build", "fragment"),
     [
-        ("gcl_graph", "three_views", "returned 3 views, expected 2"),
-        ("gcl_graph", "loose_ids", "expected ids in 0.."),
-        ("gcl_node", "nan_features", "non-finite values in problem.graphs[0].x"),
+        ("gcl_graph", _three_views, "returned 3 views, expected 2"),
+        ("gcl_graph", _loose_ids, "expected ids in 0.."),
+        ("gcl_node", _nan_features_method, "non-finite values in problem.graphs[0].x"),
     ],
+    ids=["gcl_graph-three_views", "gcl_graph-loose_ids", "gcl_node-nan_features"],
 )
-def test_a_broken_method_is_a_failed_cell_naming_the_slot(settings, task, method, fragment):
-    registry = Registry.from_plugin_manager(build_plugin_manager(extra_plugins=[_BrokenMethods()]))
-    cell = make_cell(registry, task, method, trainer=TrainerOptions(num_threads=1))
-    record = run_cell(cell, registry, settings)
-    assert record.status == "failed"
-    message = record.error["message"]
-    assert f"method {method!r} broke the 'graph_augment' slot contract" in message, message
-    assert fragment in message, message
-    assert "accuracy" not in record.metrics
+def test_a_broken_method_is_a_failed_cell_naming_the_slot(settings, task, build, fragment):
+    trainer = TrainerOptions(num_threads=1)
+    record = broken_method_record(task, build, settings=settings, trainer=trainer)
+    assert_failed_record(
+        record, "method 'broken_method' broke the 'graph_augment' slot contract", fragment
+    )
 
 
 @pytest.mark.parametrize(
@@ -460,10 +439,7 @@ def test_a_broken_method_is_a_failed_cell_naming_the_slot(settings, task, method
     ],
 )
 def test_out_of_range_task_values_are_refused(registry, task, override, value):
-    spec = registry.task(task)
-    cfg = apply_scale(spec, spec.config(name=task, **{override: value}), "smoke")
-    with pytest.raises(UserError, match=f"^invalid value task.{override}="):
-        validate_config(cfg, "task")
+    assert_refused(task, "identity", task_overrides={override: value}, registry=registry)
 
 
 @pytest.mark.parametrize(
@@ -483,23 +459,4 @@ def test_out_of_range_task_values_are_refused(registry, task, override, value):
     ],
 )
 def test_out_of_range_method_values_are_refused(registry, method, override, value):
-    spec = registry.method(method, SLOT_SPEC.name)
-    with pytest.raises(UserError, match=f"^invalid value method.{override}="):
-        validate_config(spec.config(name=method, **{override: value}), "method")
-
-
-def test_an_out_of_range_value_is_one_line_before_the_cell_runs(registry):
-    cell = make_cell(registry, "gcl_node", "edge_drop", method_overrides={"p1": 1.5})
-    with pytest.raises(UserError, match=r"^invalid value method.p1=1.5: it must be <= 1$"):
-        identify(cell, registry)
-
-
-def test_every_preset_of_every_task_and_method_is_in_range(registry):
-    for task in TASKS:
-        spec = registry.task(task)
-        assert set(spec.scales) == set(SCALES)
-        for scale in SCALES:
-            validate_config(apply_scale(spec, spec.config(name=task), scale), "task")
-    for method in METHODS:
-        spec = registry.method(method, SLOT_SPEC.name)
-        validate_config(spec.config(name=method), "method")
+    assert_refused("gcl_node", method, method_overrides={override: value}, registry=registry)

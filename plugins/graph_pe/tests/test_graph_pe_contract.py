@@ -1,13 +1,14 @@
-"""The ``graph_pe`` slot contract: every real encoder passes its probe at every scale of both tasks
-(and for any problem sizes), broken encoders fail it with one line naming what was expected and
-what came back, the probe leaves the global RNGs and the encoder alone, and a broken method is a
-failed cell. Also the ranges of the graph_pe task and method configs."""
+"""The ``graph_pe`` slot contract: every real encoder passes its probe on the problem both tasks
+build at every scale (smoke: tests/test_conformance.py) and for any problem sizes, broken encoders
+fail it with one line naming what was expected and what came back, the probe leaves the global
+RNGs and the encoder alone, and a broken method is a failed cell. Also the ranges of the graph_pe
+task and method configs (their presets: tests/test_conformance.py)."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,12 +18,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from harness import MethodConfig, MethodSpec, hookimpl
-from harness.config import apply_scale
-from harness.errors import ContractError, UserError
-from harness.plugins import Registry, build_plugin_manager, get_registry
-from harness.runner import TrainerOptions, check_component, identify, make_cell, run_cell
-from harness.specs import resolve, validate_config
+from harness import MethodConfig
+from harness.plugins import Registry, get_registry
+from harness.runner import TrainerOptions, check_component, identify, make_cell
+from harness.specs import resolve
+from harness.testing import (
+    assert_contract_error,
+    assert_failed_record,
+    assert_refused,
+    broken_method_record,
+    build_on_task,
+)
 from spectral_harness_graph_pe.contract import SLOT_SPEC, check, probe_batch
 from spectral_harness_graph_pe.data import Batch, Features
 from spectral_harness_graph_pe.encoders import GraphPEProblem, PositionalEncoder
@@ -32,19 +38,6 @@ TASKS = ("zinc", "cycles")
 PROBLEM = GraphPEProblem(pe_dims=8, pe_out=8, pe_hidden=16, pe_layers=2, spe_channels=4)
 N = 3 + 5 + (PROBLEM.pe_dims + 1)  # probe nodes: triangle, 5-node path, (d + 1)-node ring
 CPU = torch.device("cpu")
-
-
-def _task_problem(registry: Registry, task: str, scale: str) -> GraphPEProblem:
-    """The problem ``task`` hands to ``build`` at ``scale`` (made as ``train_and_test`` does)."""
-    spec = registry.task(task)
-    cfg = apply_scale(spec, spec.config(name=task), scale)
-    return GraphPEProblem(
-        pe_dims=cfg.pe_dims,
-        pe_out=cfg.pe_out,
-        pe_hidden=cfg.pe_hidden,
-        pe_layers=cfg.pe_layers,
-        spe_channels=cfg.spe_channels,
-    )
 
 
 def _build(registry: Registry, method: str, problem: GraphPEProblem, **kw: Any) -> nn.Module:
@@ -60,13 +53,19 @@ def test_the_slot_is_registered_with_this_contract(registry):
     assert set(registry.methods_for_slot(SLOT_SPEC.name)) == set(METHODS)
 
 
-@pytest.mark.parametrize("scale", ["smoke", "cpu", "full"])
-@pytest.mark.parametrize("task", TASKS)
+def _at_scale(task: str, scale: str) -> Any:
+    """(task, scale) as a parameter; generating the cycle graphs takes a while beyond smoke."""
+    marks = [pytest.mark.slow] if task == "cycles" else []
+    return pytest.param(task, scale, id=f"{task}-{scale}", marks=marks)
+
+
+@pytest.mark.usefixtures("data_dir")
+@pytest.mark.parametrize(
+    ("task", "scale"), [_at_scale(task, scale) for task in TASKS for scale in ("cpu", "full")]
+)
 @pytest.mark.parametrize("method", METHODS)
-def test_every_method_passes_the_check_at_every_scale(registry, method, task, scale):
-    problem = _task_problem(registry, task, scale)
-    with torch.no_grad():
-        check(_build(registry, method, problem), problem)
+def test_every_method_passes_the_check_at_every_scale(registry, settings, method, task, scale):
+    build_on_task(task, method, scale=scale, registry=registry, settings=settings)
 
 
 @settings(max_examples=30, deadline=None)
@@ -154,14 +153,8 @@ def _zeros(rows: int = N, cols: int = PROBLEM.pe_out, **kw: Any) -> Callable[[Ba
     return lambda batch: torch.zeros(rows, cols, **kw)
 
 
-def _fails(component: Any, *fragments: str, problem: GraphPEProblem = PROBLEM) -> str:
-    with pytest.raises(ContractError) as info:
-        check(component, problem)
-    message = str(info.value)
-    assert "\n" not in message
-    for fragment in fragments:
-        assert fragment in message, message
-    return message
+# The slot's probe refuses (component, problem) in one line holding every fragment.
+_probe_refuses = partial(assert_contract_error, SLOT_SPEC.name, registry=get_registry())
 
 
 def test_a_valid_stand_in_passes():
@@ -171,95 +164,94 @@ def test_a_valid_stand_in_passes():
 
 
 def test_a_component_that_is_not_a_module_fails():
-    _fails(lambda batch: None, "build returned function", "expected a torch.nn.Module")
-    _fails(object(), "build returned object", "(PositionalEncoder)")
+    _probe_refuses(
+        lambda batch: None, PROBLEM, "build returned function", "expected a torch.nn.Module"
+    )
+    _probe_refuses(object(), PROBLEM, "build returned object", "(PositionalEncoder)")
 
 
 def test_a_wrong_out_dim_is_named():
     expected = "expected 8 = problem.pe_out (or 0: no encoding)"
-    _fails(_Stub(_zeros(cols=5), out_dim=5), "out_dim 5,", expected)
-    _fails(_Stub(_zeros(), out_dim=8.0), "out_dim 8.0,", expected)
-    _fails(_Stub(_zeros(), out_dim=True), "out_dim True,", expected)
-    _fails(nn.Linear(2, 8), "out_dim None,", expected)
+    _probe_refuses(_Stub(_zeros(cols=5), out_dim=5), PROBLEM, "out_dim 5,", expected)
+    _probe_refuses(_Stub(_zeros(), out_dim=8.0), PROBLEM, "out_dim 8.0,", expected)
+    _probe_refuses(_Stub(_zeros(), out_dim=True), PROBLEM, "out_dim True,", expected)
+    _probe_refuses(nn.Linear(2, 8), PROBLEM, "out_dim None,", expected)
 
 
 def test_missing_or_wrong_features_fail():
-    _fails(_Stub(_zeros(), features=None), "features is a NoneType", "expected")
-    _fails(_Stub(_zeros(), features={"eig": True}), "features is a dict")
+    _probe_refuses(_Stub(_zeros(), features=None), PROBLEM, "features is a NoneType", "expected")
+    _probe_refuses(_Stub(_zeros(), features={"eig": True}), PROBLEM, "features is a dict")
     linear = nn.Linear(2, 8)
     linear.out_dim = 8
-    _fails(linear, "features is a NoneType", "expected spectral_harness_graph_pe.data.Features")
+    _probe_refuses(
+        linear,
+        PROBLEM,
+        "features is a NoneType",
+        "expected spectral_harness_graph_pe.data.Features",
+    )
 
 
 def test_wrong_output_shapes_are_named():
     expected = f"expected ({N}, 8) = (probe nodes, out_dim)"
-    _fails(_Stub(_zeros(cols=9)), f"output shape ({N}, 9)", expected)
-    _fails(_Stub(_zeros(rows=N - 1)), f"output shape ({N - 1}, 8)", expected)
-    _fails(_Stub(_zeros(rows=8, cols=N)), f"output shape (8, {N})", expected)
-    _fails(_Stub(lambda batch: torch.zeros(N * 8)), f"output shape ({N * 8},)", expected)
-    _fails(_Stub(lambda batch: torch.zeros(1, N, 8)), f"output shape (1, {N}, 8)", expected)
+    _probe_refuses(_Stub(_zeros(cols=9)), PROBLEM, f"output shape ({N}, 9)", expected)
+    _probe_refuses(_Stub(_zeros(rows=N - 1)), PROBLEM, f"output shape ({N - 1}, 8)", expected)
+    _probe_refuses(_Stub(_zeros(rows=8, cols=N)), PROBLEM, f"output shape (8, {N})", expected)
+    _probe_refuses(
+        _Stub(lambda batch: torch.zeros(N * 8)), PROBLEM, f"output shape ({N * 8},)", expected
+    )
+    _probe_refuses(
+        _Stub(lambda batch: torch.zeros(1, N, 8)), PROBLEM, f"output shape (1, {N}, 8)", expected
+    )
 
 
 def test_non_float_non_finite_and_non_tensor_outputs_fail():
-    _fails(_Stub(_zeros(dtype=torch.long)), "dtype torch.int64", "expected a floating dtype")
-    _fails(_Stub(_zeros(dtype=torch.bool)), "dtype torch.bool")
+    _probe_refuses(
+        _Stub(_zeros(dtype=torch.long)), PROBLEM, "dtype torch.int64", "expected a floating dtype"
+    )
+    _probe_refuses(_Stub(_zeros(dtype=torch.bool)), PROBLEM, "dtype torch.bool")
     nan = _Stub(lambda batch: torch.zeros(N, 8).index_fill_(0, torch.tensor([2]), float("nan")))
-    _fails(nan, f"8 non-finite values out of {N * 8}", "expected all finite")
-    _fails(_Stub(lambda batch: torch.full((N, 8), float("inf"))), f"{N * 8} non-finite values")
-    _fails(_Stub(lambda batch: None), "output is a NoneType", f"a tensor of shape ({N}, 8)")
-    _fails(_Stub(lambda batch: torch.zeros(N, 8).tolist()), "output is a list")
+    _probe_refuses(nan, PROBLEM, f"8 non-finite values out of {N * 8}", "expected all finite")
+    _probe_refuses(
+        _Stub(lambda batch: torch.full((N, 8), float("inf"))), PROBLEM, f"{N * 8} non-finite values"
+    )
+    _probe_refuses(
+        _Stub(lambda batch: None), PROBLEM, "output is a NoneType", f"a tensor of shape ({N}, 8)"
+    )
+    _probe_refuses(_Stub(lambda batch: torch.zeros(N, 8).tolist()), PROBLEM, "output is a list")
 
 
 def test_an_encoder_of_width_zero_must_return_none():
     message = "expected None (out_dim 0: no encoding)"
-    _fails(_Stub(_zeros(cols=0), out_dim=0), "output is a Tensor", message)
-    _fails(_Stub(_zeros(), out_dim=0), "output is a Tensor", message)
+    _probe_refuses(_Stub(_zeros(cols=0), out_dim=0), PROBLEM, "output is a Tensor", message)
+    _probe_refuses(_Stub(_zeros(), out_dim=0), PROBLEM, "output is a Tensor", message)
 
 
-@dataclass
-class _BrokenConfig(MethodConfig):
-    """No options."""
-
-
-def _wide(cfg: _BrokenConfig, problem: GraphPEProblem) -> PositionalEncoder:
+def _wide(cfg: MethodConfig, problem: GraphPEProblem) -> PositionalEncoder:
     return _Stub(_zeros(cols=problem.pe_out + 1))
 
 
-def _nan(cfg: _BrokenConfig, problem: GraphPEProblem) -> PositionalEncoder:
+def _nan(cfg: MethodConfig, problem: GraphPEProblem) -> PositionalEncoder:
     return _Stub(lambda batch: torch.full((batch.num_nodes, problem.pe_out), float("nan")))
-
-
-class _BrokenMethods:
-    """A plugin whose ``graph_pe`` methods return one column too many and NaN encodings."""
-
-    @hookimpl
-    def spectral_harness_register_methods(self) -> list[MethodSpec]:
-        return [
-            MethodSpec("wide_pe", SLOT_SPEC.name, _BrokenConfig, _wide),
-            MethodSpec("nan_pe", SLOT_SPEC.name, _BrokenConfig, _nan),
-        ]
 
 
 @pytest.mark.usefixtures("data_dir")
 @pytest.mark.parametrize(
-    ("task", "method", "fragment"),
+    ("task", "build", "fragment"),
     [
-        ("zinc", "wide_pe", f"output shape ({N}, 9), expected ({N}, 8)"),
-        ("zinc", "nan_pe", f"output has {N * 8} non-finite values"),
-        ("cycles", "wide_pe", f"output shape ({N}, 9), expected ({N}, 8)"),
+        ("zinc", _wide, f"output shape ({N}, 9), expected ({N}, 8)"),
+        ("zinc", _nan, f"output has {N * 8} non-finite values"),
+        ("cycles", _wide, f"output shape ({N}, 9), expected ({N}, 8)"),
     ],
+    ids=["zinc-wide", "zinc-nan", "cycles-wide"],
 )
 def test_a_broken_method_is_a_failed_cell_naming_the_method_and_the_slot(
-    settings, task, method, fragment
+    settings, task, build, fragment
 ):
-    registry = Registry.from_plugin_manager(build_plugin_manager(extra_plugins=[_BrokenMethods()]))
-    cell = make_cell(registry, task, method, trainer=TrainerOptions(num_threads=1))
-    record = run_cell(cell, registry, settings)
-    assert record.status == "failed"
-    message = record.error["message"]
-    assert f"method {method!r} broke the 'graph_pe' slot contract" in message, message
-    assert fragment in message, message
-    assert registry.task(task).primary not in record.metrics
+    trainer = TrainerOptions(num_threads=1)
+    record = broken_method_record(task, build, settings=settings, trainer=trainer)
+    assert_failed_record(
+        record, "method 'broken_method' broke the 'graph_pe' slot contract", fragment
+    )
 
 
 @pytest.mark.parametrize(
@@ -289,10 +281,7 @@ def test_a_broken_method_is_a_failed_cell_naming_the_method_and_the_slot(
     ],
 )
 def test_out_of_range_task_values_are_one_line(registry, task, override, value):
-    cell = make_cell(registry, task, "none", task_overrides={override: value})
-    with pytest.raises(UserError, match=f"^invalid value task.{override}=") as info:
-        identify(cell, registry)
-    assert "\n" not in str(info.value)
+    assert_refused(task, "none", task_overrides={override: value}, registry=registry)
 
 
 @pytest.mark.parametrize(
@@ -314,10 +303,7 @@ def test_out_of_range_task_values_are_one_line(registry, task, override, value):
     ],
 )
 def test_out_of_range_method_values_are_one_line(registry, method, override, value):
-    cell = make_cell(registry, "zinc", method, method_overrides={override: value})
-    with pytest.raises(UserError, match=f"^invalid value method.{override}=") as info:
-        identify(cell, registry)
-    assert "\n" not in str(info.value)
+    assert_refused("zinc", method, method_overrides={override: value}, registry=registry)
 
 
 def test_the_bounds_are_inclusive_where_zero_or_the_minimum_means_something(registry):
@@ -327,15 +313,3 @@ def test_the_bounds_are_inclusive_where_zero_or_the_minimum_means_something(regi
     cycles = {"num_graphs": 4, "data_seed": 0, "cycle_length": 3, "min_nodes": 5, "max_nodes": 5}
     identify(make_cell(registry, "cycles", "none", task_overrides=cycles), registry)
     identify(make_cell(registry, "zinc", "spe", method_overrides={"k": 1}), registry)
-
-
-def test_every_preset_of_every_task_and_method_is_in_range(registry):
-    for task in TASKS:
-        spec = registry.task(task)
-        assert set(spec.scales) == {"smoke", "cpu", "full"}
-        for scale in spec.scales:
-            validate_config(apply_scale(spec, spec.config(name=task), scale), "task")
-    for method in METHODS:
-        spec = registry.method(method, SLOT_SPEC.name)
-        for scale in spec.scales or ("smoke",):
-            validate_config(apply_scale(spec, spec.config(name=method), scale), "method")

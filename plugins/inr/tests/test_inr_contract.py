@@ -1,22 +1,25 @@
 """The ``inr_init`` slot contract: every real method passes its probe, broken components fail it
 with one line naming what was expected and what came back, and a broken method is a failed cell.
-Also the ranges of the INR task and method configs."""
+Also the ranges of the INR task and method configs (their presets: tests/test_conformance.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from harness import MethodConfig, MethodSpec, hookimpl
-from harness.config import apply_scale
-from harness.errors import ContractError, UserError
-from harness.plugins import Registry, build_plugin_manager
-from harness.runner import identify, make_cell, run_cell
-from harness.specs import resolve, validate_config
+from harness import MethodConfig
+from harness.plugins import Registry, get_registry
+from harness.specs import resolve
+from harness.testing import (
+    assert_contract_error,
+    assert_failed_record,
+    assert_refused,
+    broken_method_record,
+)
 from spectral_harness_inr import InrProblem, Signal
 from spectral_harness_inr.contract import PROBE_POINTS, SLOT_SPEC, check
 from spectral_harness_inr.signals import load_image
@@ -88,80 +91,58 @@ class _Reshaped(nn.Module):
         return self.post(self.linear(x))
 
 
-def _fails(component, problem, *fragments: str) -> str:
-    with pytest.raises(ContractError) as info:
-        check(component, problem)
-    message = str(info.value)
-    assert "\n" not in message
-    for fragment in fragments:
-        assert fragment in message, message
-    return message
+# The slot's probe refuses (component, problem) in one line holding every fragment.
+_probe_refuses = partial(assert_contract_error, SLOT_SPEC.name, registry=get_registry())
 
 
 def test_wrong_output_shapes_are_named():
     problem = PROBLEMS["audio"]()
     n = PROBE_POINTS
-    _fails(_Reshaped(1, 3), problem, f"output shape ({n}, 3)", f"expected ({n}, 1)")
+    _probe_refuses(_Reshaped(1, 3), problem, f"output shape ({n}, 3)", f"expected ({n}, 1)")
     flat = _Reshaped(1, 1, lambda y: y[:, 0])
-    _fails(flat, problem, f"output shape ({n},)", f"expected ({n}, 1)")
+    _probe_refuses(flat, problem, f"output shape ({n},)", f"expected ({n}, 1)")
     grey_for_rgb = _Reshaped(2, 1)
-    _fails(grey_for_rgb, PROBLEMS["rgb"](), f"output shape ({n}, 1)", f"expected ({n}, 3)")
+    _probe_refuses(grey_for_rgb, PROBLEMS["rgb"](), f"output shape ({n}, 1)", f"expected ({n}, 3)")
 
 
 def test_non_finite_and_non_float_outputs_fail():
     problem = PROBLEMS["audio"]()
     nan = _Reshaped(1, 1, lambda y: y * float("nan"))
-    _fails(nan, problem, f"{PROBE_POINTS} non-finite values", "expected all finite")
+    _probe_refuses(nan, problem, f"{PROBE_POINTS} non-finite values", "expected all finite")
     inf = _Reshaped(1, 1, lambda y: y.masked_fill(y.abs() >= 0, float("inf")))
-    _fails(inf, problem, "non-finite")
+    _probe_refuses(inf, problem, "non-finite")
     integer = _Reshaped(1, 1, lambda y: y.round().long())
-    _fails(integer, problem, "dtype torch.int64", "expected a floating dtype")
+    _probe_refuses(integer, problem, "dtype torch.int64", "expected a floating dtype")
     complex_out = _Reshaped(1, 1, lambda y: torch.complex(y, y))
-    _fails(complex_out, problem, "dtype torch.complex64")
+    _probe_refuses(complex_out, problem, "dtype torch.complex64")
 
 
 def test_wrong_component_types_fail():
     problem = PROBLEMS["audio"]()
-    _fails(lambda x: x, problem, "build returned function", "expected a torch.nn.Module")
-    _fails(_Reshaped(1, 1, lambda y: (y,)), problem, "output is a tuple", "(8, 1)")
+    _probe_refuses(lambda x: x, problem, "build returned function", "expected a torch.nn.Module")
+    _probe_refuses(_Reshaped(1, 1, lambda y: (y,)), problem, "output is a tuple", "(8, 1)")
     frozen = _Reshaped(1, 1)
     frozen.requires_grad_(False)
-    _fails(frozen, problem, "no trainable parameters")
+    _probe_refuses(frozen, problem, "no trainable parameters")
 
 
-@dataclass
-class _BrokenConfig(MethodConfig):
-    """No options."""
-
-
-def _wide(cfg: _BrokenConfig, problem: InrProblem) -> nn.Module:
+def _wide(cfg: MethodConfig, problem: InrProblem) -> nn.Module:
     return nn.Linear(problem.in_features, problem.out_features + 2)
 
 
-def _flat(cfg: _BrokenConfig, problem: InrProblem) -> nn.Module:
+def _flat(cfg: MethodConfig, problem: InrProblem) -> nn.Module:
     return nn.Sequential(nn.Linear(problem.in_features, 1), nn.Flatten(0))
 
 
-class _BrokenMethods:
-    """A plugin whose ``inr_init`` methods return the shapes of issue 12 item 1."""
-
-    @hookimpl
-    def spectral_harness_register_methods(self) -> list[MethodSpec]:
-        return [
-            MethodSpec("wide_output", "inr_init", _BrokenConfig, _wide),
-            MethodSpec("flat_output", "inr_init", _BrokenConfig, _flat),
-        ]
-
-
-@pytest.mark.parametrize(("method", "actual"), [("wide_output", "(8, 3)"), ("flat_output", "(8,)")])
-def test_a_broken_method_is_a_failed_cell_naming_the_shapes(settings, method, actual):
-    registry = Registry.from_plugin_manager(build_plugin_manager(extra_plugins=[_BrokenMethods()]))
-    record = run_cell(make_cell(registry, "inr_image", method), registry, settings)
-    assert record.status == "failed"
-    message = record.error["message"]
-    assert method in message and f"output shape {actual}" in message
-    assert "expected (8, 1)" in message
-    assert "psnr" not in record.metrics
+@pytest.mark.parametrize(
+    ("name", "build", "actual"),
+    [("wide_output", _wide, "(8, 3)"), ("flat_output", _flat, "(8,)")],
+    ids=["wide_output", "flat_output"],
+)
+def test_a_broken_method_is_a_failed_cell_naming_the_shapes(settings, name, build, actual):
+    """The shapes of issue 12 item 1."""
+    record = broken_method_record("inr_image", build, settings=settings, name=name)
+    assert_failed_record(record, f"method {name!r}", f"output shape {actual}", "expected (8, 1)")
 
 
 @pytest.mark.parametrize(
@@ -182,10 +163,7 @@ def test_a_broken_method_is_a_failed_cell_naming_the_shapes(settings, method, ac
     ],
 )
 def test_out_of_range_task_values_are_one_line(registry, task, override, value):
-    cell = make_cell(registry, task, "siren", task_overrides={override: value})
-    with pytest.raises(UserError, match=f"^invalid value task.{override}=") as info:
-        identify(cell, registry)
-    assert "\n" not in str(info.value)
+    assert_refused(task, "siren", task_overrides={override: value}, registry=registry)
 
 
 @pytest.mark.parametrize(
@@ -199,17 +177,4 @@ def test_out_of_range_task_values_are_one_line(registry, task, override, value):
     ],
 )
 def test_out_of_range_method_values_are_one_line(registry, method, override, value):
-    cfg = registry.method(method, SLOT_SPEC.name).config(name=method, **{override: value})
-    with pytest.raises(UserError, match=f"^invalid value method.{override}="):
-        validate_config(cfg, "method")
-
-
-def test_every_preset_of_every_task_and_method_is_in_range(registry):
-    for task in ("inr_audio", "inr_image"):
-        spec = registry.task(task)
-        for scale in spec.scales:
-            validate_config(apply_scale(spec, spec.config(name=task), scale), "task")
-    for method in registry.methods_for_slot(SLOT_SPEC.name):
-        spec = registry.method(method, SLOT_SPEC.name)
-        for scale in spec.scales or ("smoke",):
-            validate_config(apply_scale(spec, spec.config(name=method), scale), "method")
+    assert_refused("inr_image", method, method_overrides={override: value}, registry=registry)

@@ -1,24 +1,31 @@
-"""The ``ms_model`` slot contract: every real predictor passes its probe (on tiny spectra and on
-the problem ``ms_predict`` really hands over), broken predictors fail it with one line naming
-what was expected and what came back, and a broken method is a failed cell. Also the ranges of
-the MS task and method configs."""
+"""The ``ms_model`` slot contract: every real predictor passes its probe (on tiny spectra here; on
+the problem ``ms_predict`` really hands over: tests/test_conformance.py), that problem holds
+enough spectra for the probe, broken predictors fail it with one line naming what was expected
+and what came back, and a broken method is a failed cell. Also the ranges of the MS task and
+method configs (their presets: tests/test_conformance.py)."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
-from harness import MethodConfig, MethodSpec, hookimpl
+from harness import MethodConfig
 from harness.config import apply_scale
-from harness.errors import ContractError, UserError
-from harness.plugins import Registry, build_plugin_manager
-from harness.runner import TrainerOptions, identify, make_cell, run_cell
-from harness.specs import resolve, validate_config
+from harness.plugins import Registry, get_registry
+from harness.runner import TrainerOptions
+from harness.specs import resolve
+from harness.testing import (
+    assert_contract_error,
+    assert_failed_record,
+    assert_refused,
+    broken_method_record,
+    build_on_task,
+)
 from spectral_harness_ms.chem import ion_mz, parse_formula, precursor_ion
 from spectral_harness_ms.contract import PROBE_QUERIES, SLOT_SPEC, check
 from spectral_harness_ms.data import Covariates, Spectrum
@@ -127,14 +134,8 @@ def _each(pair) -> _Predictor:
     return _Predictor(lambda queries: [pair for _ in queries])
 
 
-def _fails(component, *fragments: str, problem: MsProblem | None = None) -> str:
-    with pytest.raises(ContractError) as info:
-        check(component, problem or _problem())
-    message = str(info.value)
-    assert "\n" not in message
-    for fragment in fragments:
-        assert fragment in message, message
-    return message
+# The slot's probe refuses (component, problem) in one line holding every fragment.
+_probe_refuses = partial(assert_contract_error, SLOT_SPEC.name, registry=get_registry())
 
 
 def test_a_valid_stand_in_passes():
@@ -144,112 +145,109 @@ def test_a_valid_stand_in_passes():
 
 def test_wrong_spectrum_counts_and_kinds_are_named():
     n = PROBE_QUERIES
-    _fails(_Predictor(lambda q: [_peaks()] * (len(q) - 1)), f"returned {n - 1} spectra for {n}")
-    _fails(_Predictor(lambda q: [_peaks()] * (len(q) + 1)), f"returned {n + 1} spectra for {n}")
-    _fails(_Predictor(lambda q: np.zeros((len(q), 2))), "predict returned a ndarray")
-    _fails(_Predictor(lambda q: None), "predict returned a NoneType", "expected a sequence")
-    _fails(_each(_peaks()[0]), "spectrum 0 is a ndarray", "expected an (mz, intensity) pair")
-    _fails(_each((*_peaks(), _peaks()[0])), "spectrum 0 is a tuple")
+    _probe_refuses(
+        _Predictor(lambda q: [_peaks()] * (len(q) - 1)),
+        _problem(),
+        f"returned {n - 1} spectra for {n}",
+    )
+    _probe_refuses(
+        _Predictor(lambda q: [_peaks()] * (len(q) + 1)),
+        _problem(),
+        f"returned {n + 1} spectra for {n}",
+    )
+    _probe_refuses(
+        _Predictor(lambda q: np.zeros((len(q), 2))), _problem(), "predict returned a ndarray"
+    )
+    _probe_refuses(
+        _Predictor(lambda q: None), _problem(), "predict returned a NoneType", "expected a sequence"
+    )
+    _probe_refuses(
+        _each(_peaks()[0]),
+        _problem(),
+        "spectrum 0 is a ndarray",
+        "expected an (mz, intensity) pair",
+    )
+    _probe_refuses(_each((*_peaks(), _peaks()[0])), _problem(), "spectrum 0 is a tuple")
 
 
 def test_wrong_peak_shapes_are_named():
     mz, intensity = _peaks()
-    _fails(
+    _probe_refuses(
         _each((mz[:, None], intensity[:, None])),
+        _problem(),
         "m/z shape (2, 1) and intensity shape (2, 1)",
         "expected two 1-D arrays of one shape (peaks,)",
     )
-    _fails(_each((mz, intensity[:1])), "m/z shape (2,) and intensity shape (1,)")
+    _probe_refuses(
+        _each((mz, intensity[:1])), _problem(), "m/z shape (2,) and intensity shape (1,)"
+    )
     many = _peaks(np.arange(1.0, 52.0), np.full(51, 1 / 51))
-    _fails(_each(many), "spectrum 0 has 51 peaks", "expected at most 50 = problem.max_peaks")
-    _fails(_each(_peaks()), "has 2 peaks", "at most 1", problem=_problem(max_peaks=1))
+    _probe_refuses(
+        _each(many),
+        _problem(),
+        "spectrum 0 has 51 peaks",
+        "expected at most 50 = problem.max_peaks",
+    )
+    _probe_refuses(_each(_peaks()), _problem(max_peaks=1), "has 2 peaks", "at most 1")
 
 
 def test_wrong_dtypes_and_values_fail():
     mz, intensity = _peaks()
-    _fails(_each((mz.astype(np.int64), intensity)), "m/z dtype int64", "expected a floating")
-    _fails(_each((mz, intensity.astype(bool))), "intensity dtype bool")
-    _fails(_each((list(mz), intensity)), "m/z is a list", "expected a numpy array")
-    _fails(_each((torch.from_numpy(mz), intensity)), "m/z is a Tensor")
-    _fails(_each((mz, np.array([np.nan, 0.3]))), "non-finite", "expected all finite")
-    _fails(_each((np.array([100.0, np.inf]), intensity)), "non-finite")
-    _fails(_each((mz, np.array([0.7, -0.3]))), "intensity from -0.3", "intensity >= 0")
-    _fails(_each((np.array([0.0, 150.0]), intensity)), "m/z from 0", "expected m/z > 0")
+    _probe_refuses(
+        _each((mz.astype(np.int64), intensity)),
+        _problem(),
+        "m/z dtype int64",
+        "expected a floating",
+    )
+    _probe_refuses(_each((mz, intensity.astype(bool))), _problem(), "intensity dtype bool")
+    _probe_refuses(
+        _each((list(mz), intensity)), _problem(), "m/z is a list", "expected a numpy array"
+    )
+    _probe_refuses(_each((torch.from_numpy(mz), intensity)), _problem(), "m/z is a Tensor")
+    _probe_refuses(
+        _each((mz, np.array([np.nan, 0.3]))), _problem(), "non-finite", "expected all finite"
+    )
+    _probe_refuses(_each((np.array([100.0, np.inf]), intensity)), _problem(), "non-finite")
+    _probe_refuses(
+        _each((mz, np.array([0.7, -0.3]))), _problem(), "intensity from -0.3", "intensity >= 0"
+    )
+    _probe_refuses(
+        _each((np.array([0.0, 150.0]), intensity)), _problem(), "m/z from 0", "expected m/z > 0"
+    )
 
 
 def test_wrong_component_types_fail():
-    _fails(object(), "build returned object without fit, predict, clear_cache")
+    _probe_refuses(object(), _problem(), "build returned object without fit, predict, clear_cache")
     no_cache = _each(_peaks())
     no_cache.clear_cache = None
-    _fails(no_cache, "without clear_cache", "expected a predictor with fit(ctx)")
-    _fails(torch.nn.Linear(2, 1), "build returned Linear without fit, predict")
+    _probe_refuses(
+        no_cache, _problem(), "without clear_cache", "expected a predictor with fit(ctx)"
+    )
+    _probe_refuses(torch.nn.Linear(2, 1), _problem(), "build returned Linear without fit, predict")
 
 
-@dataclass
-class _BrokenConfig(MethodConfig):
-    """No options."""
-
-
-def _column_peaks(cfg: _BrokenConfig, problem: MsProblem) -> _Predictor:
+def _column_peaks(cfg: MethodConfig, problem: MsProblem) -> _Predictor:
     mz, intensity = _peaks()
     return _each((mz[:, None], intensity[:, None]))
 
 
-_SEEN: list[Any] = []
-
-
-class _Captured(Exception):
-    """Raised by the spy method once it has the problem the task really hands over."""
-
-
-def _spy(cfg: _BrokenConfig, problem: MsProblem) -> _Predictor:
-    _SEEN.append(problem)
-    raise _Captured
-
-
-class _TestMethods:
-    """A plugin with a broken ``ms_model`` method and a spy that keeps the task's problem."""
-
-    @hookimpl
-    def spectral_harness_register_methods(self) -> list[MethodSpec]:
-        return [
-            MethodSpec("column_peaks", SLOT_SPEC.name, _BrokenConfig, _column_peaks),
-            MethodSpec("spy", SLOT_SPEC.name, _BrokenConfig, _spy),
-        ]
-
-
-@pytest.fixture(scope="module")
-def test_registry() -> Registry:
-    """The installed plugins plus :class:`_TestMethods`."""
-    return Registry.from_plugin_manager(build_plugin_manager(extra_plugins=[_TestMethods()]))
+@pytest.mark.usefixtures("data_dir")
+def test_a_broken_method_is_a_failed_cell_naming_the_shapes(settings):
+    trainer = TrainerOptions(num_threads=1)
+    record = broken_method_record("ms_predict", _column_peaks, settings=settings, trainer=trainer)
+    assert_failed_record(
+        record,
+        "method 'broken_method'",
+        "m/z shape (2, 1)",
+        "expected two 1-D arrays of one shape (peaks,)",
+    )
 
 
 @pytest.mark.usefixtures("data_dir")
-def test_a_broken_method_is_a_failed_cell_naming_the_shapes(settings, test_registry):
-    cell = make_cell(
-        test_registry, "ms_predict", "column_peaks", trainer=TrainerOptions(num_threads=1)
-    )
-    record = run_cell(cell, test_registry, settings)
-    assert record.status == "failed"
-    message = record.error["message"]
-    assert "column_peaks" in message and "m/z shape (2, 1)" in message, message
-    assert "expected two 1-D arrays of one shape (peaks,)" in message
-    assert "cosine_0.1" not in record.metrics
-
-
-@pytest.mark.usefixtures("data_dir")
-def test_every_method_passes_the_check_on_the_real_problem(registry, settings, test_registry):
-    """The problem ``ms_predict`` builds from MassBank at smoke scale, caught by the spy."""
-    trainer = TrainerOptions(num_threads=1, isolate=False)
-    _SEEN.clear()
-    record = run_cell(
-        make_cell(test_registry, "ms_predict", "spy", trainer=trainer), test_registry, settings
-    )
-    assert record.status == "failed" and len(_SEEN) == 1
-    problem = _SEEN.pop()
+def test_the_real_problem_holds_enough_spectra_for_the_probe(registry, settings):
+    """The probe asks for the first PROBE_QUERIES spectra of the problem's training set."""
+    problem = build_on_task("ms_predict", "neims", registry=registry, settings=settings).problem
     assert len(problem.train) >= PROBE_QUERIES
-    for method in METHODS:
-        check(_build(registry, method, problem), problem)
 
 
 @pytest.mark.parametrize(
@@ -270,10 +268,7 @@ def test_every_method_passes_the_check_on_the_real_problem(registry, settings, t
     ],
 )
 def test_out_of_range_task_values_are_one_line(registry, override, value):
-    cell = make_cell(registry, "ms_predict", "neims", task_overrides={override: value})
-    with pytest.raises(UserError, match=f"^invalid value task.{override}=") as info:
-        identify(cell, registry)
-    assert "\n" not in str(info.value)
+    assert_refused("ms_predict", "neims", task_overrides={override: value}, registry=registry)
 
 
 @pytest.mark.parametrize(
@@ -295,18 +290,4 @@ def test_out_of_range_task_values_are_one_line(registry, override, value):
     ],
 )
 def test_out_of_range_method_values_are_one_line(registry, method, override, value):
-    cell = make_cell(registry, "ms_predict", method, method_overrides={override: value})
-    with pytest.raises(UserError, match=f"^invalid value method.{override}=") as info:
-        identify(cell, registry)
-    assert "\n" not in str(info.value)
-
-
-def test_every_preset_of_the_task_and_every_method_is_in_range(registry):
-    spec = registry.task("ms_predict")
-    assert set(spec.scales) == {"smoke", "cpu", "full"}
-    for scale in spec.scales:
-        validate_config(apply_scale(spec, spec.config(name="ms_predict"), scale), "task")
-    for method in METHODS:
-        mspec = registry.method(method, SLOT_SPEC.name)
-        for scale in mspec.scales or ("smoke",):
-            validate_config(apply_scale(mspec, mspec.config(name=method), scale), "method")
+    assert_refused("ms_predict", method, method_overrides={override: value}, registry=registry)

@@ -1,21 +1,24 @@
 """The ``pde_model`` slot contract: every real method passes its probe, broken components fail it
 with one line naming what was expected and what came back, and a broken method is a failed cell.
-Also the ranges of the PDE task and method configs."""
+Also the ranges of the PDE task and method configs (their presets: tests/test_conformance.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import partial
 
 import pytest
 import torch
 from torch import nn
 
-from harness import MethodConfig, MethodSpec, hookimpl
-from harness.config import apply_scale
-from harness.errors import ContractError, UserError
-from harness.plugins import Registry, build_plugin_manager
-from harness.runner import identify, make_cell, run_cell
-from harness.specs import resolve, validate_config
+from harness import MethodConfig
+from harness.plugins import Registry, get_registry
+from harness.specs import resolve
+from harness.testing import (
+    assert_contract_error,
+    assert_failed_record,
+    assert_refused,
+    broken_method_record,
+)
 from spectral_harness_pde.contract import PROBE_BATCH, SLOT_SPEC, check
 from spectral_harness_pde.methods import PdeProblem
 
@@ -73,43 +76,42 @@ class _Pointwise(nn.Module):
         return self.post(self.conv(x))
 
 
-def _fails(component, problem: PdeProblem, *fragments: str) -> None:
-    with pytest.raises(ContractError) as info:
-        check(component, problem)
-    message = str(info.value)
-    assert "\n" not in message
-    for fragment in fragments:
-        assert fragment in message, message
+# The slot's probe refuses (component, problem) in one line holding every fragment.
+_probe_refuses = partial(assert_contract_error, SLOT_SPEC.name, registry=get_registry())
 
 
 def test_wrong_output_shapes_are_named():
     b = PROBE_BATCH
     expected = f"expected ({b}, 1, 17, 17)"
-    _fails(_Pointwise(3, 3), DARCY, f"output shape ({b}, 3, 17, 17)", expected)
-    _fails(_Pointwise(3, 1, lambda y: y[:, 0]), DARCY, f"output shape ({b}, 17, 17)", expected)
+    _probe_refuses(_Pointwise(3, 3), DARCY, f"output shape ({b}, 3, 17, 17)", expected)
+    _probe_refuses(
+        _Pointwise(3, 1, lambda y: y[:, 0]), DARCY, f"output shape ({b}, 17, 17)", expected
+    )
     channels_last = _Pointwise(3, 1, lambda y: y.permute(0, 2, 3, 1))
-    _fails(channels_last, DARCY, f"output shape ({b}, 17, 17, 1)", expected)
+    _probe_refuses(channels_last, DARCY, f"output shape ({b}, 17, 17, 1)", expected)
     cropped = _Pointwise(3, 1, lambda y: y[..., :16, :16])
-    _fails(cropped, DARCY, f"output shape ({b}, 1, 16, 16)", expected)
+    _probe_refuses(cropped, DARCY, f"output shape ({b}, 1, 16, 16)", expected)
     one_field = _Pointwise(4, 1)
-    _fails(one_field, PROBLEMS["two_fields"], f"expected ({b}, 2, 12, 20)")
+    _probe_refuses(one_field, PROBLEMS["two_fields"], f"expected ({b}, 2, 12, 20)")
 
 
 def test_non_finite_and_non_float_outputs_fail():
     nan = _Pointwise(3, 1, lambda y: y * float("nan"))
-    _fails(nan, DARCY, f"{PROBE_BATCH * 17 * 17} non-finite values", "expected all finite")
+    _probe_refuses(nan, DARCY, f"{PROBE_BATCH * 17 * 17} non-finite values", "expected all finite")
     first = torch.tensor([0])
     one_inf = _Pointwise(3, 1, lambda y: y.flatten().index_fill(0, first, torch.inf).view(y.shape))
-    _fails(one_inf, DARCY, f"1 non-finite values out of {PROBE_BATCH * 17 * 17}")
-    _fails(_Pointwise(3, 1, lambda y: y.long()), DARCY, "dtype torch.int64", "floating dtype")
+    _probe_refuses(one_inf, DARCY, f"1 non-finite values out of {PROBE_BATCH * 17 * 17}")
+    _probe_refuses(
+        _Pointwise(3, 1, lambda y: y.long()), DARCY, "dtype torch.int64", "floating dtype"
+    )
 
 
 def test_wrong_component_types_fail():
-    _fails(lambda x: x, DARCY, "build returned function", "expected a torch.nn.Module")
-    _fails(_Pointwise(3, 1, lambda y: [y]), DARCY, "output is a list", "(2, 1, 17, 17)")
+    _probe_refuses(lambda x: x, DARCY, "build returned function", "expected a torch.nn.Module")
+    _probe_refuses(_Pointwise(3, 1, lambda y: [y]), DARCY, "output is a list", "(2, 1, 17, 17)")
     frozen = _Pointwise(3, 1)
     frozen.requires_grad_(False)
-    _fails(frozen, DARCY, "no trainable parameters")
+    _probe_refuses(frozen, DARCY, "no trainable parameters")
 
 
 def test_the_probe_has_the_tasks_coordinate_channels():
@@ -124,31 +126,16 @@ def test_the_probe_has_the_tasks_coordinate_channels():
     assert torch.allclose(x[0], torch.arange(16) / 16)  # periodic axis: i / n
 
 
-@dataclass
-class _BrokenConfig(MethodConfig):
-    """No options."""
-
-
-def _extra_channels(cfg: _BrokenConfig, problem: PdeProblem) -> nn.Module:
+def _extra_channels(cfg: MethodConfig, problem: PdeProblem) -> nn.Module:
     return nn.Conv2d(problem.in_channels, problem.out_channels + 2, 1)
 
 
-class _BrokenMethods:
-    """A plugin whose ``pde_model`` method predicts three fields where the task wants one."""
-
-    @hookimpl
-    def spectral_harness_register_methods(self) -> list[MethodSpec]:
-        return [MethodSpec("extra_channels", "pde_model", _BrokenConfig, _extra_channels)]
-
-
 def test_a_broken_method_is_a_failed_cell_naming_the_shapes(settings):
-    registry = Registry.from_plugin_manager(build_plugin_manager(extra_plugins=[_BrokenMethods()]))
-    record = run_cell(make_cell(registry, "darcy", "extra_channels"), registry, settings)
-    assert record.status == "failed"
-    message = record.error["message"]
-    assert "extra_channels" in message
-    assert "output shape (2, 3, 17, 17), expected (2, 1, 17, 17)" in message
-    assert "rel_l2" not in record.metrics
+    """A method that predicts three fields where the task wants one."""
+    record = broken_method_record("darcy", _extra_channels, settings=settings, name="extra")
+    assert_failed_record(
+        record, "method 'extra'", "output shape (2, 3, 17, 17), expected (2, 1, 17, 17)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -175,10 +162,7 @@ def test_a_broken_method_is_a_failed_cell_naming_the_shapes(settings):
     ],
 )
 def test_out_of_range_task_values_are_one_line(registry, task, override, value):
-    cell = make_cell(registry, task, "fno", task_overrides={override: value})
-    with pytest.raises(UserError, match=f"^invalid value task.{override}=") as info:
-        identify(cell, registry)
-    assert "\n" not in str(info.value)
+    assert_refused(task, "fno", task_overrides={override: value}, registry=registry)
 
 
 @pytest.mark.parametrize(
@@ -195,18 +179,4 @@ def test_out_of_range_task_values_are_one_line(registry, task, override, value):
     ],
 )
 def test_out_of_range_method_values_are_one_line(registry, method, override, value):
-    cell = make_cell(registry, "darcy", method, method_overrides={override: value})
-    with pytest.raises(UserError, match=f"^invalid value method.{override}="):
-        identify(cell, registry)
-
-
-def test_every_preset_of_every_task_and_method_is_in_range(registry):
-    for task in TASKS:
-        spec = registry.task(task)
-        assert set(spec.scales) == {"smoke", "cpu", "full"}
-        for scale in spec.scales:
-            validate_config(apply_scale(spec, spec.config(name=task), scale), "task")
-    for method in METHODS:
-        spec = registry.method(method, SLOT_SPEC.name)
-        for scale in spec.scales or ("smoke",):
-            validate_config(apply_scale(spec, spec.config(name=method), scale), "method")
+    assert_refused("darcy", method, method_overrides={override: value}, registry=registry)
