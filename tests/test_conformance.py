@@ -139,7 +139,7 @@ def _lazy_run(cfg: _LazyConfig, ctx: Any, build: Any) -> dict[str, float]:
     return {"psnr": 1.0, "extra": 2.0}
 
 
-def _task(name: str) -> TaskSpec:
+def _task(name: str, scales: tuple[str, ...] = SCALES) -> TaskSpec:
     return TaskSpec(
         name,
         "inr_init",
@@ -147,7 +147,7 @@ def _task(name: str) -> TaskSpec:
         _lazy_run,
         metrics=(MetricSpec("psnr", "max"),),
         primary="psnr",
-        scales={scale: {"steps": 1} for scale in SCALES},
+        scales={scale: {"steps": 1} for scale in scales},
     )
 
 
@@ -163,7 +163,7 @@ class _Misfits:
 
     @hookimpl
     def spectral_harness_register_tasks(self) -> list[TaskSpec]:
-        return [_task("never_builds")]
+        return [_task("never_builds"), _task("huge_scale", (*SCALES, "huge"))]
 
 
 class _NoDefault:
@@ -216,6 +216,15 @@ def test_a_plugin_that_fails_to_load_is_one_line(monkeypatch):
     with pytest.raises(ConformanceError) as info:
         load_registry()
     assert _one_line(info).endswith("ModuleNotFoundError: No module named 'sh_missing'")
+
+
+def test_a_preset_of_an_unknown_scale_is_named(misfits):
+    with pytest.raises(ConformanceError) as info:
+        check_task_registration("huge_scale", registry=misfits)
+    assert (
+        _one_line(info)
+        == "task 'huge_scale' has presets for unknown scales huge; scales are smoke, cpu, full"
+    )
 
 
 def test_an_out_of_range_preset_is_named(misfits):
