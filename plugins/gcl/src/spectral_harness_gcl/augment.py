@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from spectral_harness_gcl import (
     NodeDropConfig,
     SpanConfig,
 )
+from spectral_harness_gcl.contract import AugProblem
 from spectral_harness_gcl.data import Graph, graphs_digest
 
 # Bump when the Δ computation changes: old cache entries stop matching.
@@ -48,22 +49,6 @@ class View:
 
     pairs: np.ndarray
     keep: np.ndarray | None = None
-
-
-@dataclass
-class AugProblem:
-    """What the ``graph_augment`` slot hands to a method.
-
-    ``level``: ``graph`` (many small graphs) or ``node`` (one large graph). ``data_key`` names
-    the data in cache keys (dataset and checksum); ``seed`` is the cell's seed.
-    """
-
-    level: str
-    graphs: list[Graph]
-    cache_dir: Path
-    data_key: dict[str, Any] = field(default_factory=dict)
-    seed: int = 0
-    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
 
 
 class Augmentor:

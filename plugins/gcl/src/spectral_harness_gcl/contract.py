@@ -5,22 +5,55 @@ Torch-free at import (the registry loads it); :func:`check` imports NumPy and to
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from harness import ContractError, SlotSpec
 
+if TYPE_CHECKING:
+    import torch
+
+    from spectral_harness_gcl.data import Graph
+
+
 PROBE_SEED = 0
 ATTRIBUTES = ("problem", "feature_mask", "precompute_seconds", "cache_hit", "prepare", "views")
+
+
+def _cpu() -> torch.device:
+    """The default device, imported only when a problem is made without one."""
+    import torch
+
+    return torch.device("cpu")
+
+
+@dataclass
+class AugProblem:
+    """What the ``graph_augment`` slot hands to a method.
+
+    ``level``: ``graph`` (many small graphs) or ``node`` (one large graph). ``data_key`` names
+    the data in cache keys (dataset and checksum); ``seed`` is the cell's seed.
+    """
+
+    level: str
+    graphs: list[Graph]
+    cache_dir: Path
+    data_key: dict[str, Any] = dataclasses.field(default_factory=dict)
+    seed: int = 0
+    device: torch.device = dataclasses.field(default_factory=_cpu)
+
 
 SLOT_SPEC = SlotSpec(
     name="graph_augment",
     summary="graph augmentations for contrastive learning (GraphCL, GRACE)",
     problem=(
-        "spectral_harness_gcl.augment.AugProblem (dataclass; host-side NumPy data): level "
+        "spectral_harness_gcl.contract.AugProblem (dataclass; host-side NumPy data): level "
         "('graph': the "
         "TU dataset's graphs, all of them or a fixed stratified subset of task.max_graphs; "
         "'node': a list of the one Planetoid graph), graphs (list of "

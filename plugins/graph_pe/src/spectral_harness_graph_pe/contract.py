@@ -6,15 +6,28 @@ Torch-free at import (the registry loads it); :func:`check` imports torch when i
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 from harness import ContractError, SlotSpec
+
+
+@dataclass(frozen=True)
+class GraphPEProblem:
+    """What the ``graph_pe`` slot hands to a method: the sizes its encoder must fit."""
+
+    pe_dims: int  # d: eigenpairs available per graph (trivial pair included, zero-padded)
+    pe_out: int  # p: width of the node encoding the backbone receives
+    pe_hidden: int  # default width of the PE networks
+    pe_layers: int  # default depth of the PE networks
+    spe_channels: int  # default m for SPE
+
 
 SLOT_SPEC = SlotSpec(
     name="graph_pe",
     summary="positional encodings for graph regression (ZINC, cycle counting)",
     problem=(
-        "spectral_harness_graph_pe.encoders.GraphPEProblem (frozen dataclass of ints, no tensors, "
+        "spectral_harness_graph_pe.contract.GraphPEProblem (frozen dataclass of ints, no tensors, "
         "no "
         "device): pe_dims = d (Laplacian eigenpairs per graph, trivial pair included, "
         "zero-padded when a graph has fewer nodes), pe_out = p (the node-encoding width the "

@@ -19,24 +19,12 @@ valid entries only (or, with ``norm=layer``, per entry) and zero the padding aft
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
 from spectral_harness_graph_pe import LapPEConfig, NoPEConfig, RWSEConfig, SignNetConfig, SPEConfig
+from spectral_harness_graph_pe.contract import GraphPEProblem
 from spectral_harness_graph_pe.data import Batch, Features
-
-
-@dataclass(frozen=True)
-class GraphPEProblem:
-    """What the ``graph_pe`` slot hands to a method: the sizes its encoder must fit."""
-
-    pe_dims: int  # d: eigenpairs available per graph (trivial pair included, zero-padded)
-    pe_out: int  # p: width of the node encoding the backbone receives
-    pe_hidden: int  # default width of the PE networks
-    pe_layers: int  # default depth of the PE networks
-    spe_channels: int  # default m for SPE
 
 
 class PositionalEncoder(nn.Module):

@@ -9,18 +9,37 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from harness import ContractError, SlotSpec
 
+if TYPE_CHECKING:
+    from spectral_harness_ms.data import Covariates, Spectrum
+
+
 PROBE_QUERIES = 2
 PROTOCOL = ("fit", "predict", "clear_cache")
+
+
+@dataclass(frozen=True)
+class MsProblem:
+    """What the task hands to an ``ms_model`` method."""
+
+    train: list[Spectrum]
+    val: list[Spectrum]
+    covariates: Covariates
+    epochs: int
+    batch_size: int
+    max_peaks: int
+    library: tuple[str, ...] = ()  # SMILES of every structure a method may be asked about
+
 
 SLOT_SPEC = SlotSpec(
     name="ms_model",
     summary="MS/MS spectrum predictors from molecular structure",
     problem=(
-        "spectral_harness_ms.methods.MsProblem (frozen dataclass, host-side numpy, no device): "
+        "spectral_harness_ms.contract.MsProblem (frozen dataclass, host-side numpy, no device): "
         "train and "
         "val (lists of spectral_harness_ms.data.Spectrum: smiles, key, adduct, instrument, ce, "
         "precursor formula, charge, precursor_mz, peaks mz/intensity (float, intensity sums to "

@@ -18,7 +18,8 @@ import torch
 
 from harness import count_parameters, fit
 from spectral_harness_ms import GraffConfig, NearestNeighborConfig, NeimsConfig
-from spectral_harness_ms.data import Covariates, Spectrum
+from spectral_harness_ms.contract import MsProblem
+from spectral_harness_ms.data import Spectrum
 from spectral_harness_ms.graphs import ATOM_DIM, BOND_DIM, MolGraph, featurize
 from spectral_harness_ms.networks import GraffNet, NeimsNet
 from spectral_harness_ms.vocab import (
@@ -64,19 +65,6 @@ class Query:
             s.charge,
             s.precursor_mz,
         )
-
-
-@dataclass(frozen=True)
-class MsProblem:
-    """What the task hands to an ``ms_model`` method."""
-
-    train: list[Spectrum]
-    val: list[Spectrum]
-    covariates: Covariates
-    epochs: int
-    batch_size: int
-    max_peaks: int
-    library: tuple[str, ...] = ()  # SMILES of every structure a method may be asked about
 
 
 def train_neural(

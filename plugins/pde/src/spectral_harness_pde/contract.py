@@ -5,17 +5,37 @@ Torch-free at import (the registry loads it); :func:`check` imports torch when i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from harness import ContractError, SlotSpec
 
 PROBE_BATCH = 2
 
+
+@dataclass(frozen=True)
+class PdeProblem:
+    """What the ``pde_model`` slot hands to a method (the slot's contract).
+
+    The network maps (B, ``in_channels``, H, W) → (B, ``out_channels``, H, W); ``grid`` is the
+    training grid (H, W), ``periodic`` says which axes wrap around, ``width``/``modes`` are the
+    task's common model size (a method's config may override them). The input's last two
+    channels are the (y, x) coordinates in [0, 1].
+    """
+
+    in_channels: int
+    out_channels: int
+    grid: tuple[int, int]
+    periodic: tuple[bool, bool]
+    width: int
+    modes: int
+
+
 SLOT_SPEC = SlotSpec(
     name="pde_model",
     summary="a neural operator mapping an input field to the solution field on a 2-D grid",
     problem=(
-        "spectral_harness_pde.methods.PdeProblem: `in_channels` (input field channels + 2 "
+        "spectral_harness_pde.contract.PdeProblem: `in_channels` (input field channels + 2 "
         "coordinate "
         "channels), `out_channels`, `grid` = (H, W) of the training fields, `periodic` = which "
         "of the (H, W) axes wrap around, `width` and `modes` (the task's common model size; a "

@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from torch import nn
 
 from spectral_harness_pde import FnoConfig, LsmConfig, UNetConfig
+from spectral_harness_pde.contract import PdeProblem
 from spectral_harness_pde.networks import FNO2d, auto_patch, lsm, unet
-
-
-@dataclass(frozen=True)
-class PdeProblem:
-    """What the ``pde_model`` slot hands to a method (the slot's contract).
-
-    The network maps (B, ``in_channels``, H, W) → (B, ``out_channels``, H, W); ``grid`` is the
-    training grid (H, W), ``periodic`` says which axes wrap around, ``width``/``modes`` are the
-    task's common model size (a method's config may override them). The input's last two
-    channels are the (y, x) coordinates in [0, 1].
-    """
-
-    in_channels: int
-    out_channels: int
-    grid: tuple[int, int]
-    periodic: tuple[bool, bool]
-    width: int
-    modes: int
 
 
 def build_lsm(cfg: LsmConfig, problem: PdeProblem) -> nn.Module:

@@ -8,17 +8,35 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from harness import ContractError, SlotSpec
 
 PROBE_IMAGES = 2
 
+
+@dataclass(frozen=True)
+class DiscProblem:
+    """What the ``sr_discriminator`` slot hands to a method: the input size and the size of the
+    patch Transformer (spatial and spectral discriminators share it, as in the paper)."""
+
+    image_size: int
+    patch: int
+    embed_dim: int
+    depths: tuple[int, ...]
+    heads: tuple[int, ...]
+    mlp_ratio: float = 4.0
+    channels: int = 3
+    spectrum_bins: int = 32
+    mlp_hidden: int = 128
+
+
 SLOT_SPEC = SlotSpec(
     name="sr_discriminator",
     summary="GAN discriminators for x4 super-resolution",
     problem=(
-        "spectral_harness_sr.methods.DiscProblem (frozen dataclass): image_size S (int, the side "
+        "spectral_harness_sr.contract.DiscProblem (frozen dataclass): image_size S (int, the side "
         "of the "
         "square RGB inputs: task.hr_crop for sr_x4, task.image_size for sr_disc_probe), "
         "channels (3), and the patch-Transformer size every Transformer discriminator shares: "

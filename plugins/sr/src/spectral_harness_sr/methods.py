@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -16,23 +14,8 @@ from spectral_harness_sr import (
     SpatialConfig,
     SpectralConfig,
 )
+from spectral_harness_sr.contract import DiscProblem
 from spectral_harness_sr.networks import PatchTransformer, ReducedSpectrumMLP
-
-
-@dataclass(frozen=True)
-class DiscProblem:
-    """What the ``sr_discriminator`` slot hands to a method: the input size and the size of the
-    patch Transformer (spatial and spectral discriminators share it, as in the paper)."""
-
-    image_size: int
-    patch: int
-    embed_dim: int
-    depths: tuple[int, ...]
-    heads: tuple[int, ...]
-    mlp_ratio: float = 4.0
-    channels: int = 3
-    spectrum_bins: int = 32
-    mlp_hidden: int = 128
 
 
 class Discriminators(nn.Module):
