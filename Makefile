@@ -7,10 +7,11 @@ export HARNESS_DATA_DIR ?= $(abspath ../shared/data)
 
 .PHONY: install run test test-all test-slurm lint typecheck bench gpu-check clean
 
-# The host and every built-in family (each its own distribution under plugins/), editable.
+# The host and every built-in family (each its own distribution under plugins/), editable. The
+# plugins/ folder is a prerequisite too: adding or removing a family changes its mtime.
 FAMILIES := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
 
-$(BIN)/spectral-harness: pyproject.toml $(addsuffix pyproject.toml,$(FAMILIES))
+$(BIN)/spectral-harness: pyproject.toml plugins $(addsuffix pyproject.toml,$(FAMILIES))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]" $(addprefix -e ,$(FAMILIES))

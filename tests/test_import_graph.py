@@ -163,9 +163,18 @@ def test_the_storage_layer_imports_nothing_from_the_host():
     assert host == []
 
 
+BUILD_FOLDERS = {"build", "dist"}
+
+
 def plugin_files() -> list[Path]:
-    """Every Python file under plugins/ and examples/."""
-    return sorted(path for root in PLUGIN_ROOTS for path in root.rglob("*.py"))
+    """Every Python file under plugins/ and examples/, less the copies a package build leaves
+    (``build/lib/...``, which pip writes when it installs a plugin from its folder)."""
+    return sorted(
+        path
+        for root in PLUGIN_ROOTS
+        for path in root.rglob("*.py")
+        if not BUILD_FOLDERS & set(path.relative_to(root).parts)
+    )
 
 
 def families() -> dict[Path, set[str]]:
