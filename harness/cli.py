@@ -155,7 +155,7 @@ def _slots(registry: Registry, name: str | None) -> int:
     if name is None:
         for slot in sorted(registry.slots.values(), key=lambda s: s.name):
             print(f"{slot.name:<18} {slot.summary}  [plugin {registry.plugin_of('slot', slot)}]")
-            print(f"{'':<18} tasks: {', '.join(_tasks_of(registry, slot.name)) or 'none'}")
+            print(f"{'':<18} tasks: {', '.join(registry.tasks_for_slot(slot.name)) or 'none'}")
             print(f"{'':<18} methods: {', '.join(registry.methods_for_slot(slot.name)) or 'none'}")
         return 0
     if name not in registry.slots:
@@ -171,7 +171,7 @@ def _slots(registry: Registry, name: str | None) -> int:
         "component": slot.component,
         "result": slot.result or "(not declared)",
         "check": slot.check if isinstance(slot.check, str) else _callable_name(slot.check),
-        "tasks": ", ".join(_tasks_of(registry, name)) or "none",
+        "tasks": ", ".join(registry.tasks_for_slot(name)) or "none",
         "methods": ", ".join(registry.methods_for_slot(name)) or "none",
     }
     for key, value in fields.items():
@@ -187,10 +187,6 @@ def _slots(registry: Registry, name: str | None) -> int:
         )
         print(text)
     return 0
-
-
-def _tasks_of(registry: Registry, slot: str) -> list[str]:
-    return sorted(task.name for task in registry.tasks.values() if task.slot == slot)
 
 
 def _callable_name(fn: object) -> str:

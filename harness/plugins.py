@@ -13,6 +13,7 @@ points in the order of their names.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,7 +30,16 @@ from harness.plugin_loading import (
     load_entry_point,
     warn,
 )
-from harness.specs import DatasetSpec, LazyRef, MethodSpec, SlotSpec, TaskSpec, resolve
+from harness.specs import (
+    DatasetSpec,
+    LazyRef,
+    MethodConfig,
+    MethodSpec,
+    SlotSpec,
+    TaskConfig,
+    TaskSpec,
+    resolve,
+)
 
 HOST_PLUGINS = ("harness.loggers.console", "harness.loggers.wandb")
 # kind, its registration hook and the spec type it returns, in the order the registry reads them
@@ -174,6 +184,10 @@ class Registry:
         """Names of the methods that fit ``slot``."""
         return sorted(name for (sl, name) in self.methods if sl == slot)
 
+    def tasks_for_slot(self, slot: str) -> list[str]:
+        """Names of the tasks of ``slot``."""
+        return sorted(name for name, task in self.tasks.items() if task.slot == slot)
+
     def check_pair(self, task_name: str, method_name: str) -> tuple[TaskSpec, MethodSpec]:
         """Both specs, or a one-line error when the method does not fit the task's slot."""
         task = self.task(task_name)
@@ -220,11 +234,20 @@ def _registered_by(pm: PluginHost, plugin: Any, hook: str, spec_type: type) -> l
 
 
 def _check_default_config(spec: TaskSpec | MethodSpec) -> None:
+    """The spec's config is a dataclass of the right base (Hydra's ConfigStore stores it as a
+    structured config) and can be made with its defaults."""
+    base = TaskConfig if isinstance(spec, TaskSpec) else MethodConfig
+    config = spec.config
+    if not (dataclasses.is_dataclass(config) and issubclass(config, base)):
+        raise TypeError(
+            f"the config {config!r} of {spec.name!r} must be a dataclass subclass of "
+            f"harness.{base.__name__}"
+        )
     try:
-        spec.config(name=spec.name)
+        config(name=spec.name)
     except Exception as exc:
         raise TypeError(
-            f"the config {spec.config.__name__} of {spec.name!r} cannot be made with its "
+            f"the config {config.__name__} of {spec.name!r} cannot be made with its "
             f"defaults ({describe(exc)}); give every field a default"
         ) from None
 

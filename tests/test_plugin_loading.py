@@ -333,3 +333,18 @@ def test_a_task_config_that_cannot_be_made_from_its_defaults_drops_the_plugin(ca
     registry = _build(TaskPlugin())
     assert "t" not in registry.tasks
     assert "the config Broken of 't' cannot be made" in capsys.readouterr().err
+
+
+def test_a_config_that_is_no_dataclass_of_the_right_base_drops_the_plugin(capsys):
+    class Plain:  # instantiates with its defaults, but Hydra cannot store it
+        def __init__(self, name: str = "") -> None:
+            self.name = name
+
+    class MethodPlugin:
+        @hookimpl
+        def spectral_harness_register_methods(self):
+            return [MethodSpec("plain", "inr_init", Plain, "x:y")]
+
+    registry = _build(MethodPlugin())
+    assert "plain" not in registry.method_names()
+    assert "must be a dataclass subclass of harness.MethodConfig" in capsys.readouterr().err
