@@ -42,6 +42,19 @@ def test_a_failed_download_is_one_clear_line(tmp_path):
     assert not list(tmp_path.glob("toy/*"))  # no partial file left behind
 
 
+def test_a_download_is_verified_and_swapped_in_whole(tmp_path):
+    upstream = tmp_path / "upstream.txt"
+    upstream.write_text("toy data")
+    digest = hashlib.sha256(b"toy data").hexdigest()
+    good = {"toy": DatasetSpec("toy", {"toy/a.txt": RemoteFile(upstream.as_uri(), digest)})}
+    DataStore(tmp_path / "data", tmp_path / "cache", good).require("toy")
+    assert (tmp_path / "data" / "toy" / "a.txt").read_text() == "toy data"
+    wrong = {"toy": DatasetSpec("toy", {"toy/b.txt": RemoteFile(upstream.as_uri(), "0" * 64)})}
+    with pytest.raises(DataMissingError, match="checksum mismatch"):
+        DataStore(tmp_path / "data", tmp_path / "cache", wrong).require("toy")
+    assert sorted(p.name for p in (tmp_path / "data" / "toy").iterdir()) == ["a.txt"]
+
+
 def test_checksum_is_stable_and_memoised(tmp_path):
     _write(tmp_path / "toy" / "a.txt", b"a")
     _write(tmp_path / "toy" / "b.txt", b"b")

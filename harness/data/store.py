@@ -7,7 +7,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 from harness.errors import DataCorruptError, DataMissingError
 from harness.specs import DatasetSpec
-from harness.storage import atomic_write_json
+from harness.storage import atomic_write, atomic_write_json
 
 DOWNLOAD_TIMEOUT_S = 30
 MEMO_NAME = "checksums.json"
@@ -210,21 +209,17 @@ class DataStore:
     def _download(self, rel: str, url: str, sha256: str) -> None:
         import urllib.request  # slow to import; needed only when a download happens
 
-        target = self.data_dir / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-        try:
+        def fetch(tmp: Path) -> None:
             with (
-                os.fdopen(fd, "wb") as out,
+                open(tmp, "wb") as out,
                 urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response,
             ):
                 while chunk := response.read(1 << 20):
                     out.write(chunk)
-            if sha256 and file_sha256(Path(tmp)) != sha256:
+            if sha256 and file_sha256(tmp) != sha256:
                 raise ValueError(f"checksum mismatch for {url}")
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+
+        atomic_write(self.data_dir / rel, fetch)
 
 
 def _read_memo(path: Path) -> dict[str, Any]:
