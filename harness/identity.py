@@ -53,7 +53,7 @@ def plugin_identity(registry: Registry, plugin_name: str) -> dict[str, str]:
         "plugin": plugin_name,
         "distribution": dist[0] if dist else "",
         "version": dist[1] if dist else "",
-        "source": source_hash(_package_root(plugin)),
+        "source": source_hash(package_root(plugin)),
     }
 
 
@@ -72,7 +72,7 @@ def _distributions(registry: Registry) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _package_root(plugin: Any) -> Path | None:
+def package_root(plugin: Any) -> Path | None:
     """The folder of the package that holds ``plugin`` (a module), or its file if it is a
     single module; ``None`` for objects that are not modules (e.g. registered in a test)."""
     module = plugin if hasattr(plugin, "__file__") else sys.modules.get(type(plugin).__module__)
