@@ -237,8 +237,8 @@ def _check_cell(
 ) -> str:
     """Check one composed cell; return its task's name."""
     from harness.cell import check_device, dataset_entries
-    from harness.data.store import DataStore
     from harness.launchers import job_device_kind
+    from harness.runner import data_store
 
     settings = Settings.from_config(cfg.paths, cfg.logger)
     if settings.results_dir not in writable:
@@ -252,9 +252,7 @@ def _check_cell(
     if ("code", task, method) not in checked:
         check_code_references(registry, cell.task, cell.method)
         checked.add(("code", task, method))
-    store = DataStore(
-        settings.data_dir, settings.cache_dir, registry.datasets, settings.allow_download
-    )
+    store = data_store(registry, settings)
     for dataset in dataset_entries(cell, registry):
         if (dataset, str(settings.data_dir)) not in checked:
             store.require(dataset)

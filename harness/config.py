@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from harness.errors import UserError
 from harness.specs import MethodConfig, MethodSpec, TaskConfig, TaskSpec
 
-# Re-exported for harness.cell and plugins/pde until they import it from harness.storage / harness.
-
 if TYPE_CHECKING:
     from harness.plugins import Registry
 

@@ -143,7 +143,7 @@ def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | N
         config=resolved.config,
         settings=settings,
         device=select_device(cell.trainer.device),
-        data=_data_store(registry, settings),
+        data=data_store(registry, settings),
         pm=registry.pm,
         time_limit_s=cell.trainer.time_limit_s,
         amp=cell.trainer.amp,
@@ -237,7 +237,7 @@ def data_checksums(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """sha256 of every dataset entry the cell reads (memoised by the data store), and of the
     files among them that the user brought (outside the dataset registry)."""
-    store = _data_store(registry, settings)
+    store = data_store(registry, settings)
     data: dict[str, str] = {}
     user: dict[str, str] = {}
     for entry in dataset_entries(resolved, registry):
@@ -435,7 +435,8 @@ def _remove_orphan_temp_files(store: RecordStore, resolved: ResolvedCell, run_id
             tmp.unlink(missing_ok=True)
 
 
-def _data_store(registry: Registry, settings: Settings) -> DataStore:
+def data_store(registry: Registry, settings: Settings) -> DataStore:
+    """The data store of ``settings``' folders over every registered dataset."""
     return DataStore(
         settings.data_dir, settings.cache_dir, registry.datasets, settings.allow_download
     )
@@ -486,6 +487,7 @@ __all__ = [
     "TrainerOptions",
     "check_component",
     "check_device",
+    "data_store",
     "execute",
     "identify",
     "is_done",

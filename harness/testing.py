@@ -46,22 +46,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pluggy
-
-from harness import hookimpl, hookspecs
-from harness.cell import TrainerOptions, identify, make_cell
+from harness import hookimpl
+from harness.cell import ResolvedCell, TrainerOptions, identify, make_cell
 from harness.config import SCALES, apply_scale
 from harness.context import RunContext
-from harness.data.store import DataStore
 from harness.errors import ContractError, UserError
+from harness.plugin_loading import PluginHost
 from harness.plugins import (
-    ENTRY_POINT_GROUP,
     Registry,
     blocked_plugin_names,
     build_plugin_manager,
 )
 from harness.records import RunRecord
-from harness.runner import check_component, run_cell, seed_everything, select_device
+from harness.runner import check_component, data_store, run_cell, seed_everything, select_device
 from harness.settings import Settings, WandbSettings
 from harness.specs import MethodConfig, MethodSpec, TaskSpec, resolve, validate_config
 
@@ -348,11 +345,9 @@ def build_on_task(
 
 
 def _probe_context(
-    ident: Any, registry: Registry, settings: Settings, scale: str, seed: int
+    ident: ResolvedCell, registry: Registry, settings: Settings, scale: str, seed: int
 ) -> RunContext:
     """A run context without observers (the probe is no run: nothing is logged or recorded)."""
-    silent = pluggy.PluginManager(ENTRY_POINT_GROUP)
-    silent.add_hookspecs(hookspecs)
     return RunContext(
         run_id="conformance-probe",
         task=ident.task,
@@ -362,10 +357,8 @@ def _probe_context(
         config=ident.config,
         settings=settings,
         device=select_device("auto"),
-        data=DataStore(
-            settings.data_dir, settings.cache_dir, registry.datasets, settings.allow_download
-        ),
-        pm=silent,
+        data=data_store(registry, settings),
+        pm=PluginHost(),  # the hook specs and no plugin
         time_limit_s=SMOKE_TIME_LIMIT_S,
     )
 
