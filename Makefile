@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Tests and benchmarks read the real datasets from here (the quickstart needs none).
 export HARNESS_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: install run test test-all test-slurm lint typecheck bench gpu-check clean
+.PHONY: install run test test-all test-slurm lint typecheck bench boards gpu-check clean
 
 # The host and every built-in family (each its own distribution under plugins/), editable. The
 # plugins/ folder is a prerequisite too: adding or removing a family changes its mtime.
@@ -45,6 +45,19 @@ bench: install
 	$(BIN)/python benchmarks/harness_overhead.py
 	$(BIN)/python benchmarks/leaderboard_scale.py
 	$(BIN)/python benchmarks/cli_latency.py
+
+## boards: rebuild every committed board and its claims from the committed records
+## (results/records/<board>/runs/ -> results/leaderboards/<board>/{board.md,board.csv,claims.md})
+BOARDS := $(notdir $(patsubst %/,%,$(dir $(wildcard results/records/*/runs))))
+boards: install
+	@for board in $(BOARDS); do \
+		out=results/leaderboards/$$board; mkdir -p $$out; \
+		echo "board $$board"; \
+		HARNESS_RESULTS_DIR=results/records/$$board $(BIN)/spectral-harness leaderboard --format md --out $$out/board.md && \
+		HARNESS_RESULTS_DIR=results/records/$$board $(BIN)/spectral-harness leaderboard --format csv --out $$out/board.csv && \
+		HARNESS_RESULTS_DIR=results/records/$$board $(BIN)/spectral-harness claims --format md --out $$out/claims.md \
+		|| exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

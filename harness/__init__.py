@@ -25,6 +25,7 @@ import pluggy
 
 from harness.errors import ContractError, DataCorruptError, UserError
 from harness.specs import (
+    Claim,
     DatasetSpec,
     MethodConfig,
     MethodSpec,
@@ -78,6 +79,7 @@ _LAZY_EXPORTS = {
 }
 
 __all__ = [
+    "Claim",
     "ContentCache",
     "ContractError",
     "DataCorruptError",

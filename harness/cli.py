@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also show records of other code than the installed plugins', labelled",
     )
+    claims = sub.add_parser(
+        "claims", help="papers' claims judged on the run records: verdict with its 95%% CI"
+    )
+    claims.add_argument("--task", help="only claims about this task")
+    claims.add_argument("--format", choices=["text", "md", "csv", "json"], default="text")
+    claims.add_argument("--out", help="write to this file instead of standard output")
     data = sub.add_parser("data", help="datasets in the data directory")
     data.add_argument("action", choices=["check"], help="check: which datasets are present")
     return parser
@@ -126,6 +132,8 @@ def _dispatch(ns: argparse.Namespace) -> int:
         return 0
     if ns.command == "leaderboard":
         return _leaderboard(registry, ns.task, ns.format, ns.out, ns.all_versions)
+    if ns.command == "claims":
+        return _claims(registry, ns.task, ns.format, ns.out)
     return _data_check(registry)
 
 
@@ -212,14 +220,39 @@ def _leaderboard(
             "or set HARNESS_RESULTS_DIR"
         )
     board = build_leaderboard(records, registry, all_versions)
-    text = render(board, fmt)
+    _emit(render(board, fmt), out)
+    return 0
+
+
+def _claims(registry: Registry, task: str | None, fmt: str, out: str | None) -> int:
+    """Every installed claim (of ``task``), judged on the installed code's records."""
+    from harness.claims import evaluate_claims
+    from harness.leaderboard import build_leaderboard
+    from harness.records import RecordStore
+    from harness.render import render_claims
+    from harness.settings import Settings
+
+    if task is not None:
+        registry.task(task)  # an unknown task is one line, not "no claims"
+    claims = [c for c in registry.claims.values() if task is None or c.task == task]
+    if not claims:
+        where = f" about task {task!r}" if task else ""
+        raise UserError(f"no installed plugin declares claims{where}")
+    settings = Settings.from_env()
+    board = build_leaderboard(RecordStore(settings.runs_dir).iter_records(task), registry)
+    text = render_claims(evaluate_claims(board, claims), fmt)
+    _emit(text, out)
+    return 0
+
+
+def _emit(text: str, out: str | None) -> None:
+    """Write ``text`` to ``out``, or print it."""
     if out:
         from pathlib import Path
 
         Path(out).write_text(text, encoding="utf-8")
     else:
         print(text, end="" if text.endswith("\n") else "\n")
-    return 0
 
 
 def _data_check(registry: Registry) -> int:

@@ -39,6 +39,8 @@ class RunContext:
     started: float = field(default_factory=time.monotonic)
     seconds: dict[str, float] = field(default_factory=lambda: {"train": 0.0, "eval": 0.0})
     data_checksums: dict[str, str] = field(default_factory=dict)
+    curves: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    arrays: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -46,9 +48,17 @@ class RunContext:
         return f"{self.task.name}/{self.method.name}/seed{self.seed}"
 
     def log_metrics(self, step: int, metrics: dict[str, float]) -> None:
-        """Report intermediate metrics to every logger plugin."""
+        """Report intermediate metrics to every logger plugin, and keep them as curves.
+
+        The curves (each metric's values over steps) are stored with the cell's record
+        (``curves.json`` beside it), so boards and the results site can plot training without W&B.
+        """
         from harness.observers import notify
 
+        for name, value in metrics.items():
+            curve = self.curves.setdefault(name, {"step": [], "value": []})
+            curve["step"].append(int(step))
+            curve["value"].append(float(value))
         notify(self.pm, "spectral_harness_log_metrics", run=self, step=step, metrics=metrics)
 
     def check_time(self) -> None:
@@ -90,6 +100,26 @@ class RunContext:
 
             return torch.autocast("cuda", dtype=torch.bfloat16)
         return contextlib.nullcontext()
+
+    def save_arrays(self, name: str, **arrays: Any) -> None:
+        """Keep non-scalar results (a spectrum, a density, a per-frequency curve) with the record.
+
+        ``arrays`` (NumPy arrays, tensors or lists of numbers) are written to ``<name>.npz`` beside
+        the cell's record when the cell ends, and the record names the file and its sha256.
+        ``name`` is a word (letters, digits, ``_``, ``-``); saving a name again replaces it.
+        """
+        import re
+
+        import numpy as np
+
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", name) or name == "curves":
+            raise ValueError(f"artifact name {name!r} must be a word other than 'curves'")
+        converted = {}
+        for key, value in arrays.items():
+            if hasattr(value, "detach"):
+                value = value.detach().cpu().numpy()
+            converted[key] = np.asarray(value)
+        self.arrays[name] = converted
 
     def record_data(self, name: str, checksum: str) -> None:
         """Note the checksum of data the run used, for the record's provenance."""

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from harness.leaderboard import Leaderboard
     from harness.records import RunRecord
     from harness.settings import Settings
-    from harness.specs import DatasetSpec, MethodSpec, SlotSpec, TaskSpec
+    from harness.specs import Claim, DatasetSpec, MethodSpec, SlotSpec, TaskSpec
 
 hookspec = pluggy.HookspecMarker("spectral_harness")
 
@@ -75,6 +75,20 @@ def spectral_harness_register_datasets() -> list[DatasetSpec]:
     ``spectral-harness data check`` and by the up-front check before a sweep starts.
 
     :returns: a list of :class:`harness.DatasetSpec`.
+    """
+
+
+@hookspec
+def spectral_harness_register_claims() -> list[Claim]:
+    """Return the papers' claims this plugin declares, each testable from run records.
+
+    Called once per process while the registry is built, after tasks and methods. All results
+    are collected; a claim id registered twice keeps its first registration, with one warning
+    line. A claim about a task that is not installed is kept (``spectral-harness claims`` shows
+    it as ``not run``); one about a metric its task does not declare is left out with one
+    warning line.
+
+    :returns: a list of :class:`harness.Claim`.
     """
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -15,6 +16,7 @@ from harness.records import RunRecord
 from harness.specs import GOALS, MetricKind, MetricSpec, TaskSpec
 
 if TYPE_CHECKING:
+    from harness.claims import ClaimResult
     from harness.plugins import Registry
 
 # A section is one protocol: a task at a scale with one task config (``variant`` names the task
@@ -37,12 +39,16 @@ class Leaderboard:
     ``runs`` keeps one row per record (metrics flattened to columns), so every number on the board
     can be traced back to the records it came from. ``tasks`` holds the installed tasks'
     declarations (empty for a board built without a registry): they say each metric's kind.
+    ``configs`` maps each config hash to its config; ``claims`` holds the installed papers'
+    claims judged on these records (see :mod:`harness.claims`).
     """
 
     table: pd.DataFrame
     runs: pd.DataFrame
     notes: tuple[str, ...] = ()
     tasks: Mapping[str, TaskSpec] = field(default_factory=dict)
+    configs: Mapping[str, dict] = field(default_factory=dict)
+    claims: tuple[ClaimResult, ...] = ()
 
     def sections(self) -> list[Section]:
         """The (task, scale, variant, data) sections of the board, in order."""
@@ -104,7 +110,7 @@ def build_leaderboard(
         runs, notes = _current_only(runs)
     if runs.empty:
         table = pd.DataFrame(columns=[*GROUP, "n_seeds"])
-        return Leaderboard(table=table, runs=runs, notes=notes, tasks=tasks)
+        return Leaderboard(table=table, runs=runs, notes=notes, tasks=tasks, configs=configs)
     runs["variant"] = runs["config_hash"].map(_variants(runs, configs))
     metric_cols = [c for c in runs.columns if c.startswith("metric:")]
     # A seed counts only with a finite primary value; an "ok" record without one is a failure.
@@ -158,7 +164,15 @@ def build_leaderboard(
         "runtime",
     ]
     rest = [c for c in table.columns if c not in ordered]
-    return Leaderboard(table=table[ordered + rest], runs=runs, notes=notes, tasks=tasks)
+    board = Leaderboard(
+        table=table[ordered + rest], runs=runs, notes=notes, tasks=tasks, configs=configs
+    )
+    if registry is None or not registry.claims:
+        return board
+    from harness.claims import evaluate_claims
+
+    tested = [c for c in registry.claims.values() if c.task in set(runs["task"])]
+    return dataclasses.replace(board, claims=tuple(evaluate_claims(board, tested)))
 
 
 def _current_only(runs: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:

@@ -31,6 +31,7 @@ from harness.plugin_loading import (
     warn,
 )
 from harness.specs import (
+    Claim,
     DatasetSpec,
     LazyRef,
     MethodConfig,
@@ -48,6 +49,7 @@ REGISTRATION_HOOKS = (
     ("task", "spectral_harness_register_tasks", TaskSpec),
     ("method", "spectral_harness_register_methods", MethodSpec),
     ("dataset", "spectral_harness_register_datasets", DatasetSpec),
+    ("claim", "spectral_harness_register_claims", Claim),
 )
 
 
@@ -105,6 +107,7 @@ class Registry:
     tasks: dict[str, TaskSpec] = field(default_factory=dict)
     methods: dict[tuple[str, str], MethodSpec] = field(default_factory=dict)
     datasets: dict[str, DatasetSpec] = field(default_factory=dict)
+    claims: dict[str, Claim] = field(default_factory=dict)
     owners: dict[tuple[str, object], str] = field(default_factory=dict)
 
     @classmethod
@@ -123,18 +126,46 @@ class Registry:
             for plugin_name, specs in contributions.items():
                 for spec in specs[kind]:
                     registry._add(kind, spec, plugin_name)
+        registry._drop_claims_of_undeclared_metrics()
         return registry
+
+    def _drop_claims_of_undeclared_metrics(self) -> None:
+        """A claim about a metric its (installed) task does not declare, or a comparison on a
+        metric without a better direction, can never be judged: leave it out with one warning
+        line that says why."""
+        for claim_id, claim in list(self.claims.items()):
+            task = self.tasks.get(claim.task)
+            if task is None:
+                continue
+            if not task.declares(claim.metric):
+                declared = ", ".join(spec.name for spec in task.metrics)
+                problem = (
+                    f"is about metric {claim.metric!r}, which task {claim.task!r} does not "
+                    f"declare (it declares {declared})"
+                )
+            elif claim.baseline and task.metric(claim.metric).goal is None:
+                problem = (
+                    f"compares methods on {claim.metric!r}, a diagnostic without a better "
+                    "direction; compare on a score or a cost, or state a value (at_least, "
+                    "at_most, within)"
+                )
+            else:
+                continue
+            del self.claims[claim_id]
+            owner = self.owners[("claim", claim_id)]
+            warn(f"plugin {owner!r}: claim {claim_id!r} {problem}; the claim is left out")
 
     def _add(self, kind: str, spec: Any, plugin_name: str) -> None:
         table: dict[Any, Any] = getattr(self, f"{kind}s")
-        key = (spec.slot, spec.name) if kind == "method" else spec.name
+        key = _key(kind, spec)
         if key in table:
             first = self.owners[(kind, key)]
             where = f" of slot {spec.slot!r}" if kind == "method" else ""
             both = f"plugins {first!r} and {plugin_name!r}"
             by = f"twice by plugin {first!r}" if first == plugin_name else f"by {both}"
+            name = spec.id if kind == "claim" else spec.name
             warn(
-                f"{kind} {spec.name!r}{where} is registered {by}; the first is used (plugins load "
+                f"{kind} {name!r}{where} is registered {by}; the first is used (plugins load "
                 f"in the order of their names): rename the other {kind} in {plugin_name!r}"
             )
             return
@@ -142,9 +173,8 @@ class Registry:
         self.owners[(kind, key)] = plugin_name
 
     def plugin_of(self, kind: str, spec: Any) -> str:
-        """The plugin that registered ``spec`` (a slot, task, method or dataset)."""
-        key = (spec.slot, spec.name) if kind == "method" else spec.name
-        return self.owners[(kind, key)]
+        """The plugin that registered ``spec`` (a slot, task, method, dataset or claim)."""
+        return self.owners[(kind, _key(kind, spec))]
 
     def method_names(self) -> list[str]:
         """Every method name, once (a name may exist in several slots)."""
@@ -192,6 +222,14 @@ class Registry:
         """Both specs, or a one-line error when the method does not fit the task's slot."""
         task = self.task(task_name)
         return task, self.method(method_name, task.slot, needed_by=f"task {task.name!r}")
+
+
+def _key(kind: str, spec: Any) -> Any:
+    """How the registry indexes ``spec``: methods by (slot, name), claims by id, the rest by
+    name."""
+    if kind == "method":
+        return (spec.slot, spec.name)
+    return spec.id if kind == "claim" else spec.name
 
 
 def _registrations(pm: PluginHost) -> dict[str, dict[str, list[Any]]]:

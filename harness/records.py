@@ -9,11 +9,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from harness.storage import atomic_write_json
+from harness.storage import atomic_write, atomic_write_json, file_sha256
 
 Status = Literal["ok", "failed", "diverged", "timeout", "crashed"]
 STATUSES: tuple[str, ...] = ("ok", "failed", "diverged", "timeout", "crashed")
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass
@@ -47,6 +47,7 @@ class RunRecord:
     ended_at: str = ""
     attempt: int = 1
     error: dict[str, str] | None = None
+    artifacts: dict[str, dict[str, str]] = field(default_factory=dict)
     schema: int = SCHEMA_VERSION
 
     @property
@@ -108,7 +109,16 @@ FIELD_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "error": (lambda v: v is None or _is_dict(v), "an object or null"),
     **{
         name: (_is_dict, "an object")
-        for name in ("device", "versions", "data", "user_data", "code", "trainer", "config")
+        for name in (
+            "device",
+            "versions",
+            "data",
+            "user_data",
+            "code",
+            "trainer",
+            "config",
+            "artifacts",
+        )
     },
 }
 REQUIRED = ("run_id", "task", "method", "slot", "seed", "scale", "status", "config_hash")
@@ -120,8 +130,9 @@ ADDED_IN_SCHEMA_2 = ("user_data", "code", "trainer")
 def parse_record(payload: Any) -> RunRecord:
     """A :class:`RunRecord` from a record file's JSON, or :class:`RecordError` saying why not.
 
-    Reads schemas 1 and 2 (schema 1 lacks ``code``, ``trainer`` and ``user_data``: they are
-    left empty) and refuses any other; keys this schema does not know are ignored.
+    Reads schemas 1 to 3 (schema 1 lacks ``code``, ``trainer`` and ``user_data``, schemas 1 and
+    2 lack ``artifacts``: they are left empty) and refuses any other; keys this schema does not
+    know are ignored.
     """
     if not isinstance(payload, dict):
         raise RecordError(f"the JSON is a {type(payload).__name__}, not an object")
@@ -143,6 +154,15 @@ def parse_record(payload: Any) -> RunRecord:
     bad = next((k for k, v in metrics.items() if not _is_number(v)), None)
     if bad is not None:
         raise RecordError(f"metric {bad!r} is {metrics[bad]!r}, expected a number")
+    for name, entry in payload.get("artifacts", {}).items():
+        if not (
+            _is_dict(entry)
+            and _is_str(entry.get("file"))
+            and _is_str(entry.get("sha256"))
+            and "/" not in entry["file"]
+            and not entry["file"].startswith(".")
+        ):
+            raise RecordError(f"artifact {name!r} is {entry!r}, expected {{file, sha256}}")
     known = RunRecord.__dataclass_fields__
     fields = {k: v for k, v in payload.items() if k in known}
     fields["schema"] = schema
@@ -171,7 +191,8 @@ def warn_to_stderr(message: str) -> None:
 
 
 class RecordStore:
-    """Run records, each at ``<runs_dir>/<task>/<method>/<run_id>.json``.
+    """Run records, each at ``<runs_dir>/<task>/<method>/<run_id>.json``, with the files of
+    curves and arrays the run kept (its artifacts) in the folder ``<run_id>/`` beside it.
 
     A file counts only where its content says it belongs: any other ``*.json`` under
     ``runs_dir`` (a copy, a backup folder, a record moved by hand) is a stray and is skipped with
@@ -203,7 +224,76 @@ class RecordStore:
         """Store ``record`` atomically, replacing an earlier attempt of the same cell."""
         path = self.path_for(record.task, record.method, record.run_id)
         atomic_write_json(path, record.to_dict())
+        self._remove_other_artifacts(record)
         return path
+
+    def _remove_other_artifacts(self, record: RunRecord) -> None:
+        """Delete files beside ``record`` that it does not name (an earlier attempt's), so a
+        record never sits beside another attempt's artifacts."""
+        folder = self.artifact_dir(record.task, record.method, record.run_id)
+        if not folder.is_dir():
+            return
+        keep = {entry["file"] for entry in record.artifacts.values()}
+        for stale in folder.iterdir():
+            if stale.name not in keep and not stale.name.startswith(".") and stale.is_file():
+                stale.unlink()
+
+    def artifact_dir(self, task: str, method: str, run_id: str) -> Path:
+        """The folder of a cell's artifacts, beside its record."""
+        return self.runs_dir / task / method / run_id
+
+    def save_artifacts(
+        self,
+        task: str,
+        method: str,
+        run_id: str,
+        curves: dict[str, dict[str, list[float]]],
+        arrays: dict[str, dict[str, Any]],
+    ) -> dict[str, dict[str, str]]:
+        """Write a cell's curves (``curves.json``) and arrays (``<name>.npz``) atomically, before
+        its record, and return the record's ``artifacts`` entry: each file and its sha256.
+        Saving the record then removes an earlier attempt's files that it does not name.
+        """
+        folder = self.artifact_dir(task, method, run_id)
+        written: dict[str, dict[str, str]] = {}
+        if curves:
+            path = folder / "curves.json"
+            atomic_write_json(path, curves)
+            written["curves"] = {"file": path.name, "sha256": file_sha256(path)}
+        for name, named_arrays in arrays.items():
+            import numpy as np
+
+            path = folder / f"{name}.npz"
+
+            def write(tmp: Path, named: dict[str, Any] = named_arrays) -> None:
+                with open(tmp, "wb") as handle:
+                    np.savez_compressed(handle, **named)
+
+            atomic_write(path, write)
+            written[name] = {"file": path.name, "sha256": file_sha256(path)}
+        return written
+
+    def read_artifact(self, record: RunRecord, name: str) -> Any:
+        """A stored artifact of ``record``: the curves as a dict, arrays as ``{key: ndarray}``.
+
+        Raises :class:`RecordError` when the record has no such artifact or its file is missing
+        or no longer has the sha256 the record holds.
+        """
+        entry = record.artifacts.get(name)
+        if entry is None:
+            kept = ", ".join(sorted(record.artifacts)) or "none"
+            raise RecordError(f"run {record.run_id} kept no artifact {name!r} (it kept {kept})")
+        path = self.artifact_dir(record.task, record.method, record.run_id) / entry["file"]
+        if not path.is_file():
+            raise RecordError(f"artifact file {path} is missing")
+        if file_sha256(path) != entry["sha256"]:
+            raise RecordError(f"artifact file {path} changed since its record was written")
+        if name == "curves":
+            return json.loads(path.read_text(encoding="utf-8"))
+        import numpy as np
+
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
 
     def iter_records(self, task: str | None = None) -> Iterator[RunRecord]:
         """Every valid record at its own path, optionally of one task, each run id once.
@@ -217,6 +307,8 @@ class RecordStore:
         seen: dict[str, Path] = {}
         for path in sorted(root.rglob("*.json")):
             parts = path.relative_to(self.runs_dir).parts
+            if len(parts) == 4 and path.parent.with_suffix(".json").is_file():
+                continue  # an artifact in the folder beside its record
             if len(parts) != 3:
                 self.warn(
                     f"ignoring stray file {path}: records live at "

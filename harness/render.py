@@ -9,6 +9,7 @@ import math
 
 import pandas as pd
 
+from harness.claims import ClaimResult, claims_of_section
 from harness.leaderboard import Leaderboard, Section
 
 ARROW = {"max": "↑", "min": "↓"}
@@ -69,6 +70,7 @@ def render_terminal(board: Leaderboard) -> str:
         lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
         lines.append("  ".join("-" * w for w in widths))
         lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+        lines += [f"claim {r.summary()}" for r in claims_of_section(board.claims, key)]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -84,6 +86,9 @@ def render_markdown(board: Leaderboard) -> str:
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "|".join("---" for _ in header) + "|")
         lines += ["| " + " | ".join(row) + " |" for row in rows]
+        claims = claims_of_section(board.claims, key)
+        if claims:
+            lines += ["", *(f"- **{r.verdict}**: {r.summary()}" for r in claims)]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 
@@ -128,6 +133,17 @@ def render_html(board: Leaderboard) -> str:
         for row in rows:
             parts.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
         parts.append("</table>")
+        claims = claims_of_section(board.claims, key)
+        if claims:
+            parts.append(
+                "<ul>"
+                + "".join(
+                    f"<li><strong>{html.escape(r.verdict)}</strong>: {html.escape(r.summary())}"
+                    "</li>"
+                    for r in claims
+                )
+                + "</ul>"
+            )
         parts.append(
             f"<img alt='{html.escape(_title(board, key))}' "
             f"src='data:image/png;base64,{_plot(board, key)}'>"
@@ -177,6 +193,37 @@ def _plot(board: Leaderboard, key: Section) -> str:
     fig.savefig(buffer, format="png")
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode()
+
+
+def render_claims(results: list[ClaimResult], fmt: str) -> str:
+    """Claim verdicts as text lines, Markdown, CSV or JSON (one row per judged section)."""
+    if fmt == "csv":
+        return pd.DataFrame([r.as_row() for r in results]).to_csv(index=False)
+    if fmt == "json":
+        import json
+
+        rows = [
+            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+            for row in (r.as_row() for r in results)
+        ]
+        return json.dumps(rows, indent=1) + "\n"
+    lines = []
+    for r in results:
+        where = " · ".join(
+            part
+            for part in (
+                r.section[0] if r.section else r.claim.task,
+                f"scale={r.section[1]}" if r.section else "",
+                r.section[2] if r.section else "",
+                f"user data {r.section[3]}" if r.section and r.section[3] else "",
+                r.runtime,
+            )
+            if part
+        )
+        source = f", {r.claim.source}" if r.claim.source else ""
+        line = f"[{where}] {r.summary()} ({r.claim.paper}{source})"
+        lines.append(f"- **{r.verdict}** {line}" if fmt == "md" else line)
+    return "\n".join(lines) + "\n"
 
 
 def _fmt(value: float) -> str:

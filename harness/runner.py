@@ -173,12 +173,21 @@ def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | N
         status, error = "crashed", _error(exc, f"the cell called sys.exit({exc.code!r})")
     except Exception as exc:
         status, error = "failed", _error(exc)
+    try:
+        artifacts = RecordStore(settings.runs_dir).save_artifacts(
+            task.name, method.name, plan.run_id, ctx.curves, ctx.arrays
+        )
+    except (OSError, ValueError) as exc:
+        # The scalar result stays true without its curves: record it, say what was lost.
+        artifacts = {}
+        print(f"warning: {ctx.name}: its curves and arrays were not kept: {exc}", file=sys.stderr)
     record = _record(
         plan,
         registry,
         status=status,
         metrics=metrics,
         error=error,
+        artifacts=artifacts,
         started_at=started_at,
         seconds=ctx.seconds,
         wall_seconds=ctx.elapsed(),
@@ -370,6 +379,7 @@ def _record(
     peak_memory_mb: float | None = None,
     device: dict[str, Any] | None = None,
     task_data: dict[str, str] | None = None,
+    artifacts: dict[str, dict[str, str]] | None = None,
 ) -> RunRecord:
     cell, resolved = plan.cell, plan.resolved
     metrics = metrics or {}
@@ -401,6 +411,7 @@ def _record(
         code=resolved.code,
         trainer=resolved.trainer_record(plan.device_kind),
         config=resolved.config,
+        artifacts=artifacts or {},
         started_at=started_at,
         ended_at=_now(),
         attempt=plan.attempt,

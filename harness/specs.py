@@ -290,6 +290,81 @@ class TaskSpec:
         return any(spec.matches(name) for spec in self.metrics)
 
 
+Expectation = Literal["better", "not_worse", "at_least", "at_most", "within"]
+EXPECTATIONS: tuple[str, ...] = ("better", "not_worse", "at_least", "at_most", "within")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A paper's claim, stated so that run records can confirm or refute it.
+
+    A claim is about one ``metric`` of one ``task`` and one ``method``; ``expect`` says what the
+    paper asserts:
+
+    - ``better``: ``method`` beats ``baseline`` on ``metric`` by more than ``margin`` (in the
+      metric's unit, in the metric's better direction; for a cost, *cheaper*). Evaluated on
+      per-seed paired differences.
+    - ``not_worse``: ``method`` is at most ``margin`` worse than ``baseline`` ("matches").
+    - ``at_least`` / ``at_most``: ``method``'s mean is ≥ / ≤ ``value``.
+    - ``within``: ``method``'s mean is within ``tolerance`` of ``value`` (a reported number
+      reproduced, an exact answer recovered).
+
+    ``scale`` restricts the claim to one scale's sections (``None``: every scale with records);
+    ``where`` restricts it to records whose config has these values, by dotted key: ``task.*``
+    keys pick sections (``{"task.dataset": "MUTAG"}``), ``method.*`` keys pick the claimed
+    method's config (``{"method.variant": "reference"}``) and ``baseline_where``'s the
+    baseline's, when a section holds several configs of one method (each pair of configs left
+    is judged on its own). ``source`` says where in the paper the claim
+    is (``"Table 2"``); ``reported`` is the paper's own number for the compared quantity, shown
+    beside ours (the difference for ``better``/``not_worse``, the value otherwise).
+    ``spectral-harness claims`` evaluates every installed claim: a 95 % CI and a verdict
+    ``holds``, ``refuted``, ``inconclusive`` or ``not run``.
+    """
+
+    id: str
+    paper: str
+    statement: str
+    task: str
+    metric: str
+    method: str
+    expect: Expectation = "better"
+    baseline: str | None = None
+    margin: float = 0.0
+    value: float | None = None
+    tolerance: float | None = None
+    scale: str | None = None
+    where: Mapping[str, Any] = field(default_factory=dict)
+    baseline_where: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""
+    reported: float | None = None
+
+    def __post_init__(self) -> None:
+        def refuse(problem: str) -> None:
+            raise UserError(f"claim {self.id!r}: {problem}")
+
+        if not re.fullmatch(r"[A-Za-z0-9_.:-]+", self.id or ""):
+            refuse("its id must be a non-empty word of letters, digits, '_', '-', '.', ':'")
+        if self.expect not in EXPECTATIONS:
+            refuse(f"expect={self.expect!r}; choose one of {', '.join(EXPECTATIONS)}")
+        paired = self.expect in ("better", "not_worse")
+        if paired and not self.baseline:
+            refuse(f"expect={self.expect!r} compares with a baseline: name one")
+        if paired and self.baseline == self.method:
+            refuse("the baseline must be another method")
+        if not paired and self.value is None:
+            refuse(f"expect={self.expect!r} needs a value to compare the method's mean with")
+        if self.expect == "within" and (self.tolerance is None or not self.tolerance > 0):
+            refuse("expect='within' needs a positive tolerance")
+        if not math.isfinite(self.margin) or self.margin < 0:
+            refuse(f"margin={self.margin!r} must be a finite number >= 0")
+        if self.value is not None and not math.isfinite(self.value):
+            refuse(f"value={self.value!r} must be finite")
+        for name, where in (("where", self.where), ("baseline_where", self.baseline_where)):
+            odd = [k for k in where if not k.startswith(("task.", "method."))]
+            if odd:
+                refuse(f"{name} keys must start with 'task.' or 'method.': {odd}")
+
+
 @dataclass(frozen=True)
 class RemoteFile:
     """A file of a dataset: where it lives upstream and its expected sha256 (``""``: unchecked)."""

@@ -13,9 +13,10 @@ import pytest
 from harness.cli import _data_check, main
 from harness.data import store as data_store
 from harness.data.cache import ContentCache
-from harness.data.store import DataStore, file_sha256
+from harness.data.store import DataStore
 from harness.errors import DataCorruptError, DataMissingError
 from harness.specs import DatasetSpec, RemoteFile
+from harness.storage import file_sha256
 from spectral_harness_inr.datasets import DATASETS as INR_DATASETS
 from spectral_harness_inr.datasets import KODAK_SHA256
 

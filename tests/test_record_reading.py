@@ -56,7 +56,11 @@ MALFORMED = {
     "seed a string": (_payload(seed="1"), "seed is '1'"),
     "seed a bool": (_payload(seed=True), "seed is True"),
     "device a string": (_payload(device="cpu"), "device is 'cpu'"),
-    "newer schema": (_payload(schema=3), "schema 3 is not one this harness reads"),
+    "newer schema": (_payload(schema=4), "schema 4 is not one this harness reads"),
+    "artifact outside its folder": (
+        _payload(artifacts={"curves": {"file": "../x.json", "sha256": "0"}}),
+        "artifact .curves.",
+    ),
     "schema a string": (_payload(schema="2"), "schema '2'"),
     "no run id": ({k: v for k, v in _payload().items() if k != "run_id"}, "no run_id"),
 }

@@ -1,7 +1,7 @@
 """The shared spectral centroid: exact on pure tones, bounded and scale-free on anything."""
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -29,8 +29,8 @@ def test_channels_are_averaged():
     st.floats(0.01, 100),
 )
 def test_centroid_is_a_fraction_of_nyquist_and_ignores_gain(signal, gain):
-    if not np.any(signal):
-        return
+    # Near-subnormal signals lose digits when scaled: a float artefact, not the centroid's.
+    assume(np.abs(signal).max() > 1e-100)
     value = spectral_centroid(signal)
     assert 0.0 <= value <= 1.0
     assert abs(spectral_centroid(gain * signal) - value) < 1e-9

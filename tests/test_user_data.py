@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from harness.cli import main
-from harness.data.store import file_sha256
 from harness.errors import DataCorruptError, UserError
 from harness.runner import make_cell, run_cell
+from harness.storage import file_sha256
 from spectral_harness_inr.signals import load_audio, load_image
 
 RATE = 8000

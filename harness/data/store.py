@@ -14,7 +14,7 @@ from typing import Any
 
 from harness.errors import DataCorruptError, DataMissingError
 from harness.specs import DatasetSpec
-from harness.storage import atomic_write, atomic_write_json
+from harness.storage import atomic_write, atomic_write_json, file_sha256
 
 DOWNLOAD_TIMEOUT_S = 30
 MEMO_NAME = "checksums.json"
@@ -231,12 +231,3 @@ def _read_memo(path: Path) -> dict[str, Any]:
     if not isinstance(memo, dict):
         return {}
     return {key: value for key, value in memo.items() if isinstance(value, dict)}
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
