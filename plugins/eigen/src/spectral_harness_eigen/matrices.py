@@ -29,7 +29,7 @@ def goe(n: int, rng: np.random.Generator) -> np.ndarray:
 def semicircle_cdf(x: np.ndarray) -> np.ndarray:
     """CDF of Wigner's semicircle density sqrt(4 - x²)/(2π) on [-2, 2]."""
     x = np.clip(x, -2.0, 2.0)
-    return 0.5 + (x * np.sqrt(4.0 - x**2) / 4.0 + 2.0 * np.arcsin(x / 2.0)) / (2.0 * np.pi)
+    return 0.5 + (x * np.sqrt(4.0 - x**2) / 2.0 + 2.0 * np.arcsin(x / 2.0)) / (2.0 * np.pi)
 
 
 def wishart(n: int, ratio: float, rng: np.random.Generator) -> np.ndarray:
