@@ -132,4 +132,4 @@ def test_laplacian_nullity_equals_number_of_components(edges):
     combinatorial = eigvalsh(laplacian(edge_index, n, "comb"))
     assert np.sum(np.abs(combinatorial) < 1e-9) == components
     normalised = eigvalsh(laplacian(edge_index, n, "sym"))  # isolated nodes keep L_ii = 1
-    assert -1e-12 <= normalised[0] and normalised[-1] <= 2.0 + 1e-12
+    assert normalised[0] >= -1e-12 and normalised[-1] <= 2.0 + 1e-12

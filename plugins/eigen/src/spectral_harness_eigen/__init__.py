@@ -25,11 +25,13 @@ from harness import (
     hookimpl,
     param,
 )
+from spectral_harness_eigen.claims import spectral_harness_register_claims
 from spectral_harness_eigen.contract import GENERAL_WHICH, HERMITIAN_WHICH, SLOT_SPECS
 from spectral_harness_eigen.stats_contract import SLOT_SPECS as STATS_SLOT_SPECS
 
 EIGENSOLVER, NONHERMITIAN, GROUND = (spec.name for spec in SLOT_SPECS)
 ESTIMATOR, FILTER = (spec.name for spec in STATS_SLOT_SPECS)
+__all__ = ["spectral_harness_register_claims"]  # a hook implementation, re-exported for pluggy
 
 # ------------------------------------------------------------------------------------------------
 # Task configs
@@ -63,7 +65,7 @@ class GroundTaskConfig(TaskConfig):
     k: int = param(1, ge=1, le=1)
     which: str = param("SA", choices=("SA",))
     tol: float = param(1e-10, gt=0, lt=1)
-    max_matvecs: int = param(200_000, ge=1)
+    max_matvecs: int = param(20_000, ge=1)
 
 
 @dataclass

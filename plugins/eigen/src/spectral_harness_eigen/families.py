@@ -174,7 +174,8 @@ def bessel(points: int, order: int, k: int) -> Family:
     fine = eig(matrices.bessel_collocation(2 * points + 1, order), right=False)
     kept = np.sort(matrices.resolved_modes(coarse, fine).real)
     exact = matrices.bessel_spectrum(order, max(len(kept), k)).real
-    error = float(np.abs(kept - exact[: len(kept)]).max() / exact[0]) if len(kept) else np.inf
+    head = exact[: len(kept)]
+    error = float((np.abs(kept - head) / head).max()) if len(kept) else np.inf
     facts = {"resolved_modes": float(len(kept)), "resolved_error": error}
     return Family(matrix, exact[:k] + 0j, False, 0.0, facts)
 
