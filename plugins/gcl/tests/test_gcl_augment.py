@@ -91,12 +91,16 @@ def test_reference_projection_meets_the_budget_below_its_threshold(
     delta = torch.tensor([values], dtype=torch.float64)
     out = project_budget_reference(delta, torch.tensor([budget], dtype=torch.float64), threshold)
     assert out.min() >= 0.0 and out.max() <= 1.0
+    lowest = float(delta.min())
     if float(delta.clamp(0, threshold).sum()) <= budget:
         assert torch.equal(out, delta.clamp(0, 1))
-    else:
+    elif float((delta - lowest).clamp(0, threshold).sum()) >= budget:  # root inside [min, max]
         shifted = float(out.clamp(0, threshold).sum())
         assert shifted == pytest.approx(budget, abs=1e-4 * len(values) + 1e-6)
         assert float(out.sum()) >= shifted
+    else:  # the root lies below min Δ, outside the bracket: the shift stops at min Δ
+        expected = (delta - lowest).clamp(0, 1)
+        assert torch.allclose(out, expected, atol=1e-4)
 
 
 def test_reference_projection_can_exceed_the_budget() -> None:

@@ -111,6 +111,6 @@ def grace_loss(
     within_1 = (z1 @ z1.T / tau).masked_fill(eye, float("-inf"))
     within_2 = (z2 @ z2.T / tau).masked_fill(eye, float("-inf"))
     positive = between.diagonal()
-    one = torch.logsumexp(torch.cat([between, within_1], dim=1), dim=1) - positive
-    two = torch.logsumexp(torch.cat([between.T, within_2], dim=1), dim=1) - positive
+    one = torch.logaddexp(between.logsumexp(dim=1), within_1.logsumexp(dim=1)) - positive
+    two = torch.logaddexp(between.logsumexp(dim=0), within_2.logsumexp(dim=1)) - positive
     return 0.5 * (one + two).mean()
