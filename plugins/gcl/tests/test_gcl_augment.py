@@ -11,7 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spectral_harness_gcl import SpanConfig
+from spectral_harness_gcl import EdgeAddConfig, EdgeDropConfig, SpanConfig
 from spectral_harness_gcl.augment import (
     AugProblem,
     EdgeAddAugmentor,
@@ -20,11 +20,14 @@ from spectral_harness_gcl.augment import (
     SpanAugmentor,
     View,
     add_edges,
+    build_edge_add,
+    build_edge_drop,
     dense_adjacency,
     drop_edges,
     drop_nodes,
     flip_edges,
     project_budget,
+    project_budget_reference,
     span_deltas,
     spectrum_norm,
 )
@@ -72,6 +75,70 @@ def test_projection_keeps_delta_in_box_and_budget(values: list[float], budget: f
         assert torch.equal(out, clipped)
     else:  # the budget is binding: the projection spends it (up to bisection precision)
         assert float(out.sum()) == pytest.approx(budget, abs=1e-6 * len(values) + 1e-6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    values=st.lists(st.floats(-0.5, 1.5), min_size=2, max_size=60),
+    budget=st.floats(0.1, 20.0),
+    threshold=st.sampled_from([0.5, 0.8]),
+)
+def test_reference_projection_meets_the_budget_below_its_threshold(
+    values: list[float], budget: float, threshold: float
+) -> None:
+    """The SPAN code's projection: a shift only when Σ clamp(Δ, 0, threshold) > budget, which
+    brings that clamped sum to the budget; the result is clamped to [0, 1], not the threshold."""
+    delta = torch.tensor([values], dtype=torch.float64)
+    out = project_budget_reference(delta, torch.tensor([budget], dtype=torch.float64), threshold)
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    lowest = float(delta.min())
+    if float(delta.clamp(0, threshold).sum()) <= budget:
+        assert torch.equal(out, delta.clamp(0, 1))
+    elif float((delta - lowest).clamp(0, threshold).sum()) >= budget:  # root inside [min, max]
+        shifted = float(out.clamp(0, threshold).sum())
+        assert shifted == pytest.approx(budget, abs=1e-4 * len(values) + 1e-6)
+        assert float(out.sum()) >= shifted
+    else:  # the root lies below min Δ, outside the bracket: the shift stops at min Δ
+        expected = (delta - lowest).clamp(0, 1)
+        assert torch.allclose(out, expected, atol=1e-4)
+
+
+def test_reference_projection_can_exceed_the_budget() -> None:
+    """Mass above the threshold is not counted by the bisection: ΣΔ ends above the budget,
+    where the exact projection spends it exactly."""
+    delta = torch.tensor([[1.0, 1.0, 0.0, 0.0]], dtype=torch.float64)
+    budget = torch.tensor([1.0], dtype=torch.float64)
+    reference = project_budget_reference(delta, budget, threshold=0.5)
+    assert float(reference.sum()) > 1.0 + 1e-3
+    assert float(project_budget(delta, budget).sum()) == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("build", [build_edge_drop, build_edge_add])
+def test_matched_strength_takes_spans_expected_rate_per_view(
+    mutag: list[Graph], tmp_path, build
+) -> None:
+    """``strength=span``: each view's realised change is SPAN's expected ΣΔ/|E| of that view."""
+    problem = AugProblem(level="graph", graphs=mutag, cache_dir=tmp_path, seed=0)
+    span = SpanAugmentor(problem, SpanConfig())
+    span.prepare()
+    config = EdgeDropConfig if build is build_edge_drop else EdgeAddConfig
+    augmentor = build(config(strength="span"), problem)
+    augmentor.prepare()  # the same Δ, read from the cache
+    assert augmentor.cache_hit and augmentor.precompute_seconds == 0.0
+    rng = np.random.default_rng(0)
+    for g, graph in enumerate(mutag):
+        expected = span.expected_change(g)
+        assert augmentor.graph_rates[g] == pytest.approx(expected)
+        n, edges = graph.num_nodes, graph.pairs.shape[1]
+        before = graph.pairs[0] * n + graph.pairs[1]
+        changes = np.array(
+            [
+                [np.setxor1d(before, v.pairs[0] * n + v.pairs[1]).size / edges for v in views]
+                for views in (augmentor.views(g, rng) for _ in range(200))
+            ]
+        )
+        # edge adding inserts ⌊p·|E|⌋ edges: at most one edge below the expectation
+        assert changes.mean(0) == pytest.approx(expected, abs=1.0 / edges + 0.02)
 
 
 def _expected_norm_ratio(graph: Graph, codes: np.ndarray, probs: np.ndarray) -> float:

@@ -436,6 +436,8 @@ def test_a_broken_method_is_a_failed_cell_naming_the_slot(settings, task, build,
         ("gcl_node", "tau", NAN),
         ("gcl_node", "feature_mask_1", 1.5),
         ("gcl_node", "dataset", "MUTAG"),
+        ("gcl_node", "activation", "tanh"),
+        ("gcl_node", "lr", 0.0),
     ],
 )
 def test_out_of_range_task_values_are_refused(registry, task, override, value):
@@ -456,6 +458,10 @@ def test_out_of_range_task_values_are_refused(registry, task, override, value):
         ("span", "spectrum", "exact"),
         ("span", "eig_max_nodes", -1),
         ("span", "delta_seed", -1),
+        ("span", "projection", "euclidean"),
+        ("span", "threshold", 1.5),
+        ("edge_drop", "strength", "matched"),
+        ("edge_add", "span_projection", "clamp"),
     ],
 )
 def test_out_of_range_method_values_are_refused(registry, method, override, value):

@@ -33,12 +33,14 @@ from spectral_harness_gcl.contract import AugProblem
 from spectral_harness_gcl.data import Graph, graphs_digest
 
 # Bump when the Δ computation changes: old cache entries stop matching.
-SPAN_VERSION = 2
+SPAN_VERSION = 3
 SPAN_CACHE = "gcl_span"
-# SPAN's defaults per level (GCL-SPAN run scripts, see research notes §B1)
+# SPAN's defaults per level (GCL-SPAN run scripts, see research notes §B1); ``threshold`` is
+# the clamp inside the reference projection's bisection (unsupervised_node.py passes 0.8, the
+# graph script keeps SpectralAugmentor's default 0.5)
 SPAN_DEFAULTS = {
-    "node": dict(ratio=0.3, lr_max=100.0, lr_min=0.1, iterations=40),
-    "graph": dict(ratio=0.2, lr_max=0.5, lr_min=0.5, iterations=20),
+    "node": dict(ratio=0.3, lr_max=100.0, lr_min=0.1, iterations=40, threshold=0.8),
+    "graph": dict(ratio=0.2, lr_max=0.5, lr_min=0.5, iterations=20, threshold=0.5),
 }
 BISECTION_STEPS = 40
 
@@ -84,15 +86,35 @@ class FeatureMaskAugmentor(Augmentor):
 
 class PerturbationAugmentor(Augmentor, ABC):
     """Each view perturbs the input graph on its own, the first at rate ``p1``, the second at
-    ``p2``, both drawn from the one ``rng`` in that order."""
+    ``p2``, both drawn from the one ``rng`` in that order.
 
-    def __init__(self, problem: AugProblem, p1: float, p2: float) -> None:
+    ``match``: a :class:`SpanConfig` to match instead: ``prepare`` computes (or reads from the
+    cache) that SPAN's Δ and each graph's views then take SPAN's expected realised rate of the
+    same view, ΣΔ/|E| (view 1 from Δ_max, view 2 from Δ_min; capped at 1 for dropping). The
+    matching precompute is a calibration, not part of this augmentation: its time is not
+    counted in ``precompute_seconds``.
+    """
+
+    def __init__(
+        self, problem: AugProblem, p1: float, p2: float, match: SpanConfig | None = None
+    ) -> None:
         super().__init__(problem)
         self.rates = (p1, p2)
+        self.match = match
+        self.graph_rates: list[tuple[float, float]] | None = None
+
+    def prepare(self) -> None:
+        if self.match is None:
+            return
+        span = SpanAugmentor(self.problem, self.match)
+        span.prepare()
+        self.cache_hit = span.cache_hit
+        self.graph_rates = [span.expected_change(g) for g in range(len(self.problem.graphs))]
 
     def views(self, g: int, rng: np.random.Generator) -> tuple[View, View]:
         graph = self.problem.graphs[g]
-        first, second = (self.perturb(graph, p, rng) for p in self.rates)
+        rates = self.rates if self.graph_rates is None else self.graph_rates[g]
+        first, second = (self.perturb(graph, p, rng) for p in rates)
         return first, second
 
     @abstractmethod
@@ -104,7 +126,7 @@ class EdgeDropAugmentor(PerturbationAugmentor):
     name = "edge_drop"
 
     def perturb(self, graph: Graph, p: float, rng: np.random.Generator) -> View:
-        return View(drop_edges(graph.pairs, p, rng))
+        return View(drop_edges(graph.pairs, min(p, 1.0), rng))
 
 
 class EdgeAddAugmentor(PerturbationAugmentor):
@@ -133,6 +155,8 @@ class SpanAugmentor(Augmentor):
         self.lr_max = cfg.lr_max if cfg.lr_max is not None else defaults["lr_max"]
         self.lr_min = cfg.lr_min if cfg.lr_min is not None else defaults["lr_min"]
         self.iterations = cfg.iterations if cfg.iterations is not None else defaults["iterations"]
+        self.projection = cfg.projection
+        self.threshold = cfg.threshold if cfg.threshold is not None else defaults["threshold"]
         if cfg.spectrum not in ("auto", "eigvalsh", "frobenius"):
             raise ValueError(
                 f"span.spectrum must be auto, eigvalsh or frobenius, not {cfg.spectrum!r}"
@@ -155,6 +179,8 @@ class SpanAugmentor(Augmentor):
             "lr": self.lr_max if direction == "max" else self.lr_min,
             "iterations": self.iterations,
             "spectrum": self.spectrum,
+            "projection": self.projection,
+            "threshold": self.threshold if self.projection == "reference" else None,
             "seed": self.delta_seed,
             "version": SPAN_VERSION,
             "torch": torch.__version__,
@@ -182,8 +208,17 @@ class SpanAugmentor(Augmentor):
             iterations=self.iterations,
             seed=self.delta_seed,
             spectrum=self.spectrum,
+            projection=self.projection,
+            threshold=self.threshold,
         )
         return {**deltas.to_dict(), "seconds": time.perf_counter() - start}
+
+    def expected_change(self, g: int) -> tuple[float, float]:
+        """The expected fraction of graph ``g``'s edges each view flips: ΣΔ / |E| (view 1:
+        Δ_max, view 2: Δ_min); ``prepare`` must have run."""
+        edges = max(self.problem.graphs[g].pairs.shape[1], 1)
+        first, second = (float(self.deltas[d].graph(g)[1].sum()) / edges for d in ("max", "min"))
+        return first, second
 
     def views(self, g: int, rng: np.random.Generator) -> tuple[View, View]:
         graph = self.problem.graphs[g]
@@ -322,6 +357,39 @@ def project_budget(delta: torch.Tensor, budget: torch.Tensor) -> torch.Tensor:
     return (delta - shift[:, None]).clamp(0.0, 1.0)
 
 
+def project_budget_reference(
+    delta: torch.Tensor, budget: torch.Tensor, threshold: float, tolerance: float = 1e-4
+) -> torch.Tensor:
+    """The SPAN code's projection of each row (``SpectralAugmentor.projection``).
+
+    Only when Σ clamp(Δ, 0, ``threshold``) exceeds the budget, a shift μ is found by bisection
+    on [min Δ, max Δ] (to ``tolerance``) so that Σ clamp(Δ − μ, 0, threshold) meets the budget;
+    the result is then clamped to [0, 1], not to the threshold, so ΣΔ can exceed the budget by
+    the mass above the threshold (and rows under it are only clamped).
+    """
+
+    def excess(mu: torch.Tensor) -> torch.Tensor:
+        return (delta - mu[:, None]).clamp(0.0, threshold).sum(-1) - budget
+
+    over = delta.clamp(0.0, threshold).sum(-1) > budget
+    lo, hi = delta.min(dim=-1).values, delta.max(dim=-1).values
+    mu = lo.clone()
+    f_lo = excess(lo)
+    active = over & (hi - lo >= tolerance)
+    while bool(active.any()):
+        mid = (lo + hi) / 2
+        f_mid = excess(mid)
+        mu = torch.where(active, mid, mu)
+        root = f_mid == 0
+        left = (f_mid * f_lo < 0) | root
+        hi = torch.where(active & left, mid, hi)
+        lo = torch.where(active & ~left, mid, lo)
+        f_lo = torch.where(active & ~left, f_mid, f_lo)
+        active = active & ~root & (hi - lo >= tolerance)
+    shift = torch.where(over, mu, torch.zeros_like(mu))
+    return (delta - shift[:, None]).clamp(0.0, 1.0)
+
+
 def span_group(
     adjacency: torch.Tensor,
     budget: torch.Tensor,
@@ -331,11 +399,16 @@ def span_group(
     iterations: int,
     generator: torch.Generator,
     spectrum: str = "eigvalsh",
+    projection: str = "exact",
+    threshold: float = 1.0,
 ) -> torch.Tensor:
     """Δ (B, n(n-1)/2, upper triangle) for a batch of same-size graphs ``(B, n, n)``.
 
-    Δ ~ U(1e-5, 1/n), then ``iterations`` steps Δ ← Π(Δ ± lr/√t · ∇ ‖eig Â(A + C∘Δ)‖/‖eig Â(A)‖)
+    Δ ~ U(1e-5, 1/n), then ``iterations`` steps Δ ← Π(Δ ± η_t · ∇ ‖eig Â(A + C∘Δ)‖/‖eig Â(A)‖)
     with C = 1 − I − 2A (flip: add a non-edge, remove an edge); + for ``max``, − for ``min``.
+    ``projection``: ``exact`` (η_t = lr/√t, Π the Euclidean projection onto the budget set,
+    :func:`project_budget`) or ``reference`` (the SPAN code: η_t = lr/√(t+1) and
+    :func:`project_budget_reference` with ``threshold``).
     """
     batch, n, _ = adjacency.shape
     rows, cols = torch.triu_indices(n, n, offset=1)
@@ -354,7 +427,11 @@ def span_group(
         objective = sign * (spectrum_norm(modified, spectrum) / reference).sum()
         (grad,) = torch.autograd.grad(objective, delta)
         with torch.no_grad():
-            delta = project_budget(delta + lr / math.sqrt(t) * grad, budget)
+            if projection == "reference":
+                step = delta + lr / math.sqrt(t + 1) * grad
+                delta = project_budget_reference(step, budget, threshold)
+            else:
+                delta = project_budget(delta + lr / math.sqrt(t) * grad, budget)
     return delta.detach()
 
 
@@ -375,9 +452,12 @@ def span_deltas(
     iterations: int,
     seed: int,
     spectrum: str = "eigvalsh",
+    projection: str = "exact",
+    threshold: float = 1.0,
     max_batch_entries: int = 1 << 23,
 ) -> SparseDeltas:
-    """SPAN's Δ for every graph (graphs of equal size are optimised together), kept sparse."""
+    """SPAN's Δ for every graph (graphs of equal size are optimised together), kept sparse
+    (``projection``, ``threshold``: see :func:`span_group`)."""
     by_size: dict[int, list[int]] = {}
     for g, graph in enumerate(graphs):
         by_size.setdefault(graph.num_nodes, []).append(g)
@@ -406,6 +486,8 @@ def span_deltas(
                 iterations=iterations,
                 generator=generator,
                 spectrum=spectrum,
+                projection=projection,
+                threshold=threshold,
             ).numpy()
             for g, row in zip(block, delta, strict=True):
                 nonzero = row > 0
@@ -429,12 +511,19 @@ def build_span(cfg: SpanConfig, problem: AugProblem) -> Augmentor:
     return SpanAugmentor(problem, cfg)
 
 
+def matched_span(cfg: EdgeDropConfig | EdgeAddConfig) -> SpanConfig | None:
+    """The SPAN configuration an edge perturbation matches (``strength=span``), else None."""
+    if cfg.strength != "span":
+        return None
+    return SpanConfig(projection=cfg.span_projection)
+
+
 def build_edge_drop(cfg: EdgeDropConfig, problem: AugProblem) -> Augmentor:
-    return EdgeDropAugmentor(problem, cfg.p1, cfg.p2)
+    return EdgeDropAugmentor(problem, cfg.p1, cfg.p2, matched_span(cfg))
 
 
 def build_edge_add(cfg: EdgeAddConfig, problem: AugProblem) -> Augmentor:
-    return EdgeAddAugmentor(problem, cfg.p1, cfg.p2)
+    return EdgeAddAugmentor(problem, cfg.p1, cfg.p2, matched_span(cfg))
 
 
 def build_node_drop(cfg: NodeDropConfig, problem: AugProblem) -> Augmentor:

@@ -85,7 +85,8 @@ SLOT_SPEC = SlotSpec(
         "mean over task.folds stratified CV folds on GIN graph embeddings (accuracy_fold_std), "
         "gcl_node: test nodes of a random train_frac / val_frac / rest split on GCN node "
         "embeddings (val_accuracy); both: ssl_loss, aug_seconds = aug_precompute_s + "
-        "aug_sample_s, aug_ms_per_graph, aug_cache_hit, edge_change_frac"
+        "aug_sample_s, aug_ms_per_graph, aug_cache_hit, edge_change_frac (the realised fraction "
+        "of edges changed per view, mean of both) and edge_change_frac_1 / _2 (per view)"
     ),
     check="spectral_harness_gcl.contract:check",
 )

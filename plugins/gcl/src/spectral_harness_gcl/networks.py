@@ -1,8 +1,10 @@
-"""Encoders and contrastive losses, in plain torch (no torch_geometric dependency).
+"""Encoders and contrastive losses, built on torch-geometric layers.
 
-* :class:`GIN`: GraphCL's graph encoder, GIN layers (ε = 0, 2-layer MLP, ReLU, batch norm) whose
-  per-layer sum-pooled outputs are concatenated;
-* :class:`GCN`: GRACE's 2-layer GCN on the renormalised adjacency D̃^{-1/2}(A+I)D̃^{-1/2};
+* :class:`GIN`: GraphCL's graph encoder, ``GINConv`` layers (ε = 0, 2-layer MLP, ReLU, batch
+  norm) whose per-layer ``global_add_pool`` outputs are concatenated;
+* :class:`GCN`: GRACE's encoder, ``GCNConv`` layers (Glorot weights, the bias added after
+  propagation, D̃^{-1/2}(A+I)D̃^{-1/2} normalisation) each followed by the activation;
+* :class:`Projection`: the two-layer head only the contrastive loss sees;
 * :func:`nt_xent`: GraphCL's NT-Xent on graph embeddings (negatives: the other view's graphs);
 * :func:`grace_loss`: GRACE's InfoNCE with inter- and intra-view negatives, symmetrised.
 """
@@ -14,6 +16,9 @@ import itertools
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch_geometric.nn import GCNConv, GINConv, global_add_pool
+
+ACTIVATIONS = ("relu", "prelu")
 
 
 class GIN(nn.Module):
@@ -21,76 +26,51 @@ class GIN(nn.Module):
 
     def __init__(self, in_dim: int, hidden: int, layers: int) -> None:
         super().__init__()
-        self.mlps = nn.ModuleList()
-        self.norms = nn.ModuleList()
-        for i in range(layers):
-            self.mlps.append(
+        self.convs = nn.ModuleList(
+            GINConv(
                 nn.Sequential(
                     nn.Linear(in_dim if i == 0 else hidden, hidden),
                     nn.ReLU(),
                     nn.Linear(hidden, hidden),
                 )
             )
-            self.norms.append(nn.BatchNorm1d(hidden))
+            for i in range(layers)
+        )
+        self.norms = nn.ModuleList(nn.BatchNorm1d(hidden) for _ in range(layers))
         self.out_dim = hidden * layers
 
     def forward(
-        self, x: torch.Tensor, edges: torch.Tensor, batch: torch.Tensor, num_graphs: int
+        self, x: torch.Tensor, edge_index: torch.Tensor, batch: torch.Tensor, num_graphs: int
     ) -> torch.Tensor:
-        """``edges``: (2, E) directed (both directions present); ``batch``: node → graph."""
+        """``edge_index``: (2, E), both directions present; ``batch``: node → graph."""
         pooled = []
-        for mlp, norm in zip(self.mlps, self.norms, strict=True):
-            aggregated = x.index_add(0, edges[1], x[edges[0]])
-            x = norm(F.relu(mlp(aggregated)))
-            pooled.append(x.new_zeros(num_graphs, x.shape[1]).index_add(0, batch, x))
+        for conv, norm in zip(self.convs, self.norms, strict=True):
+            x = norm(F.relu(conv(x, edge_index)))
+            pooled.append(global_add_pool(x, batch, size=num_graphs))
         return torch.cat(pooled, dim=1)
 
 
-def normalized_adjacency(edges: torch.Tensor, num_nodes: int) -> torch.Tensor:
-    """Sparse D̃^{-1/2}(A+I)D̃^{-1/2} from a directed (both directions) edge index."""
-    loops = torch.arange(num_nodes, device=edges.device)
-    rows = torch.cat([edges[0], loops])
-    cols = torch.cat([edges[1], loops])
-    degree = torch.zeros(num_nodes, device=edges.device).index_add(
-        0, rows, torch.ones_like(rows, dtype=torch.float32)
-    )
-    inv_sqrt = degree.rsqrt()
-    values = inv_sqrt[rows] * inv_sqrt[cols]
-    return torch.sparse_coo_tensor(
-        torch.stack([rows, cols]), values, (num_nodes, num_nodes), check_invariants=False
-    ).coalesce()
-
-
 class GCN(nn.Module):
-    """GRACE's encoder: GCN(in → 2·out) → act → GCN(2·out → out) → act.
+    """GRACE's encoder: GCNConv(in → 2·out) → act → … → GCNConv(→ out) → act.
 
-    ``x`` may be a sparse (bag-of-words) matrix; feature masking is then applied to the first
-    weight matrix (X·diag(m)·W = X·(m ∘ W)) and node masking to the first layer's rows, which
-    gives the same result as masking a dense X at a fraction of the cost.
+    ``activation``: ``relu`` (GRACE's Cora configuration) or ``prelu`` (its CiteSeer one, one
+    learnable slope per layer). ``x`` may be a sparse COO matrix (bag-of-words features).
     """
 
-    def __init__(self, in_dim: int, out_dim: int, layers: int = 2) -> None:
+    def __init__(self, in_dim: int, out_dim: int, layers: int = 2, activation: str = "relu"):
         super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, not {activation!r}")
         dims = [in_dim] + [2 * out_dim] * (layers - 1) + [out_dim]
-        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(dims))
+        self.convs = nn.ModuleList(GCNConv(a, b) for a, b in itertools.pairwise(dims))
+        self.acts = nn.ModuleList(
+            nn.PReLU(b) if activation == "prelu" else nn.ReLU() for b in dims[1:]
+        )
 
-    def forward(
-        self,
-        x: torch.Tensor,
-        adjacency: torch.Tensor,
-        column_mask: torch.Tensor | None = None,
-        row_mask: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        first = self.linears[0]
-        weight = first.weight.T
-        if column_mask is not None:
-            weight = weight * column_mask[:, None]
-        h = torch.sparse.mm(x, weight) if x.is_sparse else x @ weight
-        if row_mask is not None:
-            h = h * row_mask[:, None]
-        x = F.relu(torch.sparse.mm(adjacency, h + first.bias))
-        for linear in self.linears[1:]:
-            x = F.relu(torch.sparse.mm(adjacency, linear(x)))
+    def forward(self, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+        """Node embeddings of the graph ``edge_index`` (2, E), both directions present."""
+        for conv, act in zip(self.convs, self.acts, strict=True):
+            x = act(conv(x, edge_index))
         return x
 
 
@@ -102,6 +82,7 @@ class Projection(nn.Module):
         self.net = nn.Sequential(nn.Linear(dim, hidden), activation(), nn.Linear(hidden, dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Project embeddings into the loss's space."""
         return self.net(x)
 
 
@@ -118,18 +99,18 @@ def grace_loss(
 ) -> torch.Tensor:
     """GRACE: −log e^{s(u_i,v_i)/τ} / (Σ_k e^{s(u_i,v_k)/τ} + Σ_{k≠i} e^{s(u_i,u_k)/τ}), both ways.
 
-    ``nodes``: contrast only these nodes (anchors and negatives), GRACE's minibatch mode; the
-    O(N²) similarity matrices are the cost on CPU.
+    ``nodes``: contrast only these nodes (anchors and negatives), GRACE's minibatch mode. The
+    three N×N similarity matrices (between views, within each) are computed once and shared by
+    both directions.
     """
     if nodes is not None:
         h1, h2 = h1[nodes], h2[nodes]
     z1, z2 = F.normalize(h1, dim=1), F.normalize(h2, dim=1)
-
-    def one_way(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        between = a @ b.T / tau
-        within = a @ a.T / tau
-        within = within.masked_fill(torch.eye(a.shape[0], dtype=torch.bool, device=a.device), -1e9)
-        denominator = torch.logsumexp(torch.cat([between, within], dim=1), dim=1)
-        return denominator - between.diagonal()
-
-    return 0.5 * (one_way(z1, z2) + one_way(z2, z1)).mean()
+    between = z1 @ z2.T / tau
+    eye = torch.eye(z1.shape[0], dtype=torch.bool, device=z1.device)
+    within_1 = (z1 @ z1.T / tau).masked_fill(eye, float("-inf"))
+    within_2 = (z2 @ z2.T / tau).masked_fill(eye, float("-inf"))
+    positive = between.diagonal()
+    one = torch.logaddexp(between.logsumexp(dim=1), within_1.logsumexp(dim=1)) - positive
+    two = torch.logaddexp(between.logsumexp(dim=0), within_2.logsumexp(dim=1)) - positive
+    return 0.5 * (one + two).mean()
