@@ -33,10 +33,17 @@ def test_smoke_scale_end_to_end(registry, settings):
         for metric in METRICS:
             value = record.metrics[metric.name]
             assert math.isfinite(value), (method, metric.name)
-        for k in ("cosine_0.01", "cosine_0.1", "recall_at_1", "recall_at_10"):
+        for k in ("cosine_0.01", "cosine_0.1", "recall_at_1", "recall_large_at_10"):
             assert 0.0 <= record.metrics[k] <= 1.0
         assert record.metrics["recall_at_1"] <= record.metrics["recall_at_10"]
+        assert record.metrics["recall_large_at_1"] <= record.metrics["recall_large_at_10"]
+        # the large set holds every test structure (the smoke test subset) and isomers
+        assert (
+            record.metrics["retrieval_large_candidates_mean"] >= record.metrics["test_structures"]
+        )
+        assert record.metrics["annotation_candidates_per_peak"] >= 1.0
         assert record.metrics["spectra_per_s"] > 0
+        assert not any(name.startswith("external_") for name in record.metrics)
         assert record.data.get("massbank_subset")
         records.append(record)
     graff = records[0].metrics

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness import (
+    Claim,
     DatasetSpec,
     MethodConfig,
     MethodSpec,
@@ -46,6 +47,9 @@ class MsTaskConfig(TaskConfig):
     max_peaks: int = param(100, ge=1)
     min_rel_intensity: float = param(0.001, ge=0, le=1)
     include_low_res: bool = False  # True: keep triple-quadrupole spectra (annotated at 0.3 Da)
+    # a user's spectra file (.mgf, .msp or MassBank record .txt): the test set instead of the
+    # test split; structures of the train/val splits are removed from it (and counted)
+    external_test: str | None = None
 
 
 @dataclass
@@ -63,6 +67,9 @@ class GraffConfig(MethodConfig):
     weight_decay: float = param(1e-5, ge=0)
     clip: float = param(100.0, gt=0)
     min_probability: float = param(1e-3, ge=0, lt=1)
+    # masked: softmax over the entries valid for the precursor, one double-counting rule in
+    # training and inference; reference: the reference code's semantics (see vocab.py)
+    loss: str = param("masked", choices=("masked", "reference"))
 
 
 @dataclass
@@ -134,9 +141,16 @@ def _diagnostics(*pairs: tuple[str, str]) -> tuple[MetricSpec, ...]:
 METRICS = (
     MetricSpec("cosine_0.01", "max", "mean Hungarian cosine (matchms) at 0.01 Da tolerance"),
     MetricSpec("cosine_0.1", "max", "mean Hungarian cosine (matchms) at 0.1 Da tolerance"),
-    MetricSpec("recall_at_1", "max", "true structure ranked first among isomer/mass candidates"),
-    MetricSpec("recall_at_5", "max", "true structure within the top 5 candidates"),
-    MetricSpec("recall_at_10", "max", "true structure within the top 10 candidates"),
+    MetricSpec("recall_at_1", "max", "true structure first among 20 isomer/mass candidates"),
+    MetricSpec("recall_at_5", "max", "true structure within the top 5 of 20 candidates"),
+    MetricSpec("recall_at_10", "max", "true structure within the top 10 of 20 candidates"),
+    MetricSpec(
+        "recall_large_at_1",
+        "max",
+        "true structure first among all test structures + training isomers of the query",
+    ),
+    MetricSpec("recall_large_at_5", "max", "true structure within the top 5, large set"),
+    MetricSpec("recall_large_at_10", "max", "true structure within the top 10, large set"),
     MetricSpec(
         "spectra_per_s",
         "max",
@@ -148,13 +162,23 @@ METRICS = (
     *_diagnostics(
         ("annotated_intensity", "fraction of test intensity with a formula"),
         ("annotated_intensity_train", "fraction of training intensity with a formula"),
+        ("annotation_candidates_per_peak", "test: formula candidates per annotated peak"),
+        ("annotation_candidates_per_peak_train", "train: formula candidates per annotated peak"),
         ("train_spectra", "training spectra"),
         ("test_spectra", "test spectra"),
         ("test_structures", "distinct test structures"),
         ("retrieval_queries", "test spectra used as retrieval queries"),
-        ("retrieval_candidates_mean", "mean candidate structures per retrieval query"),
+        ("retrieval_candidates_mean", "candidate structures per query (20-candidate set)"),
+        ("retrieval_large_candidates_mean", "candidate structures per query (large set)"),
         ("predicted_peaks_mean", "mean peaks per predicted spectrum"),
     ),
+)
+# What a run on a user's test file (task.external_test) reports besides.
+EXTERNAL_METRICS = _diagnostics(
+    ("external_spectra_read", "spectra in the user's test file"),
+    ("external_spectra_kept", "of those, passing the adduct/instrument/element filters"),
+    ("external_overlap_spectra", "of those, removed: structure in the training pool"),
+    ("external_overlap_structures", "distinct training-pool structures removed"),
 )
 # What only some methods report: the neural ones (NEIMS, GrAFF-MS), GrAFF-MS, nearest neighbour.
 METHOD_METRICS = (
@@ -174,9 +198,11 @@ METHOD_METRICS = (
 GRAFF_PAPER = PaperReference(
     title="Efficiently predicting high resolution mass spectra with graph neural networks",
     arxiv="2301.11419",
-    note="reported mean cosine 0.71 (GrAFF-MS) vs 0.60 (NEIMS) at 0.1 Da is on NIST-20, a "
-    "licensed library with different instruments and filters; not declared as a number for "
-    "ms_predict (MassBank), which it would wrongly look comparable to",
+    note="reported mean cosine 0.71 (GrAFF-MS) vs 0.60 (NEIMS) at 0.1 Da is on NIST-20 (§5; "
+    "the authors' notebook): a licensed Orbitrap HCD library, 18,665 training structures, "
+    "test restricted to NCE 20/35/50; not declared as a number for ms_predict (MassBank "
+    "QTOF, 954 training structures), which it would wrongly look comparable to; the claims "
+    "carry the paper's differences",
 )
 
 MASSBANK = DatasetSpec(
@@ -200,7 +226,8 @@ MASSBANK = DatasetSpec(
 
 
 def _datasets(cfg: MsTaskConfig) -> list[str]:
-    return [MASSBANK.name]
+    """The MassBank subset, and the user's test file (checksummed into the record)."""
+    return [MASSBANK.name, *([cfg.external_test] if cfg.external_test else [])]
 
 
 @hookimpl
@@ -212,7 +239,7 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
             slot=SLOT,
             config=MsTaskConfig,
             run="spectral_harness_ms.task:run",
-            metrics=(*METRICS, *METHOD_METRICS),
+            metrics=(*METRICS, *EXTERNAL_METRICS, *METHOD_METRICS),
             primary="cosine_0.1",
             scales=SCALES,
             datasets=_datasets,
@@ -271,3 +298,96 @@ def spectral_harness_register_slots() -> list[SlotSpec]:
     from spectral_harness_ms.contract import SLOT_SPEC
 
     return [SLOT_SPEC]
+
+
+GRAFF = "GrAFF-MS (arXiv 2301.11419)"
+# The paper's NIST-20 numbers (the authors' evaluate-models.ipynb outputs):
+# cosine@0.1 Da 0.71 vs NEIMS 0.60; structure recall@1 against 1.26 M ChEMBL decoys 0.37 vs 0.27.
+# They are another library and another candidate set: shown beside our differences, never as
+# targets (results/leaderboards/ms/COMMAND.md says why).
+_MAIN = {"task.ppm": 20.0}
+
+
+def _versus(baseline: str, loss: str, metric: str, **kwargs: object) -> Claim:
+    return Claim(
+        id=f"graff-{loss}-beats-{baseline.replace('_', '-')}-{metric.replace('_', '-')}",
+        paper=GRAFF,
+        task=TASK,
+        metric=metric,
+        method="graff_ms",
+        expect="better",
+        baseline=baseline,
+        where={**_MAIN, "method.loss": loss},
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@hookimpl
+def spectral_harness_register_claims() -> list[Claim]:
+    """GrAFF-MS's claims: more accurate spectra than the binned fingerprint predictor (NEIMS),
+    at high resolution too, better structure retrieval, and a small formula vocabulary."""
+    return [
+        _versus(
+            "neims",
+            "masked",
+            "cosine_0.1",
+            statement="GrAFF-MS predicts spectra closer to the measured ones than NEIMS "
+            "(mean cosine at 0.1 Da)",
+            source="§5 results, NIST-20 test (authors' evaluate-models.ipynb)",
+            reported=0.11,
+        ),
+        _versus(
+            "neims",
+            "reference",
+            "cosine_0.1",
+            statement="the same with the reference code's loss semantics (method.loss=reference)",
+            source="§5 results, NIST-20 test",
+            reported=0.11,
+        ),
+        _versus(
+            "neims",
+            "masked",
+            "cosine_0.01",
+            statement="GrAFF-MS keeps its accuracy at 0.01 Da, where 0.1 Da bins cannot "
+            "(high-resolution prediction)",
+            source="abstract, §3 (exact formula masses)",
+        ),
+        _versus(
+            "neims",
+            "masked",
+            "recall_at_1",
+            statement="GrAFF-MS ranks the true structure first more often than NEIMS "
+            "(20 isomer/mass candidates)",
+            source="§5 library search, structure recall@1 vs 1.26 M ChEMBL decoys",
+            reported=0.10,
+        ),
+        _versus(
+            "neims",
+            "masked",
+            "recall_large_at_1",
+            statement="the same among all test structures plus training isomers",
+            source="§5 library search, structure recall@1 vs 1.26 M ChEMBL decoys",
+            reported=0.10,
+        ),
+        _versus(
+            "nearest_neighbor",
+            "masked",
+            "cosine_0.1",
+            statement="GrAFF-MS beats copying the spectrum of the most similar training "
+            "molecule (not in the paper: the simplest baseline a chemist would try)",
+        ),
+        Claim(
+            id="graff-vocabulary-covers-training-intensity",
+            paper=GRAFF,
+            statement="a vocabulary of about 2 % of the training formulas (K = 2,000 = 1.6 % at "
+            "cpu scale) explains at least 85 % of the training intensity",
+            task=TASK,
+            metric="vocab_coverage",
+            method="graff_ms",
+            expect="at_least",
+            value=0.85,
+            where={**_MAIN, "method.loss": "masked"},
+            scale="cpu",
+            source='abstract ("about 2 % of formulas")',
+        ),
+    ]

@@ -159,77 +159,120 @@ def preprocess_peaks(
     return arr[:, 0], arr[:, 1] / arr[:, 1].sum()
 
 
-def load_massbank(
-    data_dir: Path,
-    *,
-    max_precursor_mz: float = 1000.0,
-    max_peaks: int = 100,
-    min_rel_intensity: float = 0.001,
-    include_low_res: bool = False,
-) -> MsDataset:
+@dataclass(frozen=True)
+class Filters:
+    """What a spectrum must satisfy to be kept (the module docstring's handling)."""
+
+    max_precursor_mz: float = 1000.0
+    max_peaks: int = 100
+    min_rel_intensity: float = 0.001
+    include_low_res: bool = False
+
+
+class Dropped(dict):
+    """Counts of spectra dropped, by reason."""
+
+    def add(self, reason: str) -> None:
+        self[reason] = self.get(reason, 0) + 1
+
+
+def build_spectrum(
+    record: dict,
+    filters: Filters,
+    dropped: Dropped,
+    formula_cache: dict[str, np.ndarray | None],
+) -> Spectrum | None:
+    """One kept :class:`Spectrum` from a record's fields, or ``None`` (its reason counted).
+
+    ``record`` holds ``accession``, ``smiles``, ``inchikey`` (may be empty: computed from the
+    SMILES), ``adduct``, ``instrument_type``, ``contributor``, ``collision_energy`` (free text)
+    and ``peaks`` (``(m/z, intensity)`` pairs).
+    """
+    adduct = record.get("adduct") or ""
+    if adduct not in ADDUCTS:
+        dropped.add("adduct")
+        return None
+    itype = record.get("instrument_type") or ""
+    low_res = any(tag in itype for tag in LOW_RES)
+    if low_res and not filters.include_low_res:
+        dropped.add("low_resolution_instrument")
+        return None
+    smiles = record.get("smiles") or ""
+    if smiles not in formula_cache:
+        try:
+            formula_cache[smiles] = mol_formula(smiles)
+        except ValueError:
+            formula_cache[smiles] = None
+    neutral = formula_cache[smiles]
+    if neutral is None:
+        dropped.add("elements_or_charge")
+        return None
+    ion, charge = precursor_ion(neutral, adduct)
+    prec_mz = float(ion_mz(ion, charge))
+    if prec_mz > filters.max_precursor_mz:
+        dropped.add("precursor_mz")
+        return None
+    mz, intensity = preprocess_peaks(
+        record["peaks"], prec_mz, filters.max_peaks, filters.min_rel_intensity
+    )
+    if len(mz) == 0:
+        dropped.add("no_peaks")
+        return None
+    ce_text = str(record.get("collision_energy") or "")
+    ce, ramp = parse_collision_energy(ce_text)
+    return Spectrum(
+        accession=record["accession"],
+        smiles=smiles,
+        key=(record.get("inchikey") or inchikey_of(smiles)).split("-")[0],
+        adduct=adduct,
+        instrument=_instrument_name(itype, record.get("contributor") or ""),
+        ce=ce,
+        ce_ramp=ramp,
+        ce_text=ce_text,
+        precursor=ion,
+        charge=charge,
+        precursor_mz=prec_mz,
+        mz=mz,
+        intensity=intensity,
+        low_res=low_res,
+    )
+
+
+def inchikey_of(smiles: str) -> str:
+    """The InChIKey RDKit computes for a SMILES (empty when it cannot)."""
+    from rdkit import Chem
+
+    mol = Chem.MolFromSmiles(smiles)
+    return Chem.MolToInchiKey(mol) if mol is not None else ""
+
+
+def load_massbank(data_dir: Path, filters: Filters | None = None) -> MsDataset:
     """Parse the MGF + metadata CSV and filter (annotation is separate: :func:`annotate`)."""
+    filters = filters or Filters()
     mgf_path, csv_path = data_dir / MGF, data_dir / CSV
     with open(csv_path, newline="") as handle:
         meta = {row["accession"]: row for row in csv.DictReader(handle)}
-    dropped: dict[str, int] = {}
-
-    def drop(reason: str) -> None:
-        dropped[reason] = dropped.get(reason, 0) + 1
-
+    dropped = Dropped()
     spectra: list[Spectrum] = []
     formula_cache: dict[str, np.ndarray | None] = {}
     for block in read_mgf(mgf_path):
-        row = meta.get(block.get("TITLE", ""), {})
-        adduct = block.get("PRECURSOR_TYPE", "")
-        if adduct not in ADDUCTS:
-            drop("adduct")
-            continue
-        itype = block.get("INSTRUMENT_TYPE", "")
-        if not include_low_res and any(tag in itype for tag in LOW_RES):
-            drop("low_resolution_instrument")
-            continue
-        smiles = block["SMILES"]
-        if smiles not in formula_cache:
-            try:
-                formula_cache[smiles] = mol_formula(smiles)
-            except ValueError:
-                formula_cache[smiles] = None
-        neutral = formula_cache[smiles]
-        if neutral is None:
-            drop("elements_or_charge")
-            continue
-        ion, charge = precursor_ion(neutral, adduct)
-        prec_mz = float(ion_mz(ion, charge))
-        if prec_mz > max_precursor_mz:
-            drop("precursor_mz")
-            continue
-        mz, intensity = preprocess_peaks(block["peaks"], prec_mz, max_peaks, min_rel_intensity)
-        if len(mz) == 0:
-            drop("no_peaks")
-            continue
-        ce, ramp = parse_collision_energy(block.get("COLLISION_ENERGY"))
-        spectra.append(
-            Spectrum(
-                accession=block["TITLE"],
-                smiles=smiles,
-                key=block["INCHIKEY"].split("-")[0],
-                adduct=adduct,
-                instrument=_instrument_name(itype, row.get("contributor", "")),
-                ce=ce,
-                ce_ramp=ramp,
-                ce_text=block.get("COLLISION_ENERGY", ""),
-                precursor=ion,
-                charge=charge,
-                precursor_mz=prec_mz,
-                mz=mz,
-                intensity=intensity,
-                low_res=any(tag in itype for tag in LOW_RES),
-            )
-        )
+        record = {
+            "accession": block["TITLE"],
+            "smiles": block["SMILES"],
+            "inchikey": block["INCHIKEY"],
+            "adduct": block.get("PRECURSOR_TYPE", ""),
+            "instrument_type": block.get("INSTRUMENT_TYPE", ""),
+            "contributor": meta.get(block.get("TITLE", ""), {}).get("contributor", ""),
+            "collision_energy": block.get("COLLISION_ENERGY"),
+            "peaks": block["peaks"],
+        }
+        spectrum = build_spectrum(record, filters, dropped, formula_cache)
+        if spectrum is not None:
+            spectra.append(spectrum)
     digest = hashlib.sha256()
     for path in (mgf_path, csv_path):
         digest.update(path.read_bytes())
-    return MsDataset(spectra, dropped, digest.hexdigest())
+    return MsDataset(spectra, dict(dropped), digest.hexdigest())
 
 
 Annotation = tuple[np.ndarray, np.ndarray, np.ndarray]

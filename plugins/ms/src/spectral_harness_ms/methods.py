@@ -23,11 +23,17 @@ from spectral_harness_ms.data import Spectrum
 from spectral_harness_ms.graphs import ATOM_DIM, BOND_DIM, MolGraph, featurize
 from spectral_harness_ms.networks import GraffNet, NeimsNet
 from spectral_harness_ms.vocab import (
+    NUM_ISOTOPES,
+    EntryTable,
     Vocabulary,
     build_vocabulary,
     decode_spectrum,
     entry_log_probs,
     peak_marginal_loss,
+    reference_entry_table,
+    reference_log_probs,
+    reference_loss,
+    reference_targets,
     resolve_entries,
     spectrum_targets,
 )
@@ -168,18 +174,20 @@ class NeuralPredictor(ABC):
 
 
 class GraffPredictor(NeuralPredictor):
-    """GrAFF-MS: vocabulary from the training split, GINE+SignNet encoder, peak-marginal loss."""
+    """GrAFF-MS: vocabulary from the training split, GINE+SignNet encoder, peak-marginal loss
+    (``cfg.loss``: our masked softmax, or the reference code's semantics with a pad entry)."""
 
     def __init__(self, cfg: GraffConfig, problem: MsProblem) -> None:
         self.cfg = cfg
         self.problem = problem
+        self.reference = cfg.loss == "reference"
         self.vocab: Vocabulary = build_vocabulary(problem.train, self.cfg.vocab_size)
-        self._targets: dict[str, Any] = dict(self.vocab.train_targets)
+        self._targets: dict[str, Any] = {} if self.reference else dict(self.vocab.train_targets)
         self.model = GraffNet(
             ATOM_DIM,
             BOND_DIM,
             problem.covariates.dim,
-            len(self.vocab),
+            len(self.vocab) + int(self.reference),
             self.cfg.hidden,
             self.cfg.layers,
             self.cfg.phi_dim,
@@ -256,32 +264,50 @@ class GraffPredictor(NeuralPredictor):
         )
         self._graphs.update(graphs)
 
-    def _spectrum_targets(self, s: Spectrum):
+    def _spectrum_targets(self, s: Spectrum) -> Any:
         if s.accession not in self._targets:
-            self._targets[s.accession] = spectrum_targets(self.vocab, s)
+            make = reference_targets if self.reference else spectrum_targets
+            self._targets[s.accession] = make(self.vocab, s)
         return self._targets[s.accession]
 
-    def _log_probs(self, queries: Sequence[Query], targets: Sequence[Any] | None = None):
+    def _log_probs(
+        self, queries: Sequence[Query], targets: Sequence[Any] | None = None
+    ) -> tuple[torch.Tensor, list[EntryTable] | None]:
+        """Log-probabilities over (entry, isotope) columns: with ``targets`` as in training,
+        without them as at inference (with the entry tables to decode them)."""
         a, b = self.model(self._batch(queries))
+        tables = None
+        if self.reference:
+            if targets is None:
+                tables = [
+                    reference_entry_table(self.vocab, np.array(q.precursor), q.charge)
+                    for q in queries
+                ]
+                double = np.stack([np.r_[False, t.correction < 0] for t in tables])
+            else:
+                double = np.stack([t.double_counted for t in targets])
+            log_probs = reference_log_probs(
+                a.float(), b.float(), torch.from_numpy(double).to(self.device)
+            )
+            return log_probs, tables
         if targets is None:
             tables = [resolve_entries(self.vocab, np.array(q.precursor), q.charge) for q in queries]
-            valid = np.stack([t.valid for t in tables])
-            corr = np.stack([t.correction for t in tables])
+            rows: Sequence[Any] = tables
         else:
-            tables = None
-            valid = np.stack([t.valid for t in targets])
-            corr = np.stack([t.correction for t in targets])
+            rows = targets
         log_probs = entry_log_probs(
             a.float(),
             b.float(),
-            torch.from_numpy(valid).to(self.device),
-            torch.from_numpy(corr).to(self.device, torch.float32),
+            torch.from_numpy(np.stack([t.valid for t in rows])).to(self.device),
+            torch.from_numpy(np.stack([t.correction for t in rows])).to(self.device, torch.float32),
         )
         return log_probs, tables
 
     def loss(self, batch: list[Spectrum]) -> torch.Tensor:
         targets = [self._spectrum_targets(s) for s in batch]
         log_probs, _ = self._log_probs([Query.of(s) for s in batch], targets)
+        if self.reference:
+            return reference_loss(log_probs, targets, self.device)
         return peak_marginal_loss(log_probs, targets, self.device)
 
     def fit(self, ctx: RunContext) -> dict[str, float]:
@@ -302,6 +328,8 @@ class GraffPredictor(NeuralPredictor):
             chunk = queries[start : start + 256]
             log_probs, tables = self._log_probs(chunk)
             lp = log_probs.cpu().numpy()
+            if self.reference:  # drop the pad's columns; keep only peaks at positive m/z
+                lp = lp[:, NUM_ISOTOPES:]
             for q, row, table in zip(chunk, lp, tables, strict=True):
                 out.append(
                     decode_spectrum(
@@ -309,6 +337,7 @@ class GraffPredictor(NeuralPredictor):
                         table,
                         self.cfg.min_probability,
                         self.problem.max_peaks,
+                        min_mz=np.nextafter(0.0, 1.0) if self.reference else 0.0,
                         max_mz=q.precursor_mz + 2.5,
                     )
                 )

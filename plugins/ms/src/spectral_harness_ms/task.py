@@ -1,24 +1,26 @@
 """The ``ms_predict`` protocol: load and annotate MassBank, split by structure, train the slot's
-predictor, then score cosine (0.01 / 0.1 Da, Hungarian), recall@k among candidate structures and
-prediction throughput on the held-out structures."""
+predictor, then score cosine (0.01 / 0.1 Da, Hungarian), recall@k among two candidate sets and
+prediction throughput on the held-out structures, or on a user's spectra file
+(``task.external_test``) with the structures the model trained on removed."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import pickle
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from harness import ContentCache, RunContext
+from harness import ContentCache, RunContext, UserError
 from spectral_harness_ms import MsTaskConfig
-from spectral_harness_ms.chem import ADDUCTS, H_INDEX, formula_mass, ion_mz, precursor_ion
 from spectral_harness_ms.data import (
     DATASET,
     Covariates,
+    Filters,
     MsDataset,
     Spectrum,
     annotate,
@@ -27,7 +29,15 @@ from spectral_harness_ms.data import (
     assign_splits,
     load_massbank,
 )
+from spectral_harness_ms.external import load_external, remove_overlap
 from spectral_harness_ms.methods import MsProblem, Query
+from spectral_harness_ms.retrieval import (
+    Library,
+    large_candidates,
+    nearest_candidates,
+    retrieval_recall,
+)
+from spectral_harness_ms.scoring import cosine
 
 LOADER_VERSION = 3
 TOLERANCES = (0.01, 0.1)
@@ -45,23 +55,24 @@ def _pickle_load(path: Path) -> Any:
 
 def load_dataset(cfg: MsTaskConfig, data_dir: Path, checksum: str, cache_dir: Path) -> MsDataset:
     """The parsed, filtered dataset (cached by data checksum and loader parameters)."""
-    params = dict(
-        max_precursor_mz=cfg.max_precursor_mz,
-        max_peaks=cfg.max_peaks,
-        min_rel_intensity=cfg.min_rel_intensity,
-        include_low_res=cfg.include_low_res,
-    )
+    filters = filters_of(cfg)
     cache = ContentCache(cache_dir, "ms_massbank")
-    key = {"data": checksum, "params": params, "version": LOADER_VERSION}
+    key = {"data": checksum, "params": dataclasses.asdict(filters), "version": LOADER_VERSION}
     return cache.get_or_create(
-        key, lambda: load_massbank(data_dir, **params), _pickle_save, _pickle_load
+        key, lambda: load_massbank(data_dir, filters), _pickle_save, _pickle_load
     )
+
+
+def filters_of(cfg: MsTaskConfig) -> Filters:
+    """The spectrum filters a task config asks for."""
+    return Filters(cfg.max_precursor_mz, cfg.max_peaks, cfg.min_rel_intensity, cfg.include_low_res)
 
 
 def annotate_cached(
     cfg: MsTaskConfig, spectra: list[Spectrum], checksum: str, cache_dir: Path
 ) -> None:
-    """Annotate ``spectra`` in place (cached by data, parameters and the spectra chosen)."""
+    """Annotate ``spectra`` in place (cached by data, parameters and the spectra chosen;
+    ``checksum`` names the data they came from)."""
     chosen = sorted(s.accession for s in spectra)
     key = {
         "data": checksum,
@@ -80,110 +91,11 @@ def annotate_cached(
     apply_annotations(spectra, found)
 
 
-def matchms_spectrum(mz: np.ndarray, intensity: np.ndarray) -> Any:
-    from matchms import Spectrum as MatchmsSpectrum
-
-    order = np.argsort(mz, kind="stable")
-    return MatchmsSpectrum(
-        mz=np.asarray(mz, dtype=np.float64)[order],
-        intensities=np.asarray(intensity, dtype=np.float64)[order],
-        metadata={},
-        metadata_harmonization=False,
-    )
-
-
-def cosine(
-    predicted: tuple[np.ndarray, np.ndarray], observed: tuple[np.ndarray, np.ndarray], tol: float
-) -> float:
-    """matchms ``CosineHungarian`` (intensity power 1, m/z power 0); 0 for an empty spectrum."""
-    from matchms.similarity import CosineHungarian
-
-    if len(predicted[0]) == 0 or len(observed[0]) == 0:
-        return 0.0
-    score = CosineHungarian(tolerance=tol).pair(
-        matchms_spectrum(*observed), matchms_spectrum(*predicted)
-    )
-    return float(score["score"])
-
-
-def neutral_formula(s: Spectrum) -> np.ndarray:
-    neutral = np.array(s.precursor, dtype=np.int64)
-    neutral[H_INDEX] -= ADDUCTS[s.adduct][1]
-    return neutral
-
-
-def candidate_structures(
-    dataset: MsDataset, true_key: str, count: int
-) -> list[tuple[str, str, np.ndarray]]:
-    """``count`` library structures for a query: the true one, its isomers, then the nearest in
-    neutral monoisotopic mass (the whole dataset is the library, every split)."""
-    library = _library(dataset)
-    keys = list(library)
-    true_formula = library[true_key][1]
-    masses = np.array([float(formula_mass(library[k][1])) for k in keys])
-    same = np.array([np.array_equal(library[k][1], true_formula) for k in keys])
-    gap = np.abs(masses - float(formula_mass(true_formula)))
-    order = np.lexsort((gap, ~same))  # isomers first, then by mass gap
-    chosen = [true_key, *[keys[i] for i in order if keys[i] != true_key][: count - 1]]
-    return [(k, library[k][0], library[k][1]) for k in chosen]
-
-
-_LIBRARIES: dict[int, dict[str, tuple[str, np.ndarray]]] = {}
-
-
-def _library(dataset: MsDataset) -> dict[str, tuple[str, np.ndarray]]:
-    if id(dataset) not in _LIBRARIES:
-        _LIBRARIES.clear()
-        lib: dict[str, tuple[str, np.ndarray]] = {}
-        for s in dataset.spectra:
-            lib.setdefault(s.key, (s.smiles, neutral_formula(s)))
-        _LIBRARIES[id(dataset)] = lib
-    return _LIBRARIES[id(dataset)]
-
-
-def retrieval_recall(
-    predictor: Any,
-    dataset: MsDataset,
-    queries: Sequence[Spectrum],
-    count: int,
-    ks: tuple[int, ...] = (1, 5, 10),
-    ctx: RunContext | None = None,
-) -> dict[str, float]:
-    """Rank candidate structures by the cosine (0.1 Da) of their predicted spectrum (under the
-    query's adduct, instrument and energy) to the observed one; ties count against the truth."""
-    hits = {k: 0 for k in ks}
-    candidates_seen = []
-    for s in queries:
-        if ctx is not None:
-            ctx.check_time()
-        cands = candidate_structures(dataset, s.key, count)
-        asks = []
-        for key, smiles, neutral in cands:
-            ion, charge = precursor_ion(neutral, s.adduct)
-            asks.append(
-                Query(
-                    smiles,
-                    key,
-                    s.adduct,
-                    s.instrument,
-                    s.ce,
-                    s.ce_ramp,
-                    tuple(int(x) for x in ion),
-                    charge,
-                    float(ion_mz(ion, charge)),
-                )
-            )
-        predicted = predictor.predict(asks)
-        scores = np.array([cosine(p, (s.mz, s.intensity), 0.1) for p in predicted])
-        rank = 1 + int((scores[1:] >= scores[0]).sum())
-        candidates_seen.append(len(cands))
-        for k in ks:
-            hits[k] += int(rank <= k)
-    n = max(len(queries), 1)
-    out = {f"recall_at_{k}": hits[k] / n for k in ks}
-    out["retrieval_candidates_mean"] = float(np.mean(candidates_seen)) if candidates_seen else 0.0
-    out["retrieval_queries"] = float(len(queries))
-    return out
+def candidates_per_annotated_peak(spectra: list[Spectrum]) -> float:
+    """Annotation ambiguity: (formula, isotope) candidates per peak with at least one."""
+    rows = sum(len(s.ann_peak) for s in spectra)
+    peaks = sum(int(s.annotated.sum()) for s in spectra)
+    return rows / peaks if peaks else float("nan")
 
 
 def _subset(items: list[Spectrum], limit: int | None, seed: int) -> list[Spectrum]:
@@ -193,8 +105,39 @@ def _subset(items: list[Spectrum], limit: int | None, seed: int) -> list[Spectru
     return [items[i] for i in index]
 
 
+def external_test_set(
+    cfg: MsTaskConfig, ctx: RunContext, seen: list[Spectrum]
+) -> tuple[list[Spectrum], str, dict[str, float]]:
+    """The user's spectra that pass the filters, minus structures in ``seen``; their checksum
+    and the bookkeeping metrics (read, kept, overlap removed)."""
+    entry = str(cfg.external_test)
+    ctx.data.require(entry)
+    checksum = ctx.data.checksum(entry)
+    path = ctx.data.resolve(entry)
+    ctx.record_data(f"external_test:{path.name}", checksum)
+    try:
+        found = load_external(path, filters_of(cfg))
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    kept, overlap_spectra, overlap_structures = remove_overlap(found.spectra, {s.key for s in seen})
+    if not kept:
+        raise UserError(
+            f"task.external_test={entry!r}: none of its {found.read} spectra is left to test on "
+            f"(dropped by the filters: {found.dropped or 'none'}; {overlap_spectra} overlap the "
+            "training structures); it needs [M+H]+/[M-H]- spectra with a SMILES or InChI"
+        )
+    bookkeeping = {
+        "external_spectra_read": float(found.read),
+        "external_spectra_kept": float(len(found.spectra)),
+        "external_overlap_spectra": float(overlap_spectra),
+        "external_overlap_structures": float(overlap_structures),
+    }
+    return kept, checksum, bookkeeping
+
+
 def run(cfg: MsTaskConfig, ctx: RunContext, build: Callable[[Any], Any]) -> dict[str, float]:
-    """Train the slot's predictor on the structure-disjoint train split and score the test."""
+    """Train the slot's predictor on the structure-disjoint train split and score the test
+    split, or the user's file when ``task.external_test`` is set."""
     data_dir = ctx.data.require(DATASET)
     checksum = ctx.data.checksum(DATASET)
     ctx.record_data(DATASET, checksum)
@@ -202,8 +145,17 @@ def run(cfg: MsTaskConfig, ctx: RunContext, build: Callable[[Any], Any]) -> dict
     assign_splits(dataset, cfg.split_seed)
     train = _subset(dataset.split("train"), cfg.max_train_spectra, cfg.split_seed)
     val = _subset(dataset.split("val"), cfg.max_test_spectra, cfg.split_seed)
-    test = _subset(dataset.split("test"), cfg.max_test_spectra, cfg.split_seed)
-    annotate_cached(cfg, train + val + test, checksum, ctx.settings.cache_dir)
+    pool = dataset.split("train") + dataset.split("val")
+    annotate_cached(cfg, train + val, checksum, ctx.settings.cache_dir)
+    metrics: dict[str, float] = {}
+    if cfg.external_test:
+        test, test_checksum, bookkeeping = external_test_set(cfg, ctx, pool)
+        test = _subset(test, cfg.max_test_spectra, cfg.split_seed)
+        metrics.update(bookkeeping)
+        annotate_cached(cfg, test, test_checksum, ctx.settings.cache_dir)
+    else:
+        test = _subset(dataset.split("test"), cfg.max_test_spectra, cfg.split_seed)
+        annotate_cached(cfg, test, checksum, ctx.settings.cache_dir)
     problem = MsProblem(
         train=train,
         val=val,
@@ -211,38 +163,75 @@ def run(cfg: MsTaskConfig, ctx: RunContext, build: Callable[[Any], Any]) -> dict
         epochs=cfg.epochs,
         batch_size=cfg.batch_size,
         max_peaks=cfg.max_peaks,
-        library=tuple(sorted({s.smiles for s in dataset.spectra})),
+        library=tuple(sorted({s.smiles for s in dataset.spectra + test})),
     )
     predictor = build(problem)
-    extra = predictor.fit(ctx)
+    metrics.update(predictor.fit(ctx))
 
     with ctx.timer("eval"):
-        predictor.clear_cache()
-        queries = [Query.of(s) for s in test]
-        start = time.perf_counter()
-        predicted = predictor.predict(queries)
-        ctx.synchronize()
-        elapsed = time.perf_counter() - start
-        metrics: dict[str, float] = {"spectra_per_s": len(test) / max(elapsed, 1e-9)}
-        for tol in TOLERANCES:
-            scores = [
-                cosine(p, (s.mz, s.intensity), tol) for p, s in zip(predicted, test, strict=True)
-            ]
-            metrics[f"cosine_{tol:g}"] = float(np.mean(scores))
-        ctx.log_metrics(0, {k: v for k, v in metrics.items()})
-        retrieval_set = _subset(test, cfg.retrieval_queries, cfg.split_seed + 1)
-        metrics.update(
-            retrieval_recall(predictor, dataset, retrieval_set, cfg.retrieval_candidates, ctx=ctx)
-        )
+        metrics.update(score(cfg, ctx, predictor, test, dataset, pool))
     metrics.update(
         {
             "annotated_intensity": annotated_fraction(test),
             "annotated_intensity_train": annotated_fraction(train),
+            "annotation_candidates_per_peak": candidates_per_annotated_peak(test),
+            "annotation_candidates_per_peak_train": candidates_per_annotated_peak(train),
             "train_spectra": float(len(train)),
             "test_spectra": float(len(test)),
             "test_structures": float(len({s.key for s in test})),
-            "predicted_peaks_mean": float(np.mean([len(p[0]) for p in predicted])),
         }
     )
-    metrics.update(extra)
+    return metrics
+
+
+def score(
+    cfg: MsTaskConfig,
+    ctx: RunContext,
+    predictor: Any,
+    test: list[Spectrum],
+    dataset: MsDataset,
+    pool: list[Spectrum],
+) -> dict[str, float]:
+    """Throughput, cosine at both tolerances (per spectrum kept as an artifact) and recall@k
+    among the ``nearest`` and the ``large`` candidate sets (see :mod:`.retrieval`)."""
+    predictor.clear_cache()
+    queries = [Query.of(s) for s in test]
+    start = time.perf_counter()
+    predicted = predictor.predict(queries)
+    ctx.synchronize()
+    elapsed = time.perf_counter() - start
+    metrics = {"spectra_per_s": len(test) / max(elapsed, 1e-9)}
+    per_spectrum = {}
+    for tol in TOLERANCES:
+        scores = [cosine(p, (s.mz, s.intensity), tol) for p, s in zip(predicted, test, strict=True)]
+        per_spectrum[f"cosine_{tol:g}".replace(".", "_")] = np.array(scores)
+        metrics[f"cosine_{tol:g}"] = float(np.mean(scores))
+    ctx.save_arrays("test_cosine", **per_spectrum)
+    metrics["predicted_peaks_mean"] = float(np.mean([len(p[0]) for p in predicted]))
+    ctx.log_metrics(0, dict(metrics))
+
+    queries_used = _subset(test, cfg.retrieval_queries, cfg.split_seed + 1)
+    library = Library.of(dataset.spectra + test)
+    metrics.update(
+        retrieval_recall(
+            predictor,
+            queries_used,
+            lambda s: nearest_candidates(library, s, cfg.retrieval_candidates),
+            "recall",
+            "retrieval_candidates_mean",
+            ctx,
+        )
+    )
+    test_library, pool_library = Library.of(test), Library.of(pool)
+    metrics.update(
+        retrieval_recall(
+            predictor,
+            queries_used,
+            lambda s: large_candidates(test_library, pool_library, s),
+            "recall_large",
+            "retrieval_large_candidates_mean",
+            ctx,
+        )
+    )
+    metrics["retrieval_queries"] = float(len(queries_used))
     return metrics

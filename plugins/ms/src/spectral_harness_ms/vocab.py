@@ -7,6 +7,13 @@ a logit ``a_v`` per entry and ``b_j`` per isotope ``j``; entry ``(v, j)`` has m/
 the precursor (``g ⊄ P``, empty, RDBE < -0.5) are masked, and when ``n`` valid entries name the
 same ``g`` each gets ``-log n`` (the paper's "-log 2 when double counted", made index-based in
 both phases, which removes the reference code's train/inference mismatch).
+
+``loss=reference`` keeps the reference code's semantics instead (``reference_*`` below): one
+softmax over every entry plus a pad entry (index 0), nothing masked; in training ``-log 2`` on
+the entries of this spectrum's annotations that matched both a product and a loss entry, and a
+missing side of an annotation points at the pad (its log-probability lowered by 10); at inference
+``-log 2`` on entries whose m/z equals another entry's as floats (product ``m/z(f)`` vs
+``m/z(P) - mass(ℓ)``), and every entry in the m/z window becomes a peak, valid or not.
 """
 
 from __future__ import annotations
@@ -19,7 +26,14 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from spectral_harness_ms.chem import ELEMENTS, H_INDEX, ISOTOPE_SPACING, ion_mz, rdbe
+from spectral_harness_ms.chem import (
+    ELEMENTS,
+    H_INDEX,
+    ISOTOPE_SPACING,
+    formula_mass,
+    ion_mz,
+    rdbe,
+)
 from spectral_harness_ms.data import Spectrum
 
 PRODUCT, LOSS = 0, 1
@@ -187,28 +201,36 @@ def peak_marginal_loss(
     """``mean_b  -Σ_p y_p · log q(p)``, ``log q(p) = logsumexp`` over the entries explaining
     ``p``; a peak no valid entry explains contributes ``log ε = -10``."""
     width = log_probs.shape[1]
-    flat, segment, weights, uncovered = [], [], [], []
-    offset = 0
-    for b, t in enumerate(targets):
-        flat.append(t.pair_entry + b * width)
-        segment.append(t.pair_peak + offset)
-        weights.append(t.weights)
-        uncovered.append(float(t.weights[~t.covered].sum()))
-        offset += len(t.weights)
-    flat_t = torch.from_numpy(np.concatenate(flat)).to(device)
+    flat = [t.pair_entry + b * width for b, t in enumerate(targets)]
+    values = log_probs.reshape(-1)[torch.from_numpy(np.concatenate(flat)).to(device)]
+    return _peak_loss(values, [t.pair_peak for t in targets], [t.weights for t in targets], device)
+
+
+def _peak_loss(
+    values: torch.Tensor,
+    peaks: Sequence[np.ndarray],
+    weights: Sequence[np.ndarray],
+    device: torch.device,
+) -> torch.Tensor:
+    """``-Σ_p y_p log q(p)`` averaged over spectra, ``log q(p)`` the logsumexp of the
+    ``values`` whose row names peak ``p`` (``peaks[b]``: the peak of each of spectrum b's
+    rows); a peak without rows gets ``log ε``."""
+    segment, offset = [], 0
+    for rows, w in zip(peaks, weights, strict=True):
+        segment.append(rows + offset)
+        offset += len(w)
     seg_t = torch.from_numpy(np.concatenate(segment)).to(device)
-    w_t = torch.from_numpy(np.concatenate(weights)).to(device=device, dtype=log_probs.dtype)
-    values = log_probs.reshape(-1)[flat_t]
+    w_t = torch.from_numpy(np.concatenate(weights)).to(device=device, dtype=values.dtype)
     peak_max = torch.full((offset,), float("-inf"), device=device, dtype=values.dtype)
     peak_max = peak_max.scatter_reduce(0, seg_t, values, reduce="amax", include_self=True)
     safe_max = torch.where(torch.isfinite(peak_max), peak_max, torch.zeros_like(peak_max))
     sums = torch.zeros(offset, device=device, dtype=values.dtype)
     sums = sums.index_add(0, seg_t, torch.exp(values - safe_max[seg_t]))
     has = sums > 0
-    log_q = torch.where(has, safe_max + torch.log(sums.clamp_min(1e-300)), torch.zeros_like(sums))
-    covered_term = -(w_t * log_q * has).sum()
-    uncovered_term = -UNCOVERED_LOG_PROB * sum(uncovered)
-    return (covered_term + uncovered_term) / len(targets)
+    log_q = torch.where(
+        has, safe_max + torch.log(sums.clamp_min(1e-300)), torch.full_like(sums, UNCOVERED_LOG_PROB)
+    )
+    return -(w_t * log_q).sum() / len(weights)
 
 
 def decode_spectrum(
@@ -238,3 +260,92 @@ def decode_spectrum(
     if total <= 0:
         return np.zeros(0), np.zeros(0)
     return unique[order], merged[order] / total
+
+
+# ------------------------------------------------------------ the reference code's semantics
+
+PAD_LOG_PENALTY = -10.0
+
+
+@dataclass(frozen=True)
+class ReferenceTargets:
+    """The reference code's indexing of one spectrum (entry ``v`` is column ``v + 1``; 0 = pad)."""
+
+    product: np.ndarray  # (R,) flat column of the product side, (v + 1) * NUM_ISOTOPES + j
+    loss: np.ndarray  # (R,) flat column of the loss side (pad: j)
+    peak: np.ndarray  # (R,) peak of each annotation row
+    double_counted: np.ndarray  # (V + 1,) bool
+    weights: np.ndarray  # (peaks,) normalised intensity
+
+
+def _lookup(vocab: Vocabulary, kind: int) -> dict[int, int]:
+    index = np.flatnonzero(vocab.kinds == kind)
+    return dict(zip(formula_keys(vocab.formulas[index]).tolist(), index.tolist(), strict=True))
+
+
+def reference_targets(vocab: Vocabulary, spectrum: Spectrum) -> ReferenceTargets:
+    """Each annotation ``(peak, product f, isotope j)`` names the product entry ``f`` and the
+    loss entry ``P - f`` where the vocabulary has them (pad otherwise; rows with neither are
+    dropped); an entry is double counted when a row of this spectrum names both sides."""
+    products, losses = _lookup(vocab, PRODUCT), _lookup(vocab, LOSS)
+    ann = np.asarray(spectrum.ann_formula, dtype=np.int64).reshape(-1, len(ELEMENTS))
+    prod = np.array([products.get(k, -1) for k in formula_keys(ann).tolist()], np.int64) + 1
+    lost = np.asarray(spectrum.precursor, dtype=np.int64)[None, :] - ann
+    loss = np.array([losses.get(k, -1) for k in formula_keys(lost).tolist()], np.int64) + 1
+    keep = (prod > 0) | (loss > 0)
+    prod, loss, iso = prod[keep], loss[keep], np.asarray(spectrum.ann_iso)[keep]
+    double = np.zeros(len(vocab) + 1, dtype=bool)
+    double[prod] |= loss > 0
+    double[loss] |= prod > 0
+    double[0] = False
+    return ReferenceTargets(
+        prod * NUM_ISOTOPES + iso,
+        loss * NUM_ISOTOPES + iso,
+        np.asarray(spectrum.ann_peak)[keep],
+        double,
+        np.asarray(spectrum.intensity, dtype=np.float64),
+    )
+
+
+def reference_log_probs(
+    formula_logits: torch.Tensor, isotope_logits: torch.Tensor, double_counted: torch.Tensor
+) -> torch.Tensor:
+    """``log softmax`` over every (entry incl. pad, isotope), nothing masked:
+    ``logit(v, j) = a_v + b_j - log 2 · double_counted_v``; ``(B, (V + 1) * NUM_ISOTOPES)``."""
+    logits = formula_logits - double_counted.to(formula_logits.dtype) * math.log(2.0)
+    joint = logits[:, :, None] + isotope_logits[:, None, :]
+    return torch.log_softmax(joint.reshape(joint.shape[0], -1), dim=-1)
+
+
+def reference_loss(
+    log_probs: torch.Tensor, targets: Sequence[ReferenceTargets], device: torch.device
+) -> torch.Tensor:
+    """The reference peak-marginal loss: per row ``logsumexp`` of its product and loss sides
+    (pad columns lowered by 10), per peak ``logsumexp`` over rows, ``log ε`` for a peak without
+    rows; ``-Σ y_p log q(p)`` averaged over the batch."""
+    width = log_probs.shape[1]
+    flat = log_probs.reshape(-1)
+    sides = []
+    for column in ("product", "loss"):
+        index = np.concatenate([getattr(t, column) + b * width for b, t in enumerate(targets)])
+        pad = np.concatenate([getattr(t, column) < NUM_ISOTOPES for t in targets])
+        penalty = torch.from_numpy(pad * PAD_LOG_PENALTY).to(device=device, dtype=flat.dtype)
+        sides.append(flat[torch.from_numpy(index).to(device)] + penalty)
+    values = torch.logsumexp(torch.stack(sides), dim=0)
+    return _peak_loss(values, [t.peak for t in targets], [t.weights for t in targets], device)
+
+
+def reference_entry_table(vocab: Vocabulary, precursor: np.ndarray, charge: int) -> EntryTable:
+    """Inference as in the reference code: every entry is kept (``valid`` all true), its m/z is
+    ``m/z(f)`` for a product and ``m/z(P) - mass(ℓ)`` for a loss, and an entry whose m/z equals
+    another's *as a float* is double counted (``correction = -log 2``)."""
+    products = vocab.kinds == PRODUCT
+    mz = np.where(
+        products,
+        np.asarray(ion_mz(vocab.formulas, charge), dtype=np.float64),
+        float(ion_mz(np.asarray(precursor), charge)) - formula_mass(vocab.formulas),
+    )
+    _, inverse, counts = np.unique(mz, return_inverse=True, return_counts=True)
+    correction = np.where(counts[inverse] > 1, -math.log(2.0), 0.0)
+    ions = np.where(products[:, None], vocab.formulas, np.asarray(precursor) - vocab.formulas)
+    return EntryTable(np.ones(len(vocab), dtype=bool), correction, formula_keys(ions), mz)
