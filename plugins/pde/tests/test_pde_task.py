@@ -25,8 +25,28 @@ def test_registered(registry):
         assert spec.slot == "pde_model" and spec.primary == "rel_l2"
         assert set(spec.scales) == {"smoke", "cpu", "full"}
     assert set(registry.methods_for_slot("pde_model")) == set(METHODS)
-    # reported numbers are [recall] in the research notes: none is declared
-    assert all(not registry.method(m).paper.reported for m in METHODS)
+
+
+def test_paper_column_holds_the_lsm_table(registry):
+    """LSM Table 2's Darcy / Navier–Stokes numbers for LSM and FNO; none for the U-Net."""
+    assert registry.method("lsm").paper.reported == {
+        "darcy": {"rel_l2": 0.0065},
+        "navier_stokes": {"rel_l2": 0.1535},
+    }
+    assert registry.method("fno").paper.reported["darcy"] == {"rel_l2": 0.0108}
+    assert not registry.method("unet").paper.reported
+
+
+def test_claims_cover_both_ablations_on_every_generated_task(registry):
+    claims = registry.claims
+    for task in ("darcy", "burgers", "navier_stokes"):
+        for baseline in ("fno", "unet"):
+            claim = claims[f"lsm-vs-{baseline}-{task}"]
+            assert (claim.method, claim.baseline, claim.expect) == ("lsm", baseline, "better")
+            assert claim.metric == registry.task(task).primary
+    # the reported difference is FNO − LSM from the table: positive, LSM better
+    assert claims["lsm-vs-fno-darcy"].reported == pytest.approx(0.0043)
+    assert claims["lsm-reproduces-darcy"].scale == "full"
 
 
 def test_full_scale_matches_the_papers_sizes(registry):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness import (
+    Claim,
     DatasetSpec,
     MethodConfig,
     MethodSpec,
@@ -156,10 +157,10 @@ class UNetConfig(MethodConfig):
 # ------------------------------------------------------------------------------------------------
 
 TRAIN_SMOKE = dict(epochs=2, batch_size=10, lr=1e-3, lr_step=100, eval_every=1, width=8, modes=4)
-# CPU board: sized so that LSM (the slowest: ~15 samples/s on one free thread at 32², a third
-# of that on the shared 2-core machine) trains in about two minutes; every method gets the same
-# data, epochs and batches
-TRAIN_CPU = dict(batch_size=10, lr=1e-3, lr_step=3, eval_every=2, width=16, modes=12, epochs=8)
+# CPU board: 16² grids so that 40 epochs fit (LSM, the slowest, costs ~0.2 CPU-s per batch of
+# 10 at 16² on one thread: ~1.5 CPU-min per run); every method gets the same data, epochs and
+# batches; the validation error is measured every epoch (the rel-L2 curve kept with the record)
+TRAIN_CPU = dict(batch_size=10, lr=1e-3, lr_step=10, eval_every=1, width=16, modes=12, epochs=40)
 # LSM's scripts: 501 epochs, batch 20, lr 5e-4, StepLR(100, 0.5), d_model 64, num_basis 12
 TRAIN_FULL = dict(
     epochs=501, batch_size=20, lr=5e-4, lr_step=100, eval_every=10, width=64, modes=12
@@ -180,9 +181,9 @@ DARCY_SCALES = {
         n_train=100,
         n_val=40,
         n_test=100,
-        solve_resolution=63,
-        resolution=32,
-        transfer_resolution=63,
+        solve_resolution=61,
+        resolution=16,
+        transfer_resolution=31,
     ),
     # LSM/FNO: 421² solve subsampled to 85², 1000 train / 200 test
     "full": dict(
@@ -252,9 +253,9 @@ BURGERS_SCALES = {
         n_val=40,
         n_test=100,
         solve_resolution=256,
-        resolution=32,
-        transfer_resolution=64,
-        snapshots=32,
+        resolution=16,
+        transfer_resolution=32,
+        snapshots=16,
         visc=0.01,
         dt=1e-3,
     ),
@@ -308,23 +309,36 @@ TRANSFER = MetricSpec(
     "min",
     "zero-shot relative L2 on the same test samples at the finer transfer resolution",
 )
+# The LSM paper's main table (Table 2, test relative L2, 1000 train / 200 test, 501 epochs):
+# Darcy 85² and Navier–Stokes ν = 1e-5 64² are the two of its seven benchmarks that our tasks
+# reproduce (the other five need meshes, point clouds or 3-D data: see COMMAND.md). The
+# numbers are [recall] in the research notes (methods-core.md §F3), not checked against the
+# PDF; LSM's agree with the values indexed from the paper by third-party benchmark pages.
+LSM_TABLE = "LSM Table 2"
+LSM_REPORTED = {"darcy": 0.0065, "navier_stokes": 0.1535}
+FNO_REPORTED = {"darcy": 0.0108, "navier_stokes": 0.1556}
 LSM_PAPER = PaperReference(
     title="Solving High-Dimensional PDEs with Latent Spectral Models",
     arxiv="2301.12664",
+    reported={task: {"rel_l2": value} for task, value in LSM_REPORTED.items()},
     note=(
-        "Table 2 numbers (Darcy 0.0065, NS 0.1535) are [recall] in the research notes, not "
-        "checked against the paper: no reported number declared"
+        f"{LSM_TABLE} (Darcy 85², NS ν=1e-5 64², scale=full protocol); [recall] in the "
+        "research notes, not checked against the PDF"
     ),
 )
 FNO_PAPER = PaperReference(
     title="Fourier Neural Operator for Parametric Partial Differential Equations",
     arxiv="2010.08895",
-    note="Darcy 0.0108 / NS 0.1556 are [recall] in the research notes: not declared",
+    reported={task: {"rel_l2": value} for task, value in FNO_REPORTED.items()},
+    note=(
+        f"FNO row of {LSM_TABLE} (= the FNO paper's Darcy 85² and NS ν=1e-5 numbers); "
+        "[recall] in the research notes"
+    ),
 )
 UNET_PAPER = PaperReference(
     title="U-Net: Convolutional Networks for Biomedical Image Segmentation",
     arxiv="1505.04597",
-    note="LSM Table 2 U-Net numbers not retrieved",
+    note=f"the U-Net row of {LSM_TABLE} was not retrieved: no reported number declared",
 )
 
 _NEURALOP_COMMIT = "93d3f0633e048c915004cd782cb339acf06e1157"
@@ -473,6 +487,74 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
             is_baseline=True,
         ),
     ]
+
+
+LSM_CLAIM_PAPER = "LSM (Wu et al., ICML 2023, arXiv 2301.12664)"
+# Paired per-seed comparisons of test relative L2 at every scale with records: LSM against the
+# FNO and against its own backbone without Neural Spectral Blocks (the U-Net), per task.
+# Burgers is not one of the paper's benchmarks: there the claims test whether its gain carries.
+_VERSUS = {
+    "fno": "beats FNO",
+    "unet": "beats its U-Net backbone without Neural Spectral Blocks (the blocks help)",
+}
+_CLAIM_TASKS = {
+    "darcy": ("Darcy flow", LSM_TABLE),
+    "navier_stokes": ("Navier–Stokes", LSM_TABLE),
+    "burgers": ("1-D Burgers (not a benchmark of the paper)", "extends Table 2"),
+}
+
+
+def _versus_claims() -> list[Claim]:
+    claims = []
+    for task, (label, source) in _CLAIM_TASKS.items():
+        for baseline, verb in _VERSUS.items():
+            reported = None
+            if baseline == "fno" and task in LSM_REPORTED:
+                reported = round(FNO_REPORTED[task] - LSM_REPORTED[task], 6)
+            claims.append(
+                Claim(
+                    id=f"lsm-vs-{baseline}-{task}",
+                    paper=LSM_CLAIM_PAPER,
+                    statement=f"on {label}, LSM {verb}: lower test relative L2",
+                    task=task,
+                    metric="rel_l2",
+                    method="lsm",
+                    baseline=baseline,
+                    source=source,
+                    reported=reported,
+                )
+            )
+    return claims
+
+
+def _reproduction_claims() -> list[Claim]:
+    """The paper's own numbers, reproduced within 10 % under its protocol (``scale=full``)."""
+    return [
+        Claim(
+            id=f"{method}-reproduces-{task}",
+            paper=LSM_CLAIM_PAPER,
+            statement=f"{method.upper()} reaches the paper's {task} error ({value}) within 10 % "
+            "under the paper's protocol",
+            task=task,
+            metric="rel_l2",
+            method=method,
+            expect="within",
+            value=value,
+            tolerance=round(0.1 * value, 6),
+            scale="full",
+            source=LSM_TABLE,
+            reported=value,
+        )
+        for method, table in (("lsm", LSM_REPORTED), ("fno", FNO_REPORTED))
+        for task, value in table.items()
+    ]
+
+
+@hookimpl
+def spectral_harness_register_claims() -> list[Claim]:
+    """LSM's main claims (it beats FNO; its spectral blocks beat the bare U-Net) per task, and
+    the paper's Darcy / Navier–Stokes numbers at ``scale=full``."""
+    return [*_versus_claims(), *_reproduction_claims()]
 
 
 @hookimpl
