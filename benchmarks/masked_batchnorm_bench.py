@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from spectral_harness_graph_pe.encoders import MaskedBatchNorm
+from spectral_harness_graph_pe.layers import MaskedBatchNorm
 
 
 def boolean_indexing(norm: MaskedBatchNorm) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
