@@ -163,6 +163,35 @@ def test_a_valid_stand_in_passes():
     check(_Stub(lambda batch: None, out_dim=0), PROBLEM)
 
 
+class _PyGEncoder(PositionalEncoder):
+    """A new PE written only with PyG: a GCN over the eigenvectors of the PyG view."""
+
+    def __init__(self, pe_dims: int, out_dim: int) -> None:
+        super().__init__()
+        from torch_geometric.nn import GCNConv
+
+        self.out_dim, self.features = out_dim, Features(eig=True)
+        self.conv = GCNConv(pe_dims, out_dim)
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        data = batch.to_pyg()
+        return self.conv(data.eigvecs, data.edge_index)
+
+
+def test_a_pe_written_with_pyg_gets_a_pyg_batch_and_passes_the_check():
+    from torch_geometric.data import Batch as PyGBatch
+    from torch_geometric.nn import global_add_pool
+
+    check(_PyGEncoder(PROBLEM.pe_dims, PROBLEM.pe_out), PROBLEM)
+    batch = probe_batch(PROBLEM.pe_dims, Features(eig=True), CPU)
+    data = batch.to_pyg()
+    assert isinstance(data, PyGBatch) and data.num_graphs == batch.num_graphs == 3
+    assert data.eigvecs is batch.eigvecs and data.edge_index is batch.edge_index  # no copy
+    assert data.ptr.tolist() == [0, *torch.cumsum(batch.sizes, 0).tolist()]
+    sizes = global_add_pool(torch.ones(batch.num_nodes, 1), data.batch).squeeze(1)
+    assert sizes.tolist() == batch.sizes.tolist()
+
+
 def test_a_component_that_is_not_a_module_fails():
     _probe_refuses(
         lambda batch: None, PROBLEM, "build returned function", "expected a torch.nn.Module"

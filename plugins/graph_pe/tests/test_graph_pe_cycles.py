@@ -19,7 +19,8 @@ from spectral_harness_graph_pe.cycles import (
 )
 from spectral_harness_graph_pe.data import single_graph_batch
 from spectral_harness_graph_pe.encoders import SPE, NoPE
-from spectral_harness_graph_pe.model import GraphRegressor
+from spectral_harness_graph_pe.model import build_backbone
+from spectral_harness_graph_pe.reference import ReferenceSPE
 
 
 @pytest.mark.parametrize(
@@ -60,9 +61,9 @@ def test_generation_is_seeded_and_cached(tmp_path, monkeypatch):
         assert np.array_equal(first[split].y, again[split].y)
 
 
-def regressor_outputs(encoder, graphs: list[nx.Graph]) -> list[float]:
+def regressor_outputs(encoder, graphs: list[nx.Graph], backbone: str) -> list[float]:
     torch.manual_seed(0)
-    model = GraphRegressor(encoder, hidden=16, layers=3, pool="sum").double().eval()
+    model = build_backbone(backbone, encoder, hidden=16, layers=3, pool="sum").double().eval()
     outputs = []
     for graph in graphs:
         pairs = torch.tensor(list(graph.edges()), dtype=torch.long).T
@@ -75,16 +76,18 @@ def regressor_outputs(encoder, graphs: list[nx.Graph]) -> list[float]:
     return outputs
 
 
-def test_spe_separates_regular_graphs_that_a_plain_gine_cannot():
+@pytest.mark.parametrize("variant", ["reference", "ours"])
+def test_spe_separates_regular_graphs_that_a_plain_gine_cannot(variant):
     """K₃,₃ and the triangular prism are both 3-regular on 6 nodes (9 vs 3 four-cycles): 1-WL
-    message passing gives them the same output, SPE does not."""
+    message passing gives them the same output, SPE does not (either variant, on its backbone)."""
     graphs = [nx.complete_bipartite_graph(3, 3), nx.circular_ladder_graph(3)]
     assert [count_cycles(g, 4) for g in graphs] == [9, 3]
-    plain = regressor_outputs(NoPE(), graphs)
+    plain = regressor_outputs(NoPE(), graphs, variant)
     assert plain[0] == pytest.approx(plain[1], abs=1e-12)
     torch.manual_seed(0)
-    spe = SPE(6, channels=4, phi_layers=2, phi_hidden=8, rho_layers=2, rho_hidden=8, out_dim=4)
-    encoded = regressor_outputs(spe.double(), graphs)
+    sizes = dict(channels=4, phi_layers=2, phi_hidden=8, rho_layers=2, rho_hidden=8, out_dim=4)
+    spe = ReferenceSPE(6, **sizes) if variant == "reference" else SPE(6, **sizes)
+    encoded = regressor_outputs(spe.double(), graphs, variant)
     assert abs(encoded[0] - encoded[1]) > 1e-4
 
 

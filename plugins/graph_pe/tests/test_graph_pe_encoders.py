@@ -20,7 +20,9 @@ from spectral_harness_graph_pe.data import (
     random_walk_return_probs,
     single_graph_batch,
 )
-from spectral_harness_graph_pe.encoders import RWSE, SPE, LapPE, MaskedBatchNorm, SignNet
+from spectral_harness_graph_pe.encoders import RWSE, SPE, LapPE, SignNet
+from spectral_harness_graph_pe.layers import MaskedBatchNorm
+from spectral_harness_graph_pe.reference import ReferenceSignNet, ReferenceSPE
 
 
 @pytest.fixture(autouse=True)
@@ -38,8 +40,10 @@ def edges_of(graph: nx.Graph) -> torch.Tensor:
     return torch.cat([pairs, pairs.flip(0)], dim=1)
 
 
-def spe(k: int, seed: int = 0, out_norm: bool = True) -> SPE:
+def spe(k: int, seed: int = 0, out_norm: bool = True, variant: str = "ours") -> torch.nn.Module:
     torch.manual_seed(seed)
+    if variant == "reference":
+        return ReferenceSPE(k, 6, 3, 16, rho_layers=3, rho_hidden=16, out_dim=8).double().eval()
     return (
         SPE(
             k,
@@ -56,8 +60,10 @@ def spe(k: int, seed: int = 0, out_norm: bool = True) -> SPE:
     )
 
 
-def signnet(k: int, seed: int = 0) -> SignNet:
+def signnet(k: int, seed: int = 0, variant: str = "ours") -> torch.nn.Module:
     torch.manual_seed(seed)
+    if variant == "reference":
+        return ReferenceSignNet(k, hidden=16, layers=3, rho_layers=3, out_dim=8).double().eval()
     return SignNet(k, hidden=16, layers=3, out_dim=8).double().eval()
 
 
@@ -87,11 +93,12 @@ def rotate_within_eigenspaces(values: torch.Tensor, vectors: torch.Tensor, seed:
     return rotated, multiplicities
 
 
+@pytest.mark.parametrize("variant", ["reference", "ours"])
 @pytest.mark.parametrize("training", [False, True], ids=["eval", "train"])
 @pytest.mark.parametrize(
     "graph", [nx.cycle_graph(8), nx.grid_2d_graph(4, 4)], ids=["C8", "grid4x4"]
 )
-def test_spe_is_basis_invariant_where_lappe_is_not(graph, training):
+def test_spe_is_basis_invariant_where_lappe_is_not(graph, training, variant):
     edges, n = edges_of(graph), graph.number_of_nodes()
     batch = batch_for(edges, n)
     rotated, multiplicities = rotate_within_eigenspaces(batch.eigvals[0], batch.eigvecs, seed=1)
@@ -99,8 +106,8 @@ def test_spe_is_basis_invariant_where_lappe_is_not(graph, training):
     other = single_graph_batch(edges, n, eigvals=batch.eigvals[0], eigvecs=rotated)
     # train mode: ρ's masked BatchNorm uses the batch's own statistics. The output BatchNorm is
     # left out there: on vertex-transitive C8 every node's encoding is equal, a zero variance
-    # that turns round-off into noise of any size.
-    model = spe(n, out_norm=not training).train(training)
+    # that turns round-off into noise of any size (the reference variant has no output norm).
+    model = spe(n, out_norm=not training, variant=variant).train(training)
     with torch.no_grad():
         out, out_rotated = model(batch), model(other)
     relative = float((out - out_rotated).norm() / out.norm())
@@ -112,8 +119,12 @@ def test_spe_is_basis_invariant_where_lappe_is_not(graph, training):
 
 
 @settings(max_examples=10, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(4, 16))
-def test_spe_signnet_and_rwse_are_permutation_equivariant(seed, n):
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(4, 16),
+    variant=st.sampled_from(["reference", "ours"]),
+)
+def test_spe_signnet_and_rwse_are_permutation_equivariant(seed, n, variant):
     graph = nx.connected_watts_strogatz_graph(n, 2 if n < 6 else 4, 0.3, seed=seed)
     edges = edges_of(graph)
     perm = torch.from_numpy(np.random.default_rng(seed).permutation(n))  # new node i = old perm[i]
@@ -132,18 +143,19 @@ def test_spe_signnet_and_rwse_are_permutation_equivariant(seed, n):
     assert torch.allclose(permuted.rw, batch.rw[perm], atol=1e-12)
     torch.manual_seed(seed)
     rwse = RWSE(8, 8).double().eval()
-    for model in (spe(n, seed), signnet(n, seed), rwse):
+    for model in (spe(n, seed, variant=variant), signnet(n, seed, variant=variant), rwse):
         with torch.no_grad():
             assert torch.allclose(model(permuted), model(batch)[perm], atol=1e-9)
 
 
-def test_signnet_is_sign_invariant():
+@pytest.mark.parametrize("variant", ["reference", "ours"])
+def test_signnet_is_sign_invariant(variant):
     graph = nx.petersen_graph()
     edges, n = edges_of(graph), 10
     batch = batch_for(edges, n, d=6)
     signs = torch.tensor([1, -1, -1, 1, -1, 1], dtype=torch.float64)
     flipped = single_graph_batch(edges, n, eigvals=batch.eigvals[0], eigvecs=batch.eigvecs * signs)
-    model = signnet(6)
+    model = signnet(6, variant=variant)
     with torch.no_grad():
         assert torch.allclose(model(batch), model(flipped), atol=1e-12)
 

@@ -39,8 +39,10 @@ SLOT_SPEC = SlotSpec(
         "and `features` (spectral_harness_graph_pe.data.Features: eig, rw_steps), which the task "
         "precomputes in float32 on the run's device; forward(batch) takes a "
         "spectral_harness_graph_pe.data.Batch (eigvecs (n, d), eigvals (B, d), eig_mask (B, d), rw "
-        "(n, rw_steps)) and returns a finite floating tensor (n, out_dim), or None when out_dim "
-        "is 0; the task puts it inside the GINE regressor and trains it with the backbone"
+        "(n, rw_steps); batch.to_pyg() is the same batch as a torch_geometric.data.Batch with "
+        "batch, ptr and those fields, for encoders written with PyG layers) and returns a "
+        "finite floating tensor (n, out_dim), or None when out_dim is 0; the task puts it "
+        "inside the GINE regressor and trains it with the backbone"
     ),
     result=(
         "test_mae (primary) at the epoch of best val_mae; zinc: penalised logP, cycles: "

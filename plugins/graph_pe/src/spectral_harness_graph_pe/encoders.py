@@ -13,7 +13,9 @@ Written from the papers' equations:
 * LapPE (Dwivedi et al.): the first k non-trivial eigenvectors, random signs while training.
 * RWSE (Dwivedi et al. 2022): ``[(D⁻¹A)^t_ii]_{t=1..K}``.
 
-Unlike the SPE reference code, no BatchNorm sees padded entries: the PE networks normalize over
+These are ``variant=ours``; :mod:`spectral_harness_graph_pe.reference` holds
+``variant=reference``, the official ZINC architectures. Unlike the SPE reference code, no
+BatchNorm sees padded entries: the PE networks normalize over
 valid entries only (or, with ``norm=layer``, per entry) and zero the padding after every layer.
 """
 
@@ -25,6 +27,7 @@ from torch import nn
 from spectral_harness_graph_pe import LapPEConfig, NoPEConfig, RWSEConfig, SignNetConfig, SPEConfig
 from spectral_harness_graph_pe.contract import GraphPEProblem
 from spectral_harness_graph_pe.data import Batch, Features
+from spectral_harness_graph_pe.layers import MaskedBatchNorm, gin_aggregation
 
 
 class PositionalEncoder(nn.Module):
@@ -80,25 +83,6 @@ class RWSE(PositionalEncoder):
         return self.linear(self.norm(batch.rw))
 
 
-class MaskedBatchNorm(nn.BatchNorm1d):
-    """BatchNorm over the valid entries of ``h`` ``(..., c)`` only: padded entries (``mask``
-    False) neither enter the statistics nor get normalized (they come out as zeros). The SPE
-    reference code's BatchNorm counts the padding, so its statistics depend on the batch's
-    largest graph; this one does not. In eval mode it is a per-channel affine map, so
-    equivariance and invariance are kept.
-
-    The valid rows are gathered with ``index_select`` and normalized by the fused BatchNorm
-    kernel: about twice as fast as boolean indexing with a hand-written mean and variance
-    (``benchmarks/masked_batchnorm_bench.py``).
-    """
-
-    def forward(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        flat = h.reshape(-1, h.shape[-1])
-        valid = mask.reshape(-1).nonzero().squeeze(1)
-        normalized = super().forward(flat.index_select(0, valid))
-        return torch.zeros_like(flat).index_copy(0, valid, normalized).view_as(h)
-
-
 class StackedGIN(nn.Module):
     """GIN layers on ``h`` of shape ``(n, S, c)``: message passing over the graph's nodes (first
     index), the middle index ``S`` a batch dimension; ``mask`` ``(n, S)`` zeroes padded entries.
@@ -122,19 +106,17 @@ class StackedGIN(nn.Module):
             for _ in range(layers)
         )
         self.outer = nn.ModuleList(nn.Linear(hidden, dims[i + 1]) for i in range(layers))
-        self.eps = nn.Parameter(torch.zeros(layers))
+        self.aggregations = nn.ModuleList(gin_aggregation(random_eps=False) for _ in range(layers))
 
     def forward(
         self, h: torch.Tensor, edge_index: torch.Tensor, mask: torch.Tensor
     ) -> torch.Tensor:
-        src, dst = edge_index
         keep = mask[..., None].to(h.dtype)
         h = h * keep
-        for i, (inner, norm, outer) in enumerate(
-            zip(self.inner, self.norms, self.outer, strict=True)
+        for i, (aggregate, inner, norm, outer) in enumerate(
+            zip(self.aggregations, self.inner, self.norms, self.outer, strict=True)
         ):
-            aggregated = torch.zeros_like(h).index_add_(0, dst, h[src])
-            h = inner((1 + self.eps[i]) * h + aggregated)
+            h = inner(aggregate(h, edge_index))
             h = norm(h, mask) if isinstance(norm, MaskedBatchNorm) else norm(h)
             h = outer(torch.relu(h))
             if i < len(self.inner) - 1:
@@ -221,17 +203,28 @@ class SPE(PositionalEncoder):
         """``(n, n_max, m)``: row ``local[i]`` of ``V diag(φ_ℓ(λ)) Vᵀ`` of node ``i``'s graph."""
         values = batch.eigvals[:, : self.k]
         mask = batch.eig_mask[:, : self.k].to(values.dtype)
-        weights = self.phi(values[..., None]) * mask[..., None]  # (B, k, m)
-        dense = values.new_zeros(batch.num_graphs, batch.max_nodes, values.shape[1])
-        dense[batch.batch, batch.local] = batch.eigvecs[:, : self.k]
-        full = torch.einsum("bik,bkm,bjk->bijm", dense, weights, dense)
-        return full[batch.batch, batch.local]
+        return spectral_projections(batch, self.k, self.phi(values[..., None]) * mask[..., None])
 
     def forward(self, batch: Batch) -> torch.Tensor:
-        columns = torch.arange(batch.max_nodes, device=batch.x.device)
-        mask = columns[None, :] < batch.sizes[batch.batch][:, None]  # (n, n_max)
-        h = self.rho(self.projections(batch), batch.edge_index, mask)
+        h = self.rho(self.projections(batch), batch.edge_index, pair_mask(batch))
         return self.norm(h.sum(dim=1))
+
+
+def pair_mask(batch: Batch) -> torch.Tensor:
+    """``(n, n_max)``: True where column ``j`` is a node of row node ``i``'s graph."""
+    columns = torch.arange(batch.max_nodes, device=batch.x.device)
+    return columns[None, :] < batch.sizes[batch.batch][:, None]
+
+
+def spectral_projections(batch: Batch, k: int, weights: torch.Tensor) -> torch.Tensor:
+    """``(n, n_max, m)``: for each node ``i``, row ``local[i]`` of ``V diag(w_ℓ) Vᵀ`` of its graph
+    for every channel ℓ, from ``weights`` ``(B, k, m)`` (one per eigenpair and channel), built in a
+    padded dense batch ``(B, n_max, n_max, m)``; columns past the graph's size are 0."""
+    vectors = batch.eigvecs[:, :k]
+    dense = vectors.new_zeros(batch.num_graphs, batch.max_nodes, vectors.shape[1])
+    dense[batch.batch, batch.local] = vectors
+    full = torch.einsum("bik,bkm,bjk->bijm", dense, weights[:, : vectors.shape[1]], dense)
+    return full[batch.batch, batch.local]
 
 
 def build_none(cfg: NoPEConfig, problem: GraphPEProblem) -> PositionalEncoder:
@@ -252,9 +245,21 @@ def build_rwse(cfg: RWSEConfig, problem: GraphPEProblem) -> PositionalEncoder:
 
 
 def build_signnet(cfg: SignNetConfig, problem: GraphPEProblem) -> PositionalEncoder:
-    """SignNet over the first ``k`` (None: d) eigenpairs."""
+    """SignNet over the first ``k`` (None: d) eigenpairs, as the reference code builds it
+    (``variant=reference``) or ours."""
     k = cfg.k or problem.pe_dims
     _check_k(k, problem, "signnet")
+    if cfg.variant == "reference":
+        from spectral_harness_graph_pe.reference import ReferenceSignNet
+
+        layers = cfg.layers or problem.pe_layers
+        return ReferenceSignNet(
+            k,
+            cfg.hidden or problem.pe_hidden,
+            layers,
+            cfg.rho_layers or layers,
+            problem.pe_out,
+        )
     return SignNet(
         k,
         cfg.hidden or problem.pe_hidden,
@@ -266,9 +271,22 @@ def build_signnet(cfg: SignNetConfig, problem: GraphPEProblem) -> PositionalEnco
 
 
 def build_spe(cfg: SPEConfig, problem: GraphPEProblem) -> PositionalEncoder:
-    """SPE over the first ``k`` (None: d) eigenpairs."""
+    """SPE over the first ``k`` (None: d) eigenpairs, as the reference code builds it
+    (``variant=reference``) or ours."""
     k = cfg.k or problem.pe_dims
     _check_k(k, problem, "spe")
+    if cfg.variant == "reference":
+        from spectral_harness_graph_pe.reference import ReferenceSPE
+
+        return ReferenceSPE(
+            k,
+            cfg.channels or problem.spe_channels,
+            cfg.phi_layers,
+            cfg.phi_hidden,
+            cfg.rho_layers or problem.pe_layers,
+            cfg.rho_hidden or problem.pe_hidden,
+            problem.pe_out,
+        )
     return SPE(
         k,
         cfg.channels or problem.spe_channels,

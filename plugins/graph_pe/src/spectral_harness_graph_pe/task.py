@@ -28,7 +28,7 @@ from spectral_harness_graph_pe.data import (
     pack,
 )
 from spectral_harness_graph_pe.encoders import GraphPEProblem
-from spectral_harness_graph_pe.model import GraphRegressor
+from spectral_harness_graph_pe.model import build_backbone
 
 EVAL_BATCH = 128
 
@@ -153,7 +153,9 @@ def train_and_test(
         for split, graphs in sets.items()
     }
     precompute_s = time.perf_counter() - started
-    model = GraphRegressor(encoder, cfg.hidden, cfg.layers, cfg.pe_every_layer, cfg.pool)
+    model = build_backbone(
+        cfg.backbone, encoder, cfg.hidden, cfg.layers, cfg.pe_every_layer, cfg.pool
+    )
     model = model.to(ctx.device)
     train = packed["train"]
     steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
