@@ -24,7 +24,16 @@ from spectral_harness_inr import InrProblem, Signal
 from spectral_harness_inr.contract import PROBE_POINTS, SLOT_SPEC, check
 from spectral_harness_inr.signals import load_image
 
-BUILT_IN = ("siren", "winner", "fourier_features")
+BUILT_IN = (
+    "siren",
+    "winner",
+    "fourier_features",
+    "finer",
+    "wire",
+    "gauss",
+    "relu_posenc",
+    "siren_rff",
+)
 
 
 def _audio_problem() -> InrProblem:

@@ -1,4 +1,5 @@
-"""Datasets of the INR tasks: the SIREN paper's audio clip and the Kodak photographs."""
+"""Datasets of the INR tasks: the SIREN paper's audio clip, the WINNER paper's audio clips and
+the Kodak photographs, and the named sets of signals the set tasks fit."""
 
 from __future__ import annotations
 
@@ -32,6 +33,54 @@ KODAK_SHA256 = {
     "kodim24.png": "9f1c26df52217bd49f998a720a2ffeba41a535cf826f4ae32e355fb2b0bbc0fe",
 }
 
+WINNER_COMMIT = "c3a60f5a4523450cd1540534aca46628cd49bda7"
+WINNER_URL = (
+    f"https://github.com/hemanthgrylls/SIREN-square/raw/{WINNER_COMMIT}/training_data/audio/{{}}"
+)
+WINNER_SHA256 = {
+    "arch.wav": "c6d81b44b2276c3437a606efa7d938f302c9a1ea88bf72aac2d5019fddf9ad44",
+    "chopin.wav": "062486c380c705076d7073dcae6f4becce795166cfdb50bf31ae096b65509cb0",
+    "dilse_gt.wav": "87600ecce19f2f5d82236751dfe6dccfcc6ed2c70f977b315ad5e1373bdce7c3",
+    "radiation.wav": "a2463149f29edc2aa0b134498d8f712cfe15a1638461acb8de381e276696e20a",
+    "relay.wav": "61de3e16a2a766e9518a78fc4599b5ccf5ff7522a38f91820b6e16e87037d52f",
+    "shattered.wav": "9682de74e8df33e76ec5cd8f29a8b7f69e699aca180a33b8ffb0f97bbe150721",
+    "tap.wav": "5b9c435c2fbe9aa5e278af24ec57fdde643956eee81fa6f8a9edb49b268c6eaa",
+    "tetris.wav": "9a668fb7420b02dc1bfc1b75d301303e950025685221001f07b47faa2261baf1",
+    "turkish_gt.wav": "6c9928366d1b57cbcbc6f9ca46196f380f435177848f5c57a229b0cc94802adf",
+    "vivaldi_gt.wav": "417c445c9125ba2451bdd6e5ac0f5e0f8e14a4e60f97f458e14fc3eb4e1fe809",
+    "whoosh.wav": "45cbdaaa461c730014ddf1b7a5c8cb65469959b461133ccb8c61963969c88a41",
+}
+
+# The clips of learn_audios.py still in the repository, in the script's order (voltage, foley,
+# birds and sparking are missing upstream; gt_bach is SIREN's clip, registered as siren_audio).
+REFERENCE_CLIPS = (
+    *(f"winner_audio/{name}.wav" for name in ("tetris", "relay", "arch", "tap", "whoosh")),
+    *(f"winner_audio/{name}.wav" for name in ("shattered", "radiation")),
+    "siren_audio/gt_bach.wav",
+)
+# In the repository's audio folder but not in the script's list: music, lower spectral centroid.
+MUSIC_CLIPS = tuple(
+    f"winner_audio/{name}.wav" for name in ("chopin", "dilse_gt", "turkish_gt", "vivaldi_gt")
+)
+CLIP_SETS = {
+    "reference": REFERENCE_CLIPS,
+    "music": MUSIC_CLIPS,
+    "all": REFERENCE_CLIPS + MUSIC_CLIPS,
+}
+# scikit-image's bundled test images (no download): photographs and the textures
+SKIMAGE_IMAGES = ("camera", "astronaut", "coffee", "chelsea", "brick", "grass", "gravel")
+IMAGE_SETS = {
+    "kodak24": tuple(f"kodak24/{name}" for name in KODAK_SHA256),
+    "skimage": tuple(f"skimage:{name}" for name in SKIMAGE_IMAGES),
+}
+
+
+def signal_name(path: str) -> str:
+    """A set member's name in metric keys: ``winner_audio/tetris.wav`` → ``tetris``,
+    ``skimage:camera`` → ``camera``."""
+    return path.removeprefix("skimage:").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
 DATASETS = [
     DatasetSpec(
         name="siren_audio",
@@ -54,5 +103,16 @@ DATASETS = [
         homepage="https://r0k.us/graphics/kodak/",
         license="Kodak, released for unrestricted use (commonly stated)",
         summary="Kodak Lossless True Color Image Suite, 24 photographs 768x512",
+    ),
+    DatasetSpec(
+        name="winner_audio",
+        files={
+            f"winner_audio/{name}": RemoteFile(url=WINNER_URL.format(name), sha256=digest)
+            for name, digest in WINNER_SHA256.items()
+        },
+        homepage="https://github.com/hemanthgrylls/SIREN-square",
+        license="no license file upstream; research benchmark targets, do not redistribute",
+        summary="the WINNER (SIREN²) paper's audio clips still in its repository: 7 of the "
+        "reference script's 12 (gt_bach is siren_audio) and 4 music clips, 16-bit WAV",
     ),
 ]

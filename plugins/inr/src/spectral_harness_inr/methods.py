@@ -9,8 +9,27 @@ import torch
 from torch import nn
 
 from harness import UserError, spectral_centroid
-from spectral_harness_inr import FourierFeaturesConfig, SirenConfig, WinnerConfig
-from spectral_harness_inr.networks import FourierFeatures, Siren, relu_mlp
+from spectral_harness_inr import (
+    FinerConfig,
+    FourierFeaturesConfig,
+    GaussConfig,
+    ReluPosencConfig,
+    SirenConfig,
+    SirenRffConfig,
+    WinnerConfig,
+    WireConfig,
+)
+from spectral_harness_inr.networks import (
+    FinerLayer,
+    FourierFeatures,
+    GaussLayer,
+    PositionalEncoding,
+    RandomFourierFeatures,
+    Siren,
+    Wire,
+    nyquist_octaves,
+    relu_mlp,
+)
 from spectral_harness_inr.problem import InrProblem
 
 # The papers' constants, by the signal's dimensionality: tuned on audio (1-D) and images (2-D).
@@ -93,6 +112,84 @@ def build_fourier_features(cfg: FourierFeaturesConfig, problem: InrProblem) -> n
     else:
         raise ValueError(f"fourier_features backbone must be relu or siren, not {cfg.backbone!r}")
     return nn.Sequential(encoding, body)
+
+
+def build_finer(cfg: FinerConfig, problem: InrProblem) -> nn.Module:
+    """FINER (Liu et al. 2024): ``sin(ω0 (|z| + 1) z)`` layers with SIREN's initialisation."""
+    layers: list[nn.Module] = [
+        FinerLayer(
+            problem.in_features,
+            problem.hidden_features,
+            cfg.first_omega_0,
+            is_first=True,
+            first_bias_scale=cfg.first_bias_scale,
+        )
+    ]
+    layers += [
+        FinerLayer(problem.hidden_features, problem.hidden_features, cfg.omega_0, is_first=False)
+        for _ in range(problem.hidden_layers)
+    ]
+    return nn.Sequential(*layers, _sine_head(problem, cfg.omega_0))
+
+
+def build_wire(cfg: WireConfig, problem: InrProblem) -> nn.Module:
+    """WIRE (Saragadam et al. 2023): complex Gabor wavelet layers, real part of the output."""
+    return Wire(
+        problem.in_features,
+        problem.hidden_features,
+        problem.hidden_layers,
+        problem.out_features,
+        cfg.omega_0,
+        cfg.sigma_0,
+    )
+
+
+def build_gauss(cfg: GaussConfig, problem: InrProblem) -> nn.Module:
+    """Gaussian-activation MLP (Ramasinghe & Lucey 2022), PyTorch's default initialisation."""
+    layers: list[nn.Module] = [GaussLayer(problem.in_features, problem.hidden_features, cfg.scale)]
+    layers += [
+        GaussLayer(problem.hidden_features, problem.hidden_features, cfg.scale)
+        for _ in range(problem.hidden_layers)
+    ]
+    return nn.Sequential(*layers, nn.Linear(problem.hidden_features, problem.out_features))
+
+
+def build_relu_posenc(cfg: ReluPosencConfig, problem: InrProblem) -> nn.Module:
+    """ReLU MLP after NeRF's positional encoding, with as many octaves as the grid resolves."""
+    octaves = cfg.num_frequencies or nyquist_octaves(problem.signal.grid)
+    encoding = PositionalEncoding(problem.in_features, octaves)
+    body = relu_mlp(
+        encoding.out_features,
+        problem.hidden_features,
+        problem.hidden_layers,
+        problem.out_features,
+    )
+    return nn.Sequential(encoding, body)
+
+
+def build_siren_rff(cfg: SirenRffConfig, problem: InrProblem) -> nn.Module:
+    """SIREN after Gaussian random Fourier features (σ = 30, hidden/2 features), the WINNER
+    paper's SIREN-RFF baseline."""
+    encoding = RandomFourierFeatures(
+        problem.in_features, cfg.num_features or max(1, problem.hidden_features // 2), cfg.sigma
+    )
+    body = Siren(
+        encoding.out_features,
+        problem.hidden_features,
+        problem.hidden_layers,
+        problem.out_features,
+        first_omega_0=cfg.first_omega_0,
+        omega_0=cfg.omega_0,
+    )
+    return nn.Sequential(encoding, body)
+
+
+def _sine_head(problem: InrProblem, omega_0: float) -> nn.Linear:
+    head = nn.Linear(problem.hidden_features, problem.out_features)
+    bound = math.sqrt(6.0 / problem.hidden_features) / omega_0
+    with torch.no_grad():
+        head.weight.uniform_(-bound, bound)
+    return head
 
 
 def _siren(problem: InrProblem, first_omega_0: float, omega_0: float) -> Siren:

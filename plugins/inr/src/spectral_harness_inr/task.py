@@ -1,7 +1,8 @@
 """The INR fitting protocol: Adam + StepLR on the full signal, PSNR of the best model.
 
 :func:`fit_signal` is the protocol every ``inr_init`` task shares (public as
-``spectral_harness_inr.fit_signal``); ``run_audio`` and ``run_image`` only load their signal.
+``spectral_harness_inr.fit_signal``); ``run_audio`` and ``run_image`` only load their signal;
+``run_audio_clips`` and ``run_image_set`` fit each signal of a set in turn (:func:`fit_signals`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from typing import Any
 import torch
 
 from harness import RunContext, UserError, count_parameters, fit
-from spectral_harness_inr import InrAudioConfig, InrImageConfig, InrTaskConfig
+from spectral_harness_inr import (
+    InrAudioClipsConfig,
+    InrAudioConfig,
+    InrImageConfig,
+    InrImageSetConfig,
+    InrTaskConfig,
+)
+from spectral_harness_inr.datasets import CLIP_SETS, IMAGE_SETS, signal_name
 from spectral_harness_inr.problem import InrProblem, Signal
 from spectral_harness_inr.signals import load_audio, load_image
 
@@ -27,8 +35,78 @@ def run_audio(
 ) -> dict[str, float]:
     """Fit an audio clip; metrics: PSNR, SNR, steps/s, parameters."""
     ctx.data.require(cfg.audio)
-    signal = load_audio(ctx.data.resolve(cfg.audio), cfg.start_s, cfg.num_samples)
+    signal = load_audio(ctx.data.resolve(cfg.audio), cfg.start_s, cfg.num_samples, cfg.normalize)
     return fit_signal(cfg, ctx, build, signal)
+
+
+def run_audio_clips(
+    cfg: InrAudioClipsConfig, ctx: RunContext, build: Callable[[Any], Any]
+) -> dict[str, float]:
+    """Fit each clip of ``cfg.clips`` (the loudest ``cfg.num_samples`` of its first 150,000
+    samples, whole-file peak normalised); metrics: per-clip ``psnr_<clip>`` and the means."""
+    signals = {}
+    for path in CLIP_SETS[cfg.clips]:
+        ctx.data.require(path)
+        signals[signal_name(path)] = load_audio(
+            ctx.data.resolve(path), None, cfg.num_samples, cfg.normalize
+        )
+    return fit_signals(cfg, ctx, build, signals)
+
+
+def run_image_set(
+    cfg: InrImageSetConfig, ctx: RunContext, build: Callable[[Any], Any]
+) -> dict[str, float]:
+    """Fit each image of ``cfg.images`` at ``cfg.size``²; metrics: per-image ``psnr_<image>``
+    and the means."""
+    signals = {}
+    for spec in IMAGE_SETS[cfg.images]:
+        if spec.startswith("skimage:"):
+            signal = load_image(spec, None, cfg.size)
+            ctx.record_data(spec, signal.checksum())
+        else:
+            ctx.data.require(spec)
+            signal = load_image(str(ctx.data.resolve(spec)), None, cfg.size)
+        signals[signal_name(spec)] = signal
+    return fit_signals(cfg, ctx, build, signals)
+
+
+class _SignalContext:
+    """The cell's context for one signal of a set: its logged curves carry the signal's name
+    (``tetris/eval/psnr``), everything else is the cell's."""
+
+    def __init__(self, ctx: RunContext, name: str) -> None:
+        self._ctx, self._name = ctx, name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._ctx, attribute)
+
+    def log_metrics(self, step: int, metrics: dict[str, float]) -> None:
+        """Log ``metrics`` under the signal's name."""
+        self._ctx.log_metrics(step, {f"{self._name}/{k}": v for k, v in metrics.items()})
+
+
+def fit_signals(
+    cfg: InrTaskConfig, ctx: RunContext, build: Callable[[Any], Any], signals: dict[str, Signal]
+) -> dict[str, float]:
+    """Fit each signal of ``signals`` (name → signal) with a fresh model from ``build``, by
+    :func:`fit_signal`'s protocol; return ``psnr_<name>`` per signal and, under the single-signal
+    names (``psnr``, ``mse``, ``snr``/``psnr_01``, ``best_step``, ``params``), their means
+    over the set; ``steps_per_s`` over all of the cell's training."""
+    per_signal = {
+        name: fit_signal(cfg, _SignalContext(ctx, name), build, signal)  # type: ignore[arg-type]
+        for name, signal in signals.items()
+    }
+    metrics: dict[str, float] = {}
+    for key in ("psnr", "mse", "snr", "psnr_01", "best_step", "params"):
+        values = [m[key] for m in per_signal.values() if key in m]
+        if values:
+            metrics[key] = sum(values) / len(values)
+    for name, m in per_signal.items():
+        metrics[f"psnr_{name}"] = m["psnr"]
+    train_s = ctx.seconds["train"]
+    total_steps = len(per_signal) * cfg.steps
+    metrics["steps_per_s"] = total_steps / train_s if train_s > 0 else math.nan
+    return metrics
 
 
 def run_image(
@@ -56,9 +134,12 @@ def fit_signal(
     restored. Metrics: ``psnr`` (20·log10(1/RMSE) on [-1, 1]), ``mse``, ``snr`` for 1-D signals
     or ``psnr_01`` for the others, ``steps_per_s``, ``params`` and ``best_step``. ``cfg`` is the
     task's :class:`InrTaskConfig` with its scale preset applied; a protocol field still ``None``
-    is a one-line error naming it.
+    is a one-line error naming it. Subnormal floats are flushed to zero on CPU (Gaussian and
+    Gabor activations underflow into them, and subnormal arithmetic is several times slower);
+    values below 1.2e-38 change no fit.
     """
     _require_protocol(cfg)
+    torch.set_flush_denormal(True)
     problem = InrProblem(signal, cfg.hidden_features, cfg.hidden_layers)
     model = build(problem).to(ctx.device)
     coords = torch.from_numpy(signal.coords).to(ctx.device)
