@@ -172,6 +172,7 @@ SR_SCALES = {
     ),
     "cpu": dict(
         train_sets=["sr_t91"],
+        # BSD100 (the paper's test set) triples the evaluation: task.test_sets=[...,sr_bsd100]
         test_sets=["sr_set5", "sr_set14"],
         test_crop=0,
         hr_crop=64,
