@@ -17,6 +17,7 @@ from torch.nn import functional as F
 from harness import ContentCache, RunContext, UserError, count_parameters, fit
 from spectral_harness_sr import (
     L1_WEIGHT,
+    NO_VGG_WEIGHTS,
     SrDiscConfig,
     SrProbeConfig,
     SrX4Config,
@@ -286,7 +287,10 @@ def adversarial_step(
 def run_sr_x4(cfg: SrX4Config, ctx: RunContext, build: Callable[[Any], Any]) -> dict[str, float]:
     """Shared L1-pretrained RRDBNet (cached by content) → adversarial fine-tuning with the
     method's discriminators under ``cfg.loss`` → perceptual, PSNR/SSIM and spectral metrics on
-    the test sets and folders (per-image values and mean radial spectra saved with the record)."""
+    the test sets and folders (per-image values saved with the record). ``loss=paper`` without
+    VGG19 weights is refused in one line before anything is read or trained."""
+    if cfg.loss == "paper" and not cfg.vgg_weights:
+        raise UserError(NO_VGG_WEIGHTS)
     device = ctx.device
     train_sets = load_sets(ctx, list(cfg.train_sets))
     tests, test_checksums = load_tests(ctx, cfg)
@@ -481,9 +485,9 @@ def _fit_probe(
 
 def probe_bands(cfg: SrProbeConfig) -> dict[str, tuple[float, float]]:
     """The radial bands the probe attenuates: low ``[0, low_cut)``, mid ``[low_cut, high_cut)``
-    (only when ``low_cut < high_cut``) and high ``[high_cut, 1]``."""
+    (with ``mid_band``, when ``low_cut < high_cut``) and high ``[high_cut, 1]``."""
     bands = {"low": (0.0, cfg.low_cut)}
-    if cfg.low_cut < cfg.high_cut:
+    if cfg.mid_band and cfg.low_cut < cfg.high_cut:
         bands["mid"] = (cfg.low_cut, cfg.high_cut)
     bands["high"] = (cfg.high_cut, 1.0)
     return bands
