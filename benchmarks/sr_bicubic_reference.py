@@ -1,5 +1,6 @@
 """Reference numbers for the sr_x4 board: plain bicubic ×4 upsampling on the same test images,
-with the same metrics (Y-PSNR/SSIM, band magnitude RMSE, spectral-profile distance).
+with the same metrics (HaarPSI, MS-GMSD, Y-PSNR/SSIM, band magnitude RMSE, spectral-profile
+distance), overall and per test set.
 
     HARNESS_DATA_DIR=../shared/data .venv/bin/python benchmarks/sr_bicubic_reference.py
 writes results/benchmarks/sr_bicubic_reference.json.
@@ -18,6 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from spectral_harness_sr import set_label
 from spectral_harness_sr.datasets import DATASETS
 from spectral_harness_sr.images import dataset_images, load_rgb
 from spectral_harness_sr.task import evaluate_sr
@@ -34,18 +36,20 @@ class Bicubic(nn.Module):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", nargs="+", default=["sr_set5", "sr_set14"])
+    parser.add_argument("--sets", nargs="+", default=["sr_set5", "sr_set14", "sr_bsd100"])
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     torch.set_num_threads(1)
     data_dir = Path(os.environ.get("HARNESS_DATA_DIR", "../shared/data"))
     specs = {d.name: d for d in DATASETS}
     tests = {
-        name: [(p.stem, load_rgb(p)) for p in dataset_images(data_dir, list(specs[name].files))]
+        set_label(name): [
+            (p.stem, load_rgb(p)) for p in dataset_images(data_dir, list(specs[name].files))
+        ]
         for name in args.sets
     }
     start = time.perf_counter()
-    metrics = evaluate_sr(Bicubic(), tests, torch.device("cpu"), crop=0)
+    metrics, _ = evaluate_sr(Bicubic(), tests, torch.device("cpu"), crop=0)
     result = {
         "what": "bicubic x4 upsampling of the bicubic-downscaled test images",
         "sets": args.sets,

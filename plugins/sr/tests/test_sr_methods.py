@@ -28,7 +28,7 @@ from spectral_harness_sr.methods import (
     ragan_g_loss,
 )
 from spectral_harness_sr.networks import RRDBNet
-from spectral_harness_sr.task import adversarial_step
+from spectral_harness_sr.task import adversarial_step, l1_weight_of
 
 PROBLEM = DiscProblem(image_size=32, patch=8, embed_dim=16, depths=(1, 1), heads=(2, 2))
 BUILDERS = {
@@ -111,7 +111,7 @@ def test_generator_step_reduces_its_loss(name: str) -> None:
     def g_loss() -> float:
         with torch.no_grad():
             sr = generator(lr)
-            total = cfg.l1_weight * torch.nn.functional.l1_loss(sr, hr)
+            total = l1_weight_of(cfg) * torch.nn.functional.l1_loss(sr, hr)
             if len(discs):
                 real, fake = discs(hr), discs(sr)
                 total += cfg.gan_weight * sum(

@@ -3,14 +3,17 @@ leaderboard; plus registration and the scale presets."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 
+import numpy as np
 import pytest
 import torch
 
 from harness.leaderboard import build_leaderboard
 from harness.records import RecordStore
 from harness.runner import TrainerOptions, make_cell, run_cell
+from spectral_harness_sr.task import accuracy_of
 
 METHODS = ("none", "spatial", "spectral", "reduced_spectrum", "dual")
 ONE_THREAD = TrainerOptions(num_threads=1)
@@ -34,6 +37,18 @@ def test_registered(registry):
     # the notes hold no dataset-averaged number from the paper: none is declared
     for method in METHODS:
         assert not registry.method(method, "sr_discriminator").paper.reported
+
+
+def test_the_papers_claims_are_declared(registry):
+    from spectral_harness_sr import CLAIMS, spectral_harness_register_claims
+
+    claims = spectral_harness_register_claims()
+    assert claims == list(CLAIMS)
+    for claim in claims:
+        spec = registry.task(claim.task)
+        assert spec.metric(claim.metric).kind == "score"
+        assert {claim.method, claim.baseline} <= set(METHODS)
+    assert registry.task("sr_x4").primary == "haarpsi"
 
 
 def test_full_scale_is_the_papers_protocol(registry):
@@ -71,6 +86,8 @@ def test_sr_x4_smoke_end_to_end(registry, settings):
     pretrained = {r.metrics["pretrain_psnr_y"] for r in records}
     assert len(pretrained) == 1, "every method starts from the same cached checkpoint"
     for r in records:
+        assert 0 < r.metrics["haarpsi"] <= 1 and r.metrics["ms_gmsd"] >= 0
+        assert r.metrics["haarpsi_set5"] == r.metrics["haarpsi"]  # smoke tests on Set5 only
         assert 0 < r.metrics["psnr_y"] < 60 and 0 < r.metrics["ssim_y"] <= 1
         assert all(r.metrics[f"rmse_{b}"] >= 0 for b in ("low", "mid", "high"))
     by_method = {r.method: r for r in records}
@@ -81,8 +98,20 @@ def test_sr_x4_smoke_end_to_end(registry, settings):
 def test_disc_probe_smoke_end_to_end(registry, settings):
     records = _run_and_board(registry, settings, "sr_disc_probe")
     for r in records:
-        for band in ("low", "high"):
+        for band in ("low", "mid", "high"):
             assert 0.0 <= r.metrics[f"acc_{band}"] <= 1.0
+        # the test logits of every band are kept with the record and give its accuracies
+        entry = r.artifacts["probe_logits"]
+        path = settings.runs_dir / r.task / r.method / r.run_id / entry["file"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+        with np.load(path) as arrays:
+            assert list(arrays["names"]) == ["low", "mid", "high"]
+            assert arrays["bands"].tolist() == [[0.0, 0.3], [0.3, 0.6], [0.6, 1.0]]
+            for band in ("low", "mid", "high"):
+                real = torch.from_numpy(arrays[f"real_logits_{band}"])
+                fake = torch.from_numpy(arrays[f"fake_logits_{band}"])
+                assert real.shape == fake.shape == (8,)
+                assert accuracy_of(real, fake) == r.metrics[f"acc_{band}"]
     none = next(r for r in records if r.method == "none")
     assert none.metrics["acc_mean"] == 0.5  # no discriminator: chance
     # deterministic: the same cell again (forced) gives the same numbers

@@ -14,9 +14,18 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from harness import ContentCache, RunContext, count_parameters, fit
-from spectral_harness_sr import SrDiscConfig, SrProbeConfig, SrX4Config
+from harness import ContentCache, RunContext, UserError, count_parameters, fit
+from spectral_harness_sr import (
+    L1_WEIGHT,
+    NO_VGG_WEIGHTS,
+    SrDiscConfig,
+    SrProbeConfig,
+    SrX4Config,
+    set_label,
+)
+from spectral_harness_sr.folders import folder_labels, folder_pngs
 from spectral_harness_sr.images import (
+    BORDER,
     bicubic_down,
     center_crop,
     dataset_images,
@@ -31,6 +40,7 @@ from spectral_harness_sr.images import (
 )
 from spectral_harness_sr.methods import DiscProblem, Discriminators, ragan_d_loss, ragan_g_loss
 from spectral_harness_sr.networks import RRDBNet
+from spectral_harness_sr.quality import haarpsi, ms_gmsd
 from spectral_harness_sr.spectrum import (
     METRIC_BANDS,
     attenuate_band,
@@ -40,6 +50,7 @@ from spectral_harness_sr.spectrum import (
 from spectral_harness_sr.vgg import Vgg19Conv54
 
 CACHE_VERSION = 1
+EVAL_VERSION = 2  # the pre-trained generator's cached metrics: HaarPSI and MS-GMSD added
 
 
 # ------------------------------------------------------------------------------------------------
@@ -72,6 +83,26 @@ def load_sets(ctx: RunContext, names: list[str]) -> dict[str, list[tuple[str, to
 
 def _checksums(ctx: RunContext, names: list[str]) -> dict[str, str]:
     return {name: ctx.data.checksum(name) for name in names}
+
+
+def load_tests(
+    ctx: RunContext, cfg: SrX4Config
+) -> tuple[dict[str, list[tuple[str, torch.Tensor]]], dict[str, str]]:
+    """The test images keyed by metric suffix (registered sets, then the user's folders), and
+    the checksum of each (a dataset's, or one per user's PNG, which the host also records)."""
+    registered = load_sets(ctx, list(cfg.test_sets or []))
+    tests = {set_label(name): images for name, images in registered.items()}
+    checksums = _checksums(ctx, list(cfg.test_sets or []))
+    folders = list(cfg.test_folders or [])
+    for folder, label in folder_labels(folders, list(tests)).items():
+        tests[label] = []
+        for path in folder_pngs(folder):
+            ctx.data.require(str(path))
+            checksums[str(path)] = ctx.data.checksum(str(path))
+            tests[label].append((path.stem, load_rgb(path)))
+    if not tests:
+        raise UserError("sr_x4 has no test image: set task.test_sets and/or task.test_folders")
+    return tests, checksums
 
 
 # ------------------------------------------------------------------------------------------------
@@ -128,36 +159,64 @@ def pretrain_generator(
     return {k: v.detach().cpu() for k, v in model.state_dict().items()}
 
 
+PER_SET = ("haarpsi", "ms_gmsd", "psnr_y", "ssim_y", "spec_dist")
+
+
+def image_metrics(sr: torch.Tensor, hr: torch.Tensor) -> dict[str, float]:
+    """Every quality metric of one super-resolved image against its HR original (both
+    ``(3, H, W)`` in [0, 1], quantised to 8 bits first): HaarPSI / MS-GMSD on the RGB / luma image,
+    Y-PSNR / SSIM, band magnitude RMSE and spectral-profile distance on the luma, all with a
+    4-px border crop."""
+    sr, hr = quantize(sr), quantize(hr)
+    sr_y, hr_y = shave(rgb_to_y(sr)), shave(rgb_to_y(hr))
+    sr_rgb, hr_rgb = (
+        sr[None, :, BORDER:-BORDER, BORDER:-BORDER],
+        hr[None, :, BORDER:-BORDER, BORDER:-BORDER],
+    )
+    out = {
+        "haarpsi": float(haarpsi(sr_rgb, hr_rgb)[0]),
+        "ms_gmsd": float(ms_gmsd(sr_rgb, hr_rgb)[0]),
+        "psnr_y": psnr_y(sr_y, hr_y),
+        "ssim_y": ssim_y(sr_y, hr_y),
+    }
+    sr_t, hr_t = torch.from_numpy(sr_y / 255.0), torch.from_numpy(hr_y / 255.0)
+    for band, rmse in band_magnitude_rmse(sr_t, hr_t, METRIC_BANDS).items():
+        out[f"rmse_{band}"] = rmse
+    out["spec_dist"] = spectral_profile_distance(sr_t, hr_t)
+    return out
+
+
 @torch.no_grad()
 def evaluate_sr(
     model: torch.nn.Module,
     tests: dict[str, list[tuple[str, torch.Tensor]]],
     device: torch.device,
     crop: int,
-) -> dict[str, float]:
-    """Y-PSNR/SSIM (4-px border crop), band magnitude RMSE and spectral-profile distance, averaged
-    over every test image; also the PSNR of each test set."""
+) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """Every :func:`image_metrics` averaged over all test images, and the perceptual, PSNR, SSIM
+    and spectral metrics of each test set (``{metric}_{set}``, ``tests`` keyed by the sets'
+    metric suffixes); also the per-image values, ``{metric: (n_images,)}`` in ``tests`` order."""
     was_training = model.training
     model.eval()
     rows: dict[str, list[float]] = {}
-    for set_name, images in tests.items():
-        set_psnr = []
+    means: dict[str, float] = {}
+    for label, images in tests.items():
+        per_set: dict[str, list[float]] = {}
         for _, image in images:
             hr = mod_crop(center_crop(image, crop) if crop else image)
             sr = model(bicubic_down(hr[None]).to(device))[0].float().cpu()
-            sr, hr = quantize(sr), quantize(hr)
-            sr_y, hr_y = shave(rgb_to_y(sr)), shave(rgb_to_y(hr))
-            value = psnr_y(sr_y, hr_y)
-            set_psnr.append(value)
-            rows.setdefault("psnr_y", []).append(value)
-            rows.setdefault("ssim_y", []).append(ssim_y(sr_y, hr_y))
-            sr_t, hr_t = torch.from_numpy(sr_y / 255.0), torch.from_numpy(hr_y / 255.0)
-            for band, rmse in band_magnitude_rmse(sr_t, hr_t, METRIC_BANDS).items():
-                rows.setdefault(f"rmse_{band}", []).append(rmse)
-            rows.setdefault("spec_dist", []).append(spectral_profile_distance(sr_t, hr_t))
-        rows[f"psnr_y_{set_name.removeprefix('sr_')}"] = [float(np.mean(set_psnr))]
+            for name, value in image_metrics(sr, hr).items():
+                rows.setdefault(name, []).append(value)
+                per_set.setdefault(name, []).append(value)
+        means.update({f"{name}_{label}": float(np.mean(per_set[name])) for name in PER_SET})
     model.train(was_training)
-    return {k: float(np.mean(v)) for k, v in rows.items()}
+    means.update({name: float(np.mean(values)) for name, values in rows.items()})
+    return means, {name: np.asarray(values) for name, values in rows.items()}
+
+
+def l1_weight_of(cfg: SrX4Config) -> float:
+    """The pixel-loss weight: ``task.l1_weight`` when set, else the protocol's (``L1_WEIGHT``)."""
+    return cfg.l1_weight if cfg.l1_weight is not None else L1_WEIGHT[cfg.loss]
 
 
 class Ema:
@@ -195,7 +254,8 @@ def adversarial_step(
     for p in discs.parameters():
         p.requires_grad_(False)
     sr = generator(lr).float()
-    loss_pix = cfg.l1_weight * F.l1_loss(sr, hr)
+    l1_weight = l1_weight_of(cfg)
+    loss_pix = l1_weight * F.l1_loss(sr, hr)
     loss_g = loss_pix
     if perceptual is not None:
         loss_g = loss_g + cfg.vgg_weight * F.l1_loss(perceptual(sr), perceptual(hr).detach())
@@ -209,7 +269,7 @@ def adversarial_step(
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     opt_g.step()
-    out = {"loss_g": float(loss_g.detach()), "l1": float(loss_pix.detach()) / cfg.l1_weight}
+    out = {"loss_g": float(loss_g.detach()), "l1": float(loss_pix.detach()) / l1_weight}
     if len(discs) and opt_d is not None:
         for p in discs.parameters():
             p.requires_grad_(True)
@@ -226,10 +286,14 @@ def adversarial_step(
 
 def run_sr_x4(cfg: SrX4Config, ctx: RunContext, build: Callable[[Any], Any]) -> dict[str, float]:
     """Shared L1-pretrained RRDBNet (cached by content) → adversarial fine-tuning with the
-    method's discriminators → Y-PSNR/SSIM and spectral metrics on the test sets."""
+    method's discriminators under ``cfg.loss`` → perceptual, PSNR/SSIM and spectral metrics on
+    the test sets and folders (per-image values saved with the record). ``loss=paper`` without
+    VGG19 weights is refused in one line before anything is read or trained."""
+    if cfg.loss == "paper" and not cfg.vgg_weights:
+        raise UserError(NO_VGG_WEIGHTS)
     device = ctx.device
     train_sets = load_sets(ctx, list(cfg.train_sets))
-    tests = load_sets(ctx, list(cfg.test_sets))
+    tests, test_checksums = load_tests(ctx, cfg)
     train = [image for images in train_sets.values() for _, image in images]
 
     key = _pretrain_key(cfg, ctx)
@@ -240,20 +304,22 @@ def run_sr_x4(cfg: SrX4Config, ctx: RunContext, build: Callable[[Any], Any]) -> 
     generator.load_state_dict(state)
     eval_key = {
         "checkpoint": key,
-        "tests": _checksums(ctx, list(cfg.test_sets)),
+        "version": EVAL_VERSION,
+        "tests": test_checksums,
+        "labels": list(tests),
         "crop": cfg.test_crop,
     }
     pre = ContentCache(ctx.settings.cache_dir, "sr_pretrain_eval").get_or_create(
         eval_key,
-        lambda: evaluate_sr(generator, tests, device, cfg.test_crop),
+        lambda: evaluate_sr(generator, tests, device, cfg.test_crop)[0],
         save=lambda value, path: path.write_text(json.dumps(value)),
         load=lambda path: json.loads(path.read_text()),
     )
 
     discs: Discriminators = build(disc_problem(cfg, cfg.hr_crop)).to(device)
     perceptual = None
-    if cfg.vgg_weights:
-        perceptual = Vgg19Conv54.from_file(Path(cfg.vgg_weights)).to(device)
+    if cfg.loss == "paper":
+        perceptual = Vgg19Conv54.from_file(Path(cfg.vgg_weights).expanduser()).to(device)
     opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.lr, betas=(0.9, 0.99))
     opt_d = (
         torch.optim.Adam(discs.parameters(), lr=cfg.d_lr, betas=(0.9, 0.99)) if len(discs) else None
@@ -285,9 +351,18 @@ def run_sr_x4(cfg: SrX4Config, ctx: RunContext, build: Callable[[Any], Any]) -> 
             ctx.log_metrics(i, {f"train/{k}": v for k, v in losses.items()})
 
     with ctx.timer("eval"):
-        metrics = evaluate_sr(ema.model if ema else generator, tests, device, cfg.test_crop)
+        metrics, per_image = evaluate_sr(
+            ema.model if ema else generator, tests, device, cfg.test_crop
+        )
+    ctx.save_arrays(
+        "per_image",
+        sets=np.asarray([label for label, images in tests.items() for _ in images]),
+        images=np.asarray([stem for images in tests.values() for stem, _ in images]),
+        **per_image,
+    )
     return {
         **metrics,
+        "pretrain_haarpsi": pre["haarpsi"],
         "pretrain_psnr_y": pre["psnr_y"],
         "pretrain_rmse_high": pre["rmse_high"],
         "steps_per_s": cfg.steps / gan_seconds if gan_seconds > 0 else float("nan"),
@@ -326,24 +401,42 @@ def _patch_pool(
 
 
 @torch.no_grad()
-def detection_accuracy(
+def detection_logits(
     discs: Discriminators,
     patches: torch.Tensor,
     band: tuple[float, float],
     gain: float,
     device: torch.device,
     chunk: int = 256,
-) -> float:
-    """Balanced accuracy of ``logit > 0 ⇔ real`` on every patch and its band-attenuated twin."""
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ensemble's logits on every patch and on its band-attenuated twin, ``(N,)`` each."""
     was_training = discs.training
     discs.eval()
-    correct = 0
+    real_logits, fake_logits = [], []
     for start in range(0, patches.shape[0], chunk):
         real = patches[start : start + chunk].to(device).float() / 255.0
-        fake = attenuate_band(real, band, gain)
-        correct += int((discs.combined(real) > 0).sum()) + int((discs.combined(fake) <= 0).sum())
+        real_logits.append(discs.combined(real).float().cpu())
+        fake_logits.append(discs.combined(attenuate_band(real, band, gain)).float().cpu())
     discs.train(was_training)
-    return correct / (2 * patches.shape[0])
+    return torch.cat(real_logits), torch.cat(fake_logits)
+
+
+def detection_accuracy(
+    discs: Discriminators,
+    patches: torch.Tensor,
+    band: tuple[float, float],
+    gain: float,
+    device: torch.device,
+) -> float:
+    """Balanced accuracy of ``logit > 0 ⇔ real`` on every patch and its band-attenuated twin."""
+    real, fake = detection_logits(discs, patches, band, gain, device)
+    return accuracy_of(real, fake)
+
+
+def accuracy_of(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> float:
+    """Balanced accuracy of ``logit > 0 ⇔ real`` (a logit of exactly 0 counts as fake)."""
+    correct = int((real_logits > 0).sum()) + int((fake_logits <= 0).sum())
+    return correct / (real_logits.numel() + fake_logits.numel())
 
 
 def _fit_probe(
@@ -390,34 +483,49 @@ def _fit_probe(
     )
 
 
+def probe_bands(cfg: SrProbeConfig) -> dict[str, tuple[float, float]]:
+    """The radial bands the probe attenuates: low ``[0, low_cut)``, mid ``[low_cut, high_cut)``
+    (with ``mid_band``, when ``low_cut < high_cut``) and high ``[high_cut, 1]``."""
+    bands = {"low": (0.0, cfg.low_cut)}
+    if cfg.mid_band and cfg.low_cut < cfg.high_cut:
+        bands["mid"] = (cfg.low_cut, cfg.high_cut)
+    bands["high"] = (cfg.high_cut, 1.0)
+    return bands
+
+
 def run_disc_probe(
     cfg: SrProbeConfig, ctx: RunContext, build: Callable[[Any], Any]
 ) -> dict[str, float]:
-    """For the low and the high band: train the method's discriminators (BCE, real = 1) on
-    training patches and their band-attenuated twins, keep the weights with the best accuracy on
-    validation patches held back from the training pool, report accuracy on held-out test
-    patches (other images)."""
+    """For each radial band (:func:`probe_bands`): train the method's discriminators (BCE, real =
+    1) on training patches and their band-attenuated twins, keep the weights with the best
+    accuracy on validation patches held back from the training pool, report accuracy on held-out
+    test patches (other images). The test logits of every band are saved with the record."""
     device = ctx.device
     size = cfg.image_size
     train = _patch_pool(ctx, list(cfg.train_sets), cfg.train_patches, size, ctx.seed, "train")
     n_val = max(2, cfg.train_patches // 8)
     train, val = train[n_val:], train[:n_val]
     test = _patch_pool(ctx, list(cfg.test_sets), cfg.test_patches, size, 0, "test")
-    bands = {"low": (0.0, cfg.low_cut), "high": (cfg.high_cut, 1.0)}
+    bands = probe_bands(cfg)
     metrics: dict[str, float] = {}
+    arrays: dict[str, Any] = {"bands": np.asarray(list(bands.values())), "names": list(bands)}
     steps_total, seconds_total = 0, 0.0
-    for band_name, band in bands.items():
+    for index, (band_name, band) in enumerate(bands.items()):
         discs: Discriminators = build(disc_problem(cfg, size)).to(device)
         metrics["d_params"] = float(count_parameters(discs))
         if len(discs):
             before = ctx.seconds["train"]
-            result = _fit_probe(ctx, cfg, discs, train, val, band, ctx.seed * 7919 + len(band_name))
+            result = _fit_probe(ctx, cfg, discs, train, val, band, ctx.seed * 7919 + 3 + index)
             steps_total += cfg.steps
             seconds_total += ctx.seconds["train"] - before
             metrics[f"val_acc_{band_name}"] = result.metrics["val_acc"]
             metrics[f"best_step_{band_name}"] = float(result.best_step)
         with ctx.timer("eval"):
-            metrics[f"acc_{band_name}"] = detection_accuracy(discs, test, band, cfg.gain, device)
-    metrics["acc_mean"] = (metrics["acc_low"] + metrics["acc_high"]) / 2.0
+            real, fake = detection_logits(discs, test, band, cfg.gain, device)
+        metrics[f"acc_{band_name}"] = accuracy_of(real, fake)
+        arrays[f"real_logits_{band_name}"] = real
+        arrays[f"fake_logits_{band_name}"] = fake
+    ctx.save_arrays("probe_logits", **arrays)
+    metrics["acc_mean"] = float(np.mean([metrics[f"acc_{name}"] for name in bands]))
     metrics["steps_per_s"] = steps_total / seconds_total if seconds_total > 0 else 0.0
     return metrics
