@@ -22,6 +22,10 @@ install: $(BIN)/spectral-harness
 ## run: the main job — three INR initialisations fit an image bundled with scikit-image, then the board
 run: install
 	$(BIN)/spectral-harness run -m experiment=quickstart
+	@echo "next (activate the environment first: source $(VENV)/bin/activate):"
+	@echo "  spectral-harness report --out results/site    # a static results site: every task, curves, ranks"
+	@echo "  spectral-harness run -m task=inr_image method=siren,winner,fourier_features seed=0,1,2    # scale=cpu: 128x128, 800 steps"
+	@echo "  spectral-harness tasks    # every family's tasks and the methods that fit them"
 
 ## test: the default suite (slow tests excluded), as CI runs it
 test: install

@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     methods.add_argument("--slot", help="only methods for this slot")
     board = sub.add_parser("leaderboard", help="aggregate run records into a leaderboard")
     board.add_argument("--task", help="only this task")
-    board.add_argument("--format", choices=["text", "md", "csv", "html"], default="text")
+    board.add_argument("--format", choices=["text", "md", "csv", "html", "json"], default="text")
     board.add_argument("--out", help="write to this file instead of standard output")
     board.add_argument(
         "--all-versions",
@@ -78,6 +78,16 @@ def _parser() -> argparse.ArgumentParser:
     claims.add_argument("--task", help="only claims about this task")
     claims.add_argument("--format", choices=["text", "md", "csv", "json"], default="text")
     claims.add_argument("--out", help="write to this file instead of standard output")
+    report = sub.add_parser(
+        "report", help="a static results site from the run records (tasks, ranks, plots, curves)"
+    )
+    report.add_argument("--out", required=True, help="the site's folder (replaced if present)")
+    report.add_argument("--task", help="only this task")
+    report.add_argument(
+        "--results",
+        action="append",
+        help="a results directory to read (repeatable; default: HARNESS_RESULTS_DIR)",
+    )
     data = sub.add_parser("data", help="datasets in the data directory")
     data.add_argument("action", choices=["check"], help="check: which datasets are present")
     return parser
@@ -104,7 +114,7 @@ def _run(args: list[str]) -> int:
 
 
 def _dispatch(ns: argparse.Namespace) -> int:
-    from harness.plugins import get_registry
+    from harness.plugins import did_you_mean, get_registry
 
     registry = get_registry()
     if ns.command == "plugins":
@@ -123,6 +133,11 @@ def _dispatch(ns: argparse.Namespace) -> int:
                 print(f"{'':<16} {task.summary}")
         return 0
     if ns.command == "methods":
+        if ns.slot and ns.slot not in registry.slots:
+            raise UserError(
+                f"unknown slot {ns.slot!r}{did_you_mean(ns.slot, registry.slots)}; slots: "
+                f"{', '.join(sorted(registry.slots)) or 'none'}"
+            )
         for method in sorted(registry.methods.values(), key=lambda m: (m.slot, m.name)):
             if ns.slot and method.slot != ns.slot:
                 continue
@@ -134,6 +149,8 @@ def _dispatch(ns: argparse.Namespace) -> int:
         return _leaderboard(registry, ns.task, ns.format, ns.out, ns.all_versions)
     if ns.command == "claims":
         return _claims(registry, ns.task, ns.format, ns.out)
+    if ns.command == "report":
+        return _report(registry, ns.out, ns.task, ns.results)
     return _data_check(registry)
 
 
@@ -211,6 +228,8 @@ def _leaderboard(
     from harness.render import render
     from harness.settings import Settings
 
+    if task is not None:
+        registry.task(task)  # an unknown task is said so, not "no run records"
     settings = Settings.from_env()
     records = list(RecordStore(settings.runs_dir).iter_records(task))
     if not records:
@@ -242,6 +261,25 @@ def _claims(registry: Registry, task: str | None, fmt: str, out: str | None) -> 
     board = build_leaderboard(RecordStore(settings.runs_dir).iter_records(task), registry)
     text = render_claims(evaluate_claims(board, claims), fmt)
     _emit(text, out)
+    return 0
+
+
+def _report(registry: Registry, out: str, task: str | None, results: list[str] | None) -> int:
+    """Build the static results site of the records into ``out``."""
+    from pathlib import Path
+
+    from harness.settings import Settings
+    from harness.site import build_site, collect
+
+    if task is not None:
+        registry.task(task)
+    dirs = [Path(r) / "runs" for r in results] if results else [Settings.from_env().runs_dir]
+    runs = collect(dirs, task)
+    if not runs:
+        where = ", ".join(str(d) for d in dirs)
+        raise UserError(f"no run records in {where}; run a sweep first or pass --results DIR")
+    index = build_site(runs, Path(out), registry)
+    print(f"{len(runs)} records → {index.resolve().as_uri()}")
     return 0
 
 
