@@ -47,30 +47,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    runs = []
+    runs: list[dict[str, float | str]] = []
     with tempfile.TemporaryDirectory(prefix="harness-main-job-") as tmp:
         for n in range(args.runs):
             run = one_run(Path(tmp) / f"run{n}")
             print(f"run {n}: wall {run['wall_s']:.1f} s, cpu {run['cpu_s']:.1f} s", flush=True)
             runs.append(run)
+            write(runs, args.runs)  # after each run: a partial result survives an interruption
+
+
+def write(runs: list[dict[str, float | str]], planned: int) -> None:
+    """Write results/benchmarks/main_job.json from the runs so far."""
     walls = [float(r["wall_s"]) for r in runs]
     cpus = [float(r["cpu_s"]) for r in runs]
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared)",
         "command": "spectral-harness run -m experiment=quickstart (make run)",
-        "runs": args.runs,
+        "runs": len(runs),
+        "runs_planned": planned,
         "wall_s_median": statistics.median(walls),
         "cpu_s_median": statistics.median(cpus),
         "wall_s": walls,
         "cpu_s": cpus,
-        "load_average_1min_at_end": os.getloadavg()[0],
+        "load_average_1min": os.getloadavg()[0],
         "last_board": runs[-1]["board"],
-        "benchmark": "python benchmarks/main_job.py --runs " + str(args.runs),
+        "benchmark": f"python benchmarks/main_job.py --runs {planned}",
     }
     out = REPO / "results" / "benchmarks" / "main_job.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({k: v for k, v in result.items() if k != "last_board"}, indent=2))
-    print(result["last_board"])
 
 
 if __name__ == "__main__":

@@ -88,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         help="a results directory to read (repeatable; default: HARNESS_RESULTS_DIR)",
     )
+    report.add_argument(
+        "--all-versions",
+        action="store_true",
+        help="also show records of other code than the installed plugins', labelled",
+    )
     data = sub.add_parser("data", help="datasets in the data directory")
     data.add_argument("action", choices=["check"], help="check: which datasets are present")
     return parser
@@ -122,15 +127,7 @@ def _dispatch(ns: argparse.Namespace) -> int:
     if ns.command == "slots":
         return _slots(registry, ns.name)
     if ns.command == "tasks":
-        for task in sorted(registry.tasks.values(), key=lambda t: t.name):
-            metric = task.metric(task.primary)
-            print(
-                f"{task.name:<16} slot={task.slot:<16} {metric.name} ({metric.goal})  "
-                f"scales={','.join(task.scales)}  "
-                f"methods: {', '.join(registry.methods_for_slot(task.slot))}"
-            )
-            if task.summary:
-                print(f"{'':<16} {task.summary}")
+        _tasks(registry)
         return 0
     if ns.command == "methods":
         if ns.slot and ns.slot not in registry.slots:
@@ -150,8 +147,33 @@ def _dispatch(ns: argparse.Namespace) -> int:
     if ns.command == "claims":
         return _claims(registry, ns.task, ns.format, ns.out)
     if ns.command == "report":
-        return _report(registry, ns.out, ns.task, ns.results)
+        return _report(registry, ns.out, ns.task, ns.results, ns.all_versions)
     return _data_check(registry)
+
+
+def _tasks(registry: Registry) -> None:
+    """One line per task in aligned columns; methods in their plugins' order, papers' first."""
+    tasks = sorted(registry.tasks.values(), key=lambda t: t.name)
+    rows = []
+    for task in tasks:
+        metric = task.metric(task.primary)
+        methods = [m for (slot, _), m in registry.methods.items() if slot == task.slot]
+        ordered = [m.name for m in methods if not m.is_baseline]
+        ordered += [m.name for m in methods if m.is_baseline]
+        rows.append(
+            [
+                task.name,
+                f"slot={task.slot}",
+                f"{metric.name} ({metric.goal})",
+                f"scales={','.join(task.scales)}",
+                f"methods: {', '.join(ordered)}",
+            ]
+        )
+    widths = [max((len(row[n]) for row in rows), default=0) for n in range(4)]
+    for task, row in zip(tasks, rows, strict=True):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[4])
+        if task.summary:
+            print(f"{'':<{widths[0]}}  {task.summary}")
 
 
 def _plugins(registry: Registry, as_json: bool) -> int:
@@ -264,7 +286,13 @@ def _claims(registry: Registry, task: str | None, fmt: str, out: str | None) -> 
     return 0
 
 
-def _report(registry: Registry, out: str, task: str | None, results: list[str] | None) -> int:
+def _report(
+    registry: Registry,
+    out: str,
+    task: str | None,
+    results: list[str] | None,
+    all_versions: bool,
+) -> int:
     """Build the static results site of the records into ``out``."""
     from pathlib import Path
 
@@ -278,7 +306,7 @@ def _report(registry: Registry, out: str, task: str | None, results: list[str] |
     if not runs:
         where = ", ".join(str(d) for d in dirs)
         raise UserError(f"no run records in {where}; run a sweep first or pass --results DIR")
-    index = build_site(runs, Path(out), registry)
+    index = build_site(runs, Path(out), registry, all_versions)
     print(f"{len(runs)} records → {index.resolve().as_uri()}")
     return 0
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness.errors import UserError
 from harness.records import RecordError, RecordStore, RunRecord
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 ASSETS = Path(__file__).resolve().parent / "site_assets"
 ARROW = {"max": "↑", "min": "↓"}
+MARKER = ".spectral-harness-site"
 
 
 @dataclass(frozen=True)
@@ -52,15 +54,21 @@ def collect(runs_dirs: Sequence[Path], task: str | None = None) -> list[StoredRu
     return found
 
 
-def build_site(runs: Sequence[StoredRun], out: Path, registry: Registry | None = None) -> Path:
+def build_site(
+    runs: Sequence[StoredRun],
+    out: Path,
+    registry: Registry | None = None,
+    all_versions: bool = False,
+) -> Path:
     """Write the site of ``runs`` into ``out`` (replacing an earlier site there); returns the
-    index page."""
+    index page. With a registry, only the installed code's records count unless
+    ``all_versions`` (as on the leaderboard)."""
     from harness.leaderboard import build_leaderboard
 
-    board = build_leaderboard([r.record for r in runs], registry)
-    if out.exists():
-        shutil.rmtree(out)
+    board = build_leaderboard([r.record for r in runs], registry, all_versions)
+    _clear(out)
     (out / "plots").mkdir(parents=True)
+    (out / MARKER).write_text("a site written by `spectral-harness report`\n", encoding="utf-8")
     shutil.copy(ASSETS / "site.js", out / "site.js")
     shutil.copy(ASSETS / "site.css", out / "site.css")
     kept = set(board.runs["run_id"])  # the installed code's records (see build_leaderboard)
@@ -77,6 +85,18 @@ def build_site(runs: Sequence[StoredRun], out: Path, registry: Registry | None =
     index = out / "index.html"
     index.write_text(_index_page(board, tasks, by_task), encoding="utf-8")
     return index
+
+
+def _clear(out: Path) -> None:
+    """Remove an earlier site at ``out``; refuse to touch a folder that holds anything else."""
+    if not out.exists():
+        return
+    if not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file()):
+        raise UserError(
+            f"{out} exists and is not a site written by `spectral-harness report`: choose "
+            "another --out (it replaces only an earlier site)"
+        )
+    shutil.rmtree(out)
 
 
 # ---------------------------------------------------------------- pages

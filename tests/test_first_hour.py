@@ -42,3 +42,18 @@ def test_records_honour_the_umask(tmp_path: Path) -> None:
     finally:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "r.json").stat().st_mode) == 0o644
+
+
+def test_tasks_are_aligned_and_list_papers_methods_before_baselines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["tasks"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if "slot=" in line]
+    assert len({line.index("slot=") for line in lines}) == 1
+    assert len({line.index("scales=") for line in lines}) == 1
+    registry = get_registry()
+    for line in lines:
+        task = registry.task(line.split()[0])
+        names = line.split("methods: ", 1)[1].split(", ")
+        kinds = [registry.method(n, task.slot).is_baseline for n in names]
+        assert kinds == sorted(kinds), line  # False (paper's method) before True (baseline)

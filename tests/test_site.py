@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from harness.errors import UserError
 from harness.records import RecordStore, RunRecord
 from harness.site import build_site, collect
 
@@ -85,6 +86,15 @@ def test_task_page_has_every_metric_plot_and_links_each_run(site: Path) -> None:
     cell = site / "cell" / "fit_audio" / "siren" / "fitsir0.html"
     text = cell.read_text()
     assert "curve loss" in text and "array spectrum.density" in text and "Provenance" in text
+
+
+def test_the_site_replaces_only_an_earlier_site(site: Path, tmp_path: Path) -> None:
+    runs = collect([site.parent / "results" / "runs"])
+    build_site(runs, site)  # an earlier site: replaced
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(UserError, match="not a site"):
+        build_site(runs, tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
 def _chromium(url: str, *extra: str) -> str:
