@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 # Tests and benchmarks read the real datasets from here (the quickstart needs none).
 export HARNESS_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: install run test test-all test-slurm lint typecheck bench boards gpu-check clean
+# Extra pip arguments, e.g. a CPU-only torch on a machine without a GPU:
+#   make install PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
+PIP_ARGS ?=
+
+.PHONY: install run test test-all test-slurm lint typecheck bench boards site gpu-check clean
 
 # The host and every built-in family (each its own distribution under plugins/), editable. The
 # plugins/ folder is a prerequisite too: adding or removing a family changes its mtime.
@@ -14,7 +18,7 @@ FAMILIES := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
 $(BIN)/spectral-harness: pyproject.toml plugins $(addsuffix pyproject.toml,$(FAMILIES))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]" $(addprefix -e ,$(FAMILIES))
+	$(BIN)/python -m pip install --quiet $(PIP_ARGS) -e ".[dev]" $(addprefix -e ,$(FAMILIES))
 	touch $@
 
 install: $(BIN)/spectral-harness
@@ -22,6 +26,10 @@ install: $(BIN)/spectral-harness
 ## run: the main job — three INR initialisations fit an image bundled with scikit-image, then the board
 run: install
 	$(BIN)/spectral-harness run -m experiment=quickstart
+	@echo "next (activate the environment first: source $(VENV)/bin/activate):"
+	@echo "  spectral-harness report --out results/report    # a static results site: every task, curves, ranks"
+	@echo "  spectral-harness run -m task=inr_image method=siren,winner,fourier_features seed=0,1,2    # scale=cpu: 128x128, 800 steps"
+	@echo "  spectral-harness tasks    # every family's tasks and the methods that fit them"
 
 ## test: the default suite (slow tests excluded), as CI runs it
 test: install
@@ -58,6 +66,10 @@ boards: install
 		HARNESS_RESULTS_DIR=results/records/$$board $(BIN)/spectral-harness claims --format md --out $$out/claims.md \
 		|| exit 1; \
 	done
+
+## site: the static results site of every committed board (results/records/*) -> results/site
+site: install
+	$(BIN)/spectral-harness report --out results/site $(addprefix --results ,$(wildcard results/records/*))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

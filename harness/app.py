@@ -359,7 +359,7 @@ def publish_leaderboard(cfg: DictConfig, tasks: list[str]) -> None:
     """Print the board of ``tasks`` and hand it to the ``leaderboard_ready`` hook (W&B table)."""
     from harness.leaderboard import build_leaderboard
     from harness.records import RecordStore
-    from harness.render import render_terminal
+    from harness.render import render, render_terminal
 
     registry = get_registry()
     settings = Settings.from_config(cfg.paths, cfg.logger)
@@ -369,6 +369,12 @@ def publish_leaderboard(cfg: DictConfig, tasks: list[str]) -> None:
         return
     board = build_leaderboard(records, registry)
     print(render_terminal(board), flush=True)
+    page = settings.results_dir / "leaderboard.html"
+    try:
+        page.write_text(render(board, "html"), encoding="utf-8")
+        print(f"the board as a web page: {page.resolve().as_uri()}", flush=True)
+    except OSError as exc:
+        print(f"warning: could not write {page}: {exc.strerror or exc}", file=sys.stderr)
     notify(registry.pm, "spectral_harness_leaderboard_ready", board=board, settings=settings)
 
 

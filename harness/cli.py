@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     methods.add_argument("--slot", help="only methods for this slot")
     board = sub.add_parser("leaderboard", help="aggregate run records into a leaderboard")
     board.add_argument("--task", help="only this task")
-    board.add_argument("--format", choices=["text", "md", "csv", "html"], default="text")
+    board.add_argument("--format", choices=["text", "md", "csv", "html", "json"], default="text")
     board.add_argument("--out", help="write to this file instead of standard output")
     board.add_argument(
         "--all-versions",
@@ -78,6 +78,21 @@ def _parser() -> argparse.ArgumentParser:
     claims.add_argument("--task", help="only claims about this task")
     claims.add_argument("--format", choices=["text", "md", "csv", "json"], default="text")
     claims.add_argument("--out", help="write to this file instead of standard output")
+    report = sub.add_parser(
+        "report", help="a static results site from the run records (tasks, ranks, plots, curves)"
+    )
+    report.add_argument("--out", required=True, help="the site's folder (replaced if present)")
+    report.add_argument("--task", help="only this task")
+    report.add_argument(
+        "--results",
+        action="append",
+        help="a results directory to read (repeatable; default: HARNESS_RESULTS_DIR)",
+    )
+    report.add_argument(
+        "--all-versions",
+        action="store_true",
+        help="also show records of other code than the installed plugins', labelled",
+    )
     data = sub.add_parser("data", help="datasets in the data directory")
     data.add_argument("action", choices=["check"], help="check: which datasets are present")
     return parser
@@ -104,7 +119,7 @@ def _run(args: list[str]) -> int:
 
 
 def _dispatch(ns: argparse.Namespace) -> int:
-    from harness.plugins import get_registry
+    from harness.plugins import did_you_mean, get_registry
 
     registry = get_registry()
     if ns.command == "plugins":
@@ -112,17 +127,14 @@ def _dispatch(ns: argparse.Namespace) -> int:
     if ns.command == "slots":
         return _slots(registry, ns.name)
     if ns.command == "tasks":
-        for task in sorted(registry.tasks.values(), key=lambda t: t.name):
-            metric = task.metric(task.primary)
-            print(
-                f"{task.name:<16} slot={task.slot:<16} {metric.name} ({metric.goal})  "
-                f"scales={','.join(task.scales)}  "
-                f"methods: {', '.join(registry.methods_for_slot(task.slot))}"
-            )
-            if task.summary:
-                print(f"{'':<16} {task.summary}")
+        _tasks(registry)
         return 0
     if ns.command == "methods":
+        if ns.slot and ns.slot not in registry.slots:
+            raise UserError(
+                f"unknown slot {ns.slot!r}{did_you_mean(ns.slot, registry.slots)}; slots: "
+                f"{', '.join(sorted(registry.slots)) or 'none'}"
+            )
         for method in sorted(registry.methods.values(), key=lambda m: (m.slot, m.name)):
             if ns.slot and method.slot != ns.slot:
                 continue
@@ -134,7 +146,34 @@ def _dispatch(ns: argparse.Namespace) -> int:
         return _leaderboard(registry, ns.task, ns.format, ns.out, ns.all_versions)
     if ns.command == "claims":
         return _claims(registry, ns.task, ns.format, ns.out)
+    if ns.command == "report":
+        return _report(registry, ns.out, ns.task, ns.results, ns.all_versions)
     return _data_check(registry)
+
+
+def _tasks(registry: Registry) -> None:
+    """One line per task in aligned columns; methods in their plugins' order, papers' first."""
+    tasks = sorted(registry.tasks.values(), key=lambda t: t.name)
+    rows = []
+    for task in tasks:
+        metric = task.metric(task.primary)
+        methods = [m for (slot, _), m in registry.methods.items() if slot == task.slot]
+        ordered = [m.name for m in methods if not m.is_baseline]
+        ordered += [m.name for m in methods if m.is_baseline]
+        rows.append(
+            [
+                task.name,
+                f"slot={task.slot}",
+                f"{metric.name} ({metric.goal})",
+                f"scales={','.join(task.scales)}",
+                f"methods: {', '.join(ordered)}",
+            ]
+        )
+    widths = [max((len(row[n]) for row in rows), default=0) for n in range(4)]
+    for task, row in zip(tasks, rows, strict=True):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[4])
+        if task.summary:
+            print(f"{'':<{widths[0]}}  {task.summary}")
 
 
 def _plugins(registry: Registry, as_json: bool) -> int:
@@ -211,6 +250,8 @@ def _leaderboard(
     from harness.render import render
     from harness.settings import Settings
 
+    if task is not None:
+        registry.task(task)  # an unknown task is said so, not "no run records"
     settings = Settings.from_env()
     records = list(RecordStore(settings.runs_dir).iter_records(task))
     if not records:
@@ -242,6 +283,31 @@ def _claims(registry: Registry, task: str | None, fmt: str, out: str | None) -> 
     board = build_leaderboard(RecordStore(settings.runs_dir).iter_records(task), registry)
     text = render_claims(evaluate_claims(board, claims), fmt)
     _emit(text, out)
+    return 0
+
+
+def _report(
+    registry: Registry,
+    out: str,
+    task: str | None,
+    results: list[str] | None,
+    all_versions: bool,
+) -> int:
+    """Build the static results site of the records into ``out``."""
+    from pathlib import Path
+
+    from harness.settings import Settings
+    from harness.site import build_site, collect
+
+    if task is not None:
+        registry.task(task)
+    dirs = [Path(r) / "runs" for r in results] if results else [Settings.from_env().runs_dir]
+    runs = collect(dirs, task)
+    if not runs:
+        where = ", ".join(str(d) for d in dirs)
+        raise UserError(f"no run records in {where}; run a sweep first or pass --results DIR")
+    index = build_site(runs, Path(out), registry, all_versions)
+    print(f"{len(runs)} records → {index.resolve().as_uri()}")
     return 0
 
 

@@ -93,6 +93,14 @@ def _warn_unknown_blocked(blocked: set[str], known: set[str]) -> None:
         )
 
 
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the known names closest to a mistyped ``name``, or ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=2, cutoff=0.6)
+    return f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
+
+
 @dataclass
 class Registry:
     """Everything the plugins registered.
@@ -184,8 +192,8 @@ class Registry:
         """The task called ``name``, or a one-line error listing the known tasks."""
         if name not in self.tasks:
             raise UserError(
-                f"unknown task {name!r}; available tasks: {', '.join(sorted(self.tasks))} "
-                "(see `spectral-harness tasks`)"
+                f"unknown task {name!r}{did_you_mean(name, self.tasks)}; available tasks: "
+                f"{', '.join(sorted(self.tasks))} (see `spectral-harness tasks`)"
             )
         return self.tasks[name]
 
@@ -194,8 +202,9 @@ class Registry:
         candidates = [s for (sl, n), s in self.methods.items() if n == name]
         if not candidates:
             raise UserError(
-                f"unknown method {name!r}; available methods: {', '.join(self.method_names())} "
-                "(see `spectral-harness methods`; a plugin package must be pip-installed)"
+                f"unknown method {name!r}{did_you_mean(name, self.method_names())}; available "
+                f"methods: {', '.join(self.method_names())} (see `spectral-harness methods`; a "
+                "plugin package must be pip-installed)"
             )
         fitting = [s for s in candidates if slot is None or s.slot == slot]
         if not fitting:

@@ -22,6 +22,7 @@ def render(board: Leaderboard, fmt: str) -> str:
         "md": render_markdown,
         "csv": render_csv,
         "html": render_html,
+        "json": render_json,
     }
     return renderers[fmt](board)
 
@@ -56,6 +57,29 @@ def _title(board: Leaderboard, key: Section) -> str:
     where = f"scale={scale}" + (f", {variant}" if variant else "")
     where += f", user data {data}" if data else ""
     return f"{task} ({where}) · {first['primary_metric']} {ARROW.get(first['goal'], '')}"
+
+
+def render_json(board: Leaderboard) -> str:
+    """The board's rows (every column of the CSV) and its claims' verdicts, as one JSON object;
+    missing numbers are ``null``."""
+    import json
+
+    rows = [
+        {k: _json_value(v) for k, v in row.items()} for row in board.table.to_dict(orient="records")
+    ]
+    claims = [{k: _json_value(v) for k, v in result.as_row().items()} for result in board.claims]
+    return json.dumps({"notes": list(board.notes), "rows": rows, "claims": claims}, indent=1) + "\n"
+
+
+def _json_value(value: object) -> object:
+    """A JSON-safe scalar: NaN and pandas' missing values become ``None``."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "item"):  # numpy scalars
+        return _json_value(value.item())
+    return value
 
 
 def render_terminal(board: Leaderboard) -> str:

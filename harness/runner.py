@@ -35,6 +35,7 @@ from harness.context import RunContext
 from harness.data.store import DataStore
 from harness.errors import ContractError, Diverged, TimeLimitExceeded
 from harness.isolation import run_isolated
+from harness.lean_torch import avoid_dynamo_import
 from harness.locks import HEARTBEAT_S, CellLock
 from harness.observers import notify
 from harness.plugins import Registry
@@ -42,6 +43,7 @@ from harness.provenance import device_info, git_sha, versions
 from harness.records import RecordStore, RunRecord
 from harness.settings import Settings
 from harness.specs import TaskSpec, resolve
+from harness.warm import learning_imports
 
 log = logging.getLogger(__name__)
 TRACEBACK_TAIL_LINES = 25
@@ -133,6 +135,7 @@ def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | N
         import torch
 
         torch.set_num_threads(cell.trainer.num_threads)
+    avoid_dynamo_import()
     seed_everything(cell.seed)
     ctx = RunContext(
         run_id=plan.run_id,
@@ -330,13 +333,16 @@ def _execute_isolated(
     )
 
     _preload(plan)
+    with learning_imports() as imports:
 
-    def child() -> int:
-        return 0 if execute(plan, registry, settings) is not None else 3
+        def child() -> int:
+            code = 0 if execute(plan, registry, settings) is not None else 3
+            imports.write()
+            return code
 
-    outcome = run_isolated(
-        child, deadline_s=deadline, heartbeat=lock.heartbeat, heartbeat_s=HEARTBEAT_S
-    )
+        outcome = run_isolated(
+            child, deadline_s=deadline, heartbeat=lock.heartbeat, heartbeat_s=HEARTBEAT_S
+        )
     record = store.load(plan.resolved.task.name, plan.resolved.method.name, plan.run_id)
     if record is not None and record.attempt == plan.attempt and not outcome.killed_for_time:
         return record
@@ -358,10 +364,10 @@ def _execute_isolated(
 
 def _preload(plan: Plan) -> None:
     """Import in the parent what every cell imports, so forked children inherit it: the task's
-    and method's modules, and ``torch._dynamo``, which ``torch.optim`` imports lazily on its
-    first step (about 2 s that each child would otherwise pay again)."""
-    import torch._dynamo  # noqa: F401
-
+    and method's modules, with torch's optimizers set not to import ``torch._dynamo``
+    (:mod:`harness.lean_torch`)."""
+    avoid_dynamo_import()
+    git_sha()  # memoised: asked once here, not by git in every cell
     resolve(plan.resolved.task.run)
     resolve(plan.resolved.method.build)
 

@@ -45,6 +45,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     tmp = Path(name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; honour the umask instead
         _fsync(tmp)
         os.replace(tmp, path)
     except BaseException:
@@ -60,6 +61,13 @@ def atomic_write_json(path: Path, payload: dict[str, Any]) -> None:
             json.dump(payload, handle, indent=1, sort_keys=True, default=str)
 
     atomic_write(path, write)
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync(path: Path) -> None:

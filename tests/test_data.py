@@ -40,7 +40,7 @@ def test_a_failed_download_is_one_clear_line(tmp_path):
     store = DataStore(tmp_path, tmp_path / "cache", _spec("http://127.0.0.1:9/nothing"))
     with pytest.raises(DataMissingError, match="downloading it failed"):
         store.require("toy")
-    assert not list(tmp_path.glob("toy/*"))  # no partial file left behind
+    assert not (tmp_path / "toy").exists()  # no partial file, and no empty folder, left behind
 
 
 def test_a_download_is_verified_and_swapped_in_whole(tmp_path):

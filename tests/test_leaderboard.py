@@ -178,3 +178,14 @@ def test_a_reader_that_goes_away_is_not_a_traceback(isolated_dirs):
     shell = f"{sys.executable} -m harness leaderboard | head -1"
     result = subprocess.run(shell, shell=True, cwd=REPO, capture_output=True, text=True)
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_json_format_has_every_row_with_missing_numbers_as_null():
+    import json
+
+    records = [rec("a", s, v) for s, v in enumerate([1.0, 2.0])] + [rec("b", 0, 3.0)]
+    payload = json.loads(render(build_leaderboard(records), "json"))
+    rows = {row["method"]: row for row in payload["rows"]}
+    assert rows["a"]["n_seeds"] == 2 and rows["a"]["primary_mean"] == pytest.approx(1.5)
+    assert rows["b"]["ci95_low"] is None  # one seed: no interval, null rather than NaN
+    assert payload["claims"] == [] and payload["notes"] == []

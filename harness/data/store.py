@@ -219,7 +219,15 @@ class DataStore:
             if sha256 and file_sha256(tmp) != sha256:
                 raise ValueError(f"checksum mismatch for {url}")
 
-        atomic_write(self.data_dir / rel, fetch)
+        target = self.data_dir / rel
+        created = [folder for folder in target.parents if not folder.exists()]  # deepest first
+        try:
+            atomic_write(target, fetch)
+        except BaseException:
+            for folder in created:  # a refused download leaves no empty folders behind
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
 
 
 def _read_memo(path: Path) -> dict[str, Any]:

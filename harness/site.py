@@ -1,0 +1,438 @@
+"""A static results site built from run records: ``spectral-harness report --out DIR``.
+
+One self-contained folder (open ``index.html``, or serve it with ``python -m http.server``):
+
+* ``index.html``: every task with its primary metric, leader, methods, seeds, failures and newest
+  run, and a methods × tasks matrix of ranks (a method's standing across the benchmark);
+* ``task/<task>.html``: the ranked table of every section (sortable by any column, filtered by
+  section), the paper's number beside ours and the difference, the claims' verdicts, and a plot
+  per metric (mean ± 95 % CI as bars, each seed a dot);
+* ``cell/<task>/<method>/<run_id>.html``: a run's config, provenance and metrics, and a plot of
+  each curve it kept (``ctx.log_metrics``) and of each 1-D array it saved (``ctx.save_arrays``).
+
+Plots are matplotlib SVG files beside the pages; the only script is ``site.js`` (sorting,
+filtering, and a self-check that the browser test runs with ``#selftest``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import UserError
+from harness.records import RecordError, RecordStore, RunRecord
+
+if TYPE_CHECKING:
+    from harness.leaderboard import Leaderboard, Section
+    from harness.plugins import Registry
+
+ASSETS = Path(__file__).resolve().parent / "site_assets"
+ARROW = {"max": "↑", "min": "↓"}
+MARKER = ".spectral-harness-site"
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A record and the store it was read from (where its artifacts are)."""
+
+    record: RunRecord
+    store: RecordStore
+
+
+def collect(runs_dirs: Sequence[Path], task: str | None = None) -> list[StoredRun]:
+    """Every valid record under ``runs_dirs`` (each a results directory's ``runs/``)."""
+    found = []
+    for runs_dir in runs_dirs:
+        store = RecordStore(runs_dir)
+        found += [StoredRun(r, store) for r in store.iter_records(task)]
+    return found
+
+
+def build_site(
+    runs: Sequence[StoredRun],
+    out: Path,
+    registry: Registry | None = None,
+    all_versions: bool = False,
+) -> Path:
+    """Write the site of ``runs`` into ``out`` (replacing an earlier site there); returns the
+    index page. With a registry, only the installed code's records count unless
+    ``all_versions`` (as on the leaderboard)."""
+    from harness.leaderboard import build_leaderboard
+
+    board = build_leaderboard([r.record for r in runs], registry, all_versions)
+    _clear(out)
+    (out / "plots").mkdir(parents=True)
+    (out / MARKER).write_text("a site written by `spectral-harness report`\n", encoding="utf-8")
+    shutil.copy(ASSETS / "site.js", out / "site.js")
+    shutil.copy(ASSETS / "site.css", out / "site.css")
+    kept = set(board.runs["run_id"])  # the installed code's records (see build_leaderboard)
+    by_task: dict[str, list[StoredRun]] = {}
+    for run in runs:
+        if run.record.run_id in kept:
+            by_task.setdefault(run.record.task, []).append(run)
+    sections = board.sections() if not board.table.empty else []
+    tasks = sorted({key[0] for key in sections})
+    for task in tasks:
+        _task_page(board, task, [k for k in sections if k[0] == task], out)
+        for run in by_task.get(task, []):
+            _cell_page(run, out)
+    index = out / "index.html"
+    index.write_text(_index_page(board, tasks, by_task), encoding="utf-8")
+    return index
+
+
+def _clear(out: Path) -> None:
+    """Remove an earlier site at ``out``; refuse to touch a folder that holds anything else."""
+    if not out.exists():
+        return
+    if not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file()):
+        raise UserError(
+            f"{out} exists and is not a site written by `spectral-harness report`: choose "
+            "another --out (it replaces only an earlier site)"
+        )
+    shutil.rmtree(out)
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _page(title: str, body: str, depth: int) -> str:
+    up = "../" * depth
+    return (
+        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{_e(title)}</title><link rel='stylesheet' href='{up}site.css'>"
+        f"<script src='{up}site.js' defer></script></head><body>"
+        f"<nav><a href='{up}index.html'>Spectral Harness results</a></nav>"
+        f"<h1>{_e(title)}</h1>\n{body}\n</body></html>\n"
+    )
+
+
+def _index_page(board: Leaderboard, tasks: list[str], by_task: dict[str, list[StoredRun]]) -> str:
+    table = board.table
+    rows = []
+    for task in tasks:
+        rows_of_task = table[table["task"] == task]
+        first = rows_of_task.iloc[0]
+        best = rows_of_task.sort_values(
+            ["rank", "primary_mean"], ascending=[True, first["goal"] == "min"]
+        )
+        leader = best.iloc[0]
+        runs = by_task.get(task, [])
+        newest = max((r.record.ended_at or r.record.started_at for r in runs), default="")
+        rows.append(
+            [
+                f"<a href='task/{_e(task)}.html'>{_e(task)}</a>",
+                _e(f"{first['primary_metric']} {ARROW.get(first['goal'], '')}"),
+                _e(f"{leader['label']} ({_fmt(leader['primary_mean'])})")
+                if leader["n_seeds"]
+                else "–",
+                str(rows_of_task["method"].nunique()),
+                str(int(rows_of_task["n_seeds"].sum())),
+                str(int(rows_of_task["failed"].sum())),
+                _e(newest[:10]),
+            ]
+        )
+    header = [
+        "task",
+        "primary metric",
+        "leader (mean)",
+        "methods",
+        "seeds",
+        "failures",
+        "newest run",
+    ]
+    body = "<h2>Tasks</h2>" + _table(header, rows, sortable=True)
+    body += "<h2>Methods × tasks: rank</h2>" + _rank_matrix(board, tasks)
+    notes = "".join(f"<p class='note'>{_e(n)}</p>" for n in board.notes)
+    return _page("Spectral Harness results", notes + body, 0)
+
+
+def _rank_matrix(board: Leaderboard, tasks: list[str]) -> str:
+    """Each method's rank in each task (its best rank over the task's sections)."""
+    table = board.table
+    methods = sorted(table["method"].unique())
+    rows = []
+    for method in methods:
+        cells = [_e(method)]
+        for task in tasks:
+            ranks = table[(table["task"] == task) & (table["method"] == method)]["rank"].dropna()
+            cells.append(str(int(ranks.min())) if len(ranks) else "")
+        rows.append(cells)
+    return _table(["method", *tasks], rows, sortable=True, cls="matrix")
+
+
+def _task_page(board: Leaderboard, task: str, keys: list[Section], out: Path) -> None:
+    from harness.claims import claims_of_section
+
+    labels = [_section_label(key) for key in keys]
+    parts = []
+    if len(keys) > 1:
+        options = "".join(f"<option>{_e(label)}</option>" for label in labels)
+        parts.append(
+            "<label>section <select class='section-filter'>"
+            f"<option value=''>all</option>{options}</select></label>"
+        )
+    header = [
+        "section",
+        "rank",
+        "method",
+        "seeds",
+        "mean",
+        "std",
+        "95% CI",
+        "paper",
+        "ours − paper",
+        "failed",
+    ]
+    rows = []
+    for key, label in zip(keys, labels, strict=True):
+        for r in board.section(*key).itertuples():
+            diff = r.primary_mean - r.paper if _finite(r.paper) else math.nan
+            rows.append(
+                [
+                    _e(label),
+                    "–" if _missing(r.rank) else str(r.rank),
+                    _e(str(r.label)),
+                    str(r.n_seeds),
+                    _fmt(r.primary_mean),
+                    _fmt(r.primary_std),
+                    f"[{_fmt(r.ci95_low)}, {_fmt(r.ci95_high)}]",
+                    _fmt(r.paper),
+                    _fmt(diff),
+                    str(r.failed),
+                ]
+            )
+    parts.append(_table(header, rows, sortable=True, cls="board"))
+    claims = [c for key in keys for c in claims_of_section(board.claims, key)]
+    if claims:
+        items = "".join(
+            f"<li><span class='verdict {_e(c.verdict.replace(' ', '-'))}'>{_e(c.verdict)}</span> "
+            f"{_e(c.summary())}</li>"
+            for c in claims
+        )
+        parts.append(f"<h2>Claims</h2><ul class='claims'>{items}</ul>")
+    for key, label in zip(keys, labels, strict=True):
+        plots = [
+            _img(_metric_plot(board, key, metric, out), 1, f"{metric} by method")
+            for metric in _metrics_of(board, key)
+        ]
+        runs = board.section_runs(*key)
+        cells = [
+            f"<li><a href='../cell/{_e(task)}/{_e(r.method)}/{_e(r.run_id)}.html'>"
+            f"{_e(r.method)} seed {r.seed}</a> {_e(r.status)}</li>"
+            for r in runs.sort_values(["method", "seed"]).itertuples()
+        ]
+        parts.append(
+            f"<section class='section' data-section='{_e(label)}'><h2>{_e(label)}</h2>"
+            f"<div class='plots'>{''.join(plots)}</div>"
+            f"<details><summary>runs ({len(cells)})</summary><ul>{''.join(cells)}</ul>"
+            "</details></section>"
+        )
+    (out / "task").mkdir(exist_ok=True)
+    page = _page(f"{task}", "".join(parts), 1)
+    (out / "task" / f"{task}.html").write_text(page, encoding="utf-8")
+
+
+def _cell_page(run: StoredRun, out: Path) -> None:
+    record = run.record
+    folder = out / "cell" / record.task / record.method
+    folder.mkdir(parents=True, exist_ok=True)
+    provenance = {
+        "status": record.status,
+        "started": record.started_at,
+        "ended": record.ended_at,
+        "attempt": record.attempt,
+        "git sha": record.git_sha,
+        "versions": record.versions,
+        "code": record.code,
+        "device": record.device,
+        "trainer": record.trainer,
+        "data (sha256)": {**record.data, **record.user_data},
+        "seconds": {
+            "train": record.train_seconds,
+            "eval": record.eval_seconds,
+            "wall": record.wall_seconds,
+        },
+    }
+    parts = [
+        f"<p><a href='../../../task/{_e(record.task)}.html'>{_e(record.task)}</a> · "
+        f"{_e(record.method)} · seed {record.seed} · scale {_e(record.scale)} · "
+        f"<span class='verdict {_e(record.status)}'>{_e(record.status)}</span></p>",
+        "<h2>Metrics</h2>",
+        _table(["metric", "value"], [[_e(k), _fmt(v)] for k, v in record.metrics.items()]),
+    ]
+    if record.error:
+        parts.append(f"<h2>Error</h2><pre>{_e(json.dumps(record.error, indent=1))}</pre>")
+    plots = []
+    stem = f"{record.task}-{record.method}-{record.run_id}"
+    try:
+        curves = run.store.read_artifact(record, "curves") if "curves" in record.artifacts else {}
+    except RecordError as exc:
+        curves = {}
+        parts.append(f"<p class='note'>curves not shown: {_e(str(exc))}</p>")
+    for name, series in sorted(curves.items()):
+        path = out / "plots" / f"{stem}-curve-{_slug(name)}.svg"
+        _line_plot(path, name, series.get("step", []), series.get("value", []), "step")
+        plots.append(_img(path, 3, f"curve {name}"))
+    for name in sorted(set(record.artifacts) - {"curves"}):
+        try:
+            arrays = run.store.read_artifact(record, name)
+        except RecordError as exc:
+            parts.append(f"<p class='note'>{_e(name)} not shown: {_e(str(exc))}</p>")
+            continue
+        for key, array in sorted(arrays.items()):
+            if getattr(array, "ndim", 0) == 1 and array.size > 1:
+                path = out / "plots" / f"{stem}-array-{_slug(name)}-{_slug(key)}.svg"
+                _line_plot(path, f"{name}.{key}", list(range(array.size)), array.tolist(), "index")
+                plots.append(_img(path, 3, f"array {name}.{key}"))
+    if plots:
+        parts.append(f"<h2>Curves</h2><div class='plots'>{''.join(plots)}</div>")
+    parts.append(f"<h2>Config</h2><pre>{_e(json.dumps(record.config, indent=1))}</pre>")
+    parts.append(f"<h2>Provenance</h2><pre>{_e(json.dumps(provenance, indent=1))}</pre>")
+    title = f"{record.task} / {record.method} / seed {record.seed}"
+    (folder / f"{record.run_id}.html").write_text(_page(title, "".join(parts), 3), encoding="utf-8")
+
+
+# ---------------------------------------------------------------- plots
+
+
+def _metrics_of(board: Leaderboard, key: Section) -> list[str]:
+    """Every metric some run of the section reports: the primary one first."""
+    runs = board.section_runs(*key)
+    primary = str(runs["primary_metric"].iloc[0])
+    names = [c.removeprefix("metric:") for c in runs if c.startswith("metric:")]
+    present = [n for n in names if runs[f"metric:{n}"].notna().any()]
+    return sorted(present, key=lambda n: (n != primary, n))
+
+
+def _metric_plot(board: Leaderboard, key: Section, metric: str, out: Path) -> Path:
+    """Bars: each method's mean over its ``ok`` seeds ± the 95 % Student-t CI; dots: the seeds."""
+    import numpy as np
+    from scipy.special import stdtrit
+
+    plt = _pyplot()
+    runs = board.section_runs(*key)
+    ok = runs[runs["status"] == "ok"]
+    column = f"metric:{metric}"
+    methods = sorted(runs["method"].unique())
+    fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(methods), 3.2))
+    for x, method in enumerate(methods):
+        values = ok[ok["method"] == method][column].dropna().to_numpy(dtype=float)
+        values = values[np.isfinite(values)]
+        if not len(values):
+            continue
+        mean = float(values.mean())
+        half = (
+            float(stdtrit(len(values) - 1, 0.975) * values.std(ddof=1) / math.sqrt(len(values)))
+            if len(values) > 1
+            else 0.0
+        )
+        ax.bar(x, mean, color="#9ecae1", yerr=half, capsize=4, edgecolor="#3182bd")
+        jitter = np.linspace(-0.15, 0.15, len(values)) if len(values) > 1 else [0.0]
+        ax.scatter(np.asarray(jitter) + x, values, color="#08306b", s=14, zorder=3)
+    ax.set_xticks(range(len(methods)), methods, rotation=20, ha="right")
+    goal = _goal_of(board, key, metric)
+    ax.set_ylabel(f"{metric} {ARROW.get(goal, '')}".strip())
+    ax.set_title(f"{metric} (mean ± 95% CI, dots: seeds)", fontsize=9)
+    fig.tight_layout()
+    path = out / "plots" / f"{_slug('-'.join(key))}-{_slug(metric)}.svg"
+    fig.savefig(path, format="svg")
+    plt.close(fig)
+    return path
+
+
+def _line_plot(path: Path, name: str, x: Iterable[float], y: Iterable[float], xlabel: str) -> None:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.6, 2.8))
+    ax.plot(list(x), list(y), color="#3182bd", marker="." if len(list(y)) < 40 else None)
+    ax.set_xlabel(xlabel)
+    ax.set_title(name, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, format="svg")
+    plt.close(fig)
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("svg", force=True)
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 8, "svg.fonttype": "none", "svg.hashsalt": "harness"})
+    return plt
+
+
+def _goal_of(board: Leaderboard, key: Section, metric: str) -> str:
+    task = board.tasks.get(key[0])
+    if task is not None and task.declares(metric):
+        return str(task.metric(metric).goal or "")
+    runs = board.section_runs(*key)
+    return str(runs["goal"].iloc[0]) if metric == runs["primary_metric"].iloc[0] else ""
+
+
+# ---------------------------------------------------------------- html helpers
+
+
+def _table(
+    header: list[str], rows: list[list[str]], *, sortable: bool = False, cls: str = ""
+) -> str:
+    classes = " ".join(c for c in (cls, "sortable" if sortable else "") if c)
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = "".join(
+        f"<tr data-section='{row[0] if cls == 'board' else ''}'>"
+        + "".join(f"<td>{cell}</td>" for cell in row)
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table class='{classes}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _img(path: Path, depth: int, alt: str) -> str:
+    return f"<img src='{'../' * depth}plots/{_e(path.name)}' alt='{_e(alt)}'>"
+
+
+def _section_label(key: Section) -> str:
+    _, scale, variant, data = key
+    label = f"scale={scale}"
+    label += f", {variant}" if variant else ""
+    return label + (f", user data {data}" if data else "")
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)[:120]
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _missing(value: Any) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def _fmt(value: Any) -> str:
+    if value is None or _missing(value):
+        return "–"
+    value = float(value)
+    if not math.isfinite(value):
+        return str(value)
+    magnitude = abs(value)
+    if magnitude >= 1000 or (magnitude < 0.01 and magnitude != 0):
+        return f"{value:.3g}"
+    return f"{value:.3f}" if magnitude < 10 else f"{value:.2f}"
