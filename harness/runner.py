@@ -11,13 +11,14 @@ results directory run each cell once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import math
 import random
 import sys
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,7 +129,37 @@ def is_done(
 
 
 def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | None:
-    """Run the cell in this process and store its record (the child's side of isolation)."""
+    """Run the cell in this process and store its record (the child's side of isolation).
+
+    Process-wide numeric settings a cell may change (torch's thread count, flushing subnormal
+    floats to zero) are restored when it ends, so a cell run in-process (``trainer.isolate=false``,
+    tests) never changes the numbers of what runs after it.
+    """
+    with _restored_numeric_state():
+        return _execute(plan, registry, settings)
+
+
+@contextlib.contextmanager
+def _restored_numeric_state() -> Iterator[None]:
+    import torch
+
+    threads = torch.get_num_threads()
+    flushing = _flushes_subnormals()
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        torch.set_flush_denormal(flushing)
+
+
+def _flushes_subnormals() -> bool:
+    """Whether torch currently flushes subnormal floats to zero (torch has no getter)."""
+    import torch
+
+    return bool((torch.tensor([1e-39], dtype=torch.float32) * 0.5).item() == 0.0)
+
+
+def _execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | None:
     cell, resolved = plan.cell, plan.resolved
     task, method = resolved.task, resolved.method
     if cell.trainer.num_threads:

@@ -128,3 +128,22 @@ def test_a_broken_wandb_mirror_never_costs_the_record(registry, settings, monkey
     mirrored = dataclasses.replace(settings, wandb=WandbSettings(enabled=True))
     record = run_cell(make_cell(registry, "inr_image", "siren"), registry, mirrored)
     assert record.status == "ok"
+
+
+def test_a_cell_cannot_change_the_numbers_of_what_runs_after_it_in_process(registry, settings):
+    import torch
+
+    from harness.runner import _flushes_subnormals
+
+    threads = torch.get_num_threads()
+    # the INR task flushes subnormals while it fits; an in-process cell must not leave it so
+    in_process = TrainerOptions(isolate=False, num_threads=1)
+    cell = make_cell(registry, "inr_audio", "siren", trainer=in_process)
+    assert run_cell(cell, registry, settings).status == "ok"
+    assert not _flushes_subnormals()
+    assert torch.get_num_threads() == threads
+    torch.set_flush_denormal(True)
+    try:
+        assert _flushes_subnormals()  # the probe sees the setting
+    finally:
+        torch.set_flush_denormal(False)
