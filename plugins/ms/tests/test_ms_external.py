@@ -178,6 +178,13 @@ def test_a_run_on_a_user_file_checksums_it_and_removes_training_structures(
     assert metrics["test_spectra"] == metrics["test_structures"] == 2
     assert record.user_data == {str(path): hashlib.sha256(path.read_bytes()).hexdigest()}
     assert 0 <= metrics["cosine_0.1"] <= 1 and metrics["retrieval_queries"] == 2
+    # the board gives the user's file a section of its own, named with its checksum
+    from harness.leaderboard import build_leaderboard
+    from harness.records import RecordStore
+
+    board = build_leaderboard(list(RecordStore(settings.runs_dir).iter_records()), registry)
+    (section,) = board.sections()
+    assert section[3] == f"user.mgf@{record.user_data[str(path)][:8]}"
 
 
 def test_a_file_whose_structures_were_all_trained_on_is_refused(tmp_path):
