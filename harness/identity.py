@@ -3,10 +3,7 @@
 A record is only as current as the code behind it. Each record carries, for the plugin that owns
 its task and the plugin that owns its method, the distribution and version plus a sha256 over the
 plugin package's source files (``*.py`` and package data such as ``*.yaml``), so editing a plugin
-without bumping its version still makes its old records stale. Experiment presets
-(``conf/experiment/*.yaml``) are left out: they choose which cells a sweep runs, and each cell's
-resolved config is already in its config hash, so editing a preset changes no cell's numbers.
-Resume skips a cell only when its stored record has the same code identity; the leaderboard
+without bumping its version still makes its old records stale. Resume skips a cell only when its stored record has the same code identity; the leaderboard
 shows current-code rows by default.
 """
 
@@ -109,10 +106,4 @@ def _source_files(root: Path) -> list[Path]:
         if p.suffix in SOURCE_SUFFIXES
         and p.is_file()
         and "__pycache__" not in p.parts
-        and not _is_experiment_preset(p.relative_to(root))
     ]
-
-
-def _is_experiment_preset(rel: Path) -> bool:
-    """``conf/experiment/...``: a sweep's choice of cells, not code that computes a cell."""
-    return rel.parts[:2] == ("conf", "experiment")

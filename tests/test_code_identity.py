@@ -64,24 +64,3 @@ def test_code_identity_names_distribution_version_and_source(registry):
     assert code["task"]["distribution"] and code["task"]["version"]
     assert len(code["task"]["source"]) == 16
 
-
-def test_source_hash_covers_code_and_package_data_but_not_experiment_presets(tmp_path):
-    package = tmp_path / "pkg"
-    (package / "conf" / "experiment").mkdir(parents=True)
-    (package / "__init__.py").write_text("X = 1\n")
-    (package / "defaults.yaml").write_text("a: 1\n")
-    preset = package / "conf" / "experiment" / "sweep.yaml"
-    preset.write_text("seed: 0\n")
-
-    def fresh() -> str:
-        source_hash.cache_clear()
-        return source_hash(package)
-
-    base = fresh()
-    preset.write_text("seed: 1\n")  # another sweep of the same cells: same code
-    assert fresh() == base
-    (package / "defaults.yaml").write_text("a: 2\n")
-    changed_data = fresh()
-    assert changed_data != base
-    (package / "__init__.py").write_text("X = 2\n")
-    assert fresh() != changed_data
