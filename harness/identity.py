@@ -3,8 +3,8 @@
 A record is only as current as the code behind it. Each record carries, for the plugin that owns
 its task and the plugin that owns its method, the distribution and version plus a sha256 over the
 plugin package's source files (``*.py`` and package data such as ``*.yaml``), so editing a plugin
-without bumping its version still makes its old records stale. Resume skips a cell only when its stored record has the same code identity; the leaderboard
-shows current-code rows by default.
+without bumping its version still makes its old records stale. Resume skips a cell only when its
+stored record has the same code identity; the leaderboard shows current-code rows by default.
 """
 
 from __future__ import annotations
@@ -103,7 +103,5 @@ def _source_files(root: Path) -> list[Path]:
     return [
         p
         for p in root.rglob("*")
-        if p.suffix in SOURCE_SUFFIXES
-        and p.is_file()
-        and "__pycache__" not in p.parts
+        if p.suffix in SOURCE_SUFFIXES and p.is_file() and "__pycache__" not in p.parts
     ]

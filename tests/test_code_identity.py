@@ -63,4 +63,3 @@ def test_code_identity_names_distribution_version_and_source(registry):
     assert code["task"]["plugin"] == code["method"]["plugin"] == "inr"
     assert code["task"]["distribution"] and code["task"]["version"]
     assert len(code["task"]["source"]) == 16
-
