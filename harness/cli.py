@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
         "claims", help="papers' claims judged on the run records: verdict with its 95%% CI"
     )
     claims.add_argument("--task", help="only claims about this task")
+    claims.add_argument(
+        "--all",
+        action="store_true",
+        help="also list claims about tasks without records here (as `not run`)",
+    )
     claims.add_argument("--format", choices=["text", "md", "csv", "json"], default="text")
     claims.add_argument("--out", help="write to this file instead of standard output")
     report = sub.add_parser(
@@ -145,7 +150,7 @@ def _dispatch(ns: argparse.Namespace) -> int:
     if ns.command == "leaderboard":
         return _leaderboard(registry, ns.task, ns.format, ns.out, ns.all_versions)
     if ns.command == "claims":
-        return _claims(registry, ns.task, ns.format, ns.out)
+        return _claims(registry, ns.task, ns.format, ns.out, ns.all)
     if ns.command == "report":
         return _report(registry, ns.out, ns.task, ns.results, ns.all_versions)
     return _data_check(registry)
@@ -265,8 +270,14 @@ def _leaderboard(
     return 0
 
 
-def _claims(registry: Registry, task: str | None, fmt: str, out: str | None) -> int:
-    """Every installed claim (of ``task``), judged on the installed code's records."""
+def _claims(
+    registry: Registry, task: str | None, fmt: str, out: str | None, show_all: bool = False
+) -> int:
+    """Every installed claim (of ``task``), judged on the installed code's records.
+
+    Claims about tasks with no record in the results directory (another family's board) are
+    left out, with a line saying how many, unless ``show_all`` or ``task`` asks for them.
+    """
     from harness.claims import evaluate_claims
     from harness.leaderboard import build_leaderboard
     from harness.records import RecordStore
@@ -280,9 +291,19 @@ def _claims(registry: Registry, task: str | None, fmt: str, out: str | None) -> 
         where = f" about task {task!r}" if task else ""
         raise UserError(f"no installed plugin declares claims{where}")
     settings = Settings.from_env()
-    board = build_leaderboard(RecordStore(settings.runs_dir).iter_records(task), registry)
-    text = render_claims(evaluate_claims(board, claims), fmt)
+    records = list(RecordStore(settings.runs_dir).iter_records(task))
+    board = build_leaderboard(records, registry)
+    recorded = {record.task for record in records}
+    shown = [c for c in claims if show_all or task is not None or c.task in recorded]
+    text = render_claims(evaluate_claims(board, shown), fmt)
     _emit(text, out)
+    hidden = len(claims) - len(shown)
+    if hidden:
+        print(
+            f"note: {hidden} claim(s) about tasks without records in {settings.runs_dir} are "
+            "not shown (--all lists them as not run)",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -271,3 +271,21 @@ def test_the_board_shows_verdicts_under_their_section_and_claims_render_as_table
     csv = render_claims(results, "csv")
     assert csv.splitlines()[0].startswith("claim,paper,source,statement,task,scale")
     assert '"verdict": "holds"' in render_claims(results, "json")
+
+
+def test_the_claims_command_lists_claims_of_tasks_with_records_here(tmp_path, monkeypatch, capsys):
+    from harness.cli import _claims
+    from harness.records import RecordStore
+
+    registry = Registry.from_plugin_manager(build_plugin_manager([ClaimPlugin()]))
+    monkeypatch.setenv("HARNESS_RESULTS_DIR", str(tmp_path))
+    capsys.readouterr()
+    assert _claims(registry, None, "csv", None) == 0
+    out, err = capsys.readouterr()
+    assert "a-beats-b" not in out and "claim(s) about tasks without records" in err
+    RecordStore(tmp_path / "runs").save(rec("a", 0, 0.9))
+    assert _claims(registry, None, "csv", None) == 0
+    out, err = capsys.readouterr()
+    assert "a-beats-b" in out and "elsewhere" not in out
+    assert _claims(registry, None, "csv", None, show_all=True) == 0
+    assert "elsewhere" in capsys.readouterr().out
