@@ -303,7 +303,9 @@ class Claim:
 
     - ``better``: ``method`` beats ``baseline`` on ``metric`` by more than ``margin`` (in the
       metric's unit, in the metric's better direction; for a cost, *cheaper*). Evaluated on
-      per-seed paired differences.
+      per-seed paired differences. The baseline may be another config of the same method
+      (``baseline=method`` with ``where={"method.loss": "masked"}``,
+      ``baseline_where={"method.loss": "reference"}``): an ablation.
     - ``not_worse``: ``method`` is at most ``margin`` worse than ``baseline`` ("matches").
     - ``at_least`` / ``at_most``: ``method``'s mean is ≥ / ≤ ``value``.
     - ``within``: ``method``'s mean is within ``tolerance`` of ``value`` (a reported number
@@ -349,8 +351,12 @@ class Claim:
         paired = self.expect in ("better", "not_worse")
         if paired and not self.baseline:
             refuse(f"expect={self.expect!r} compares with a baseline: name one")
-        if paired and self.baseline == self.method:
-            refuse("the baseline must be another method")
+        mine = {k: v for k, v in self.where.items() if k.startswith("method.")}
+        if paired and self.baseline == self.method and mine == dict(self.baseline_where):
+            refuse(
+                "the baseline must be another method, or another config of the same method "
+                "(method.* keys in where differing from baseline_where)"
+            )
         if not paired and self.value is None:
             refuse(f"expect={self.expect!r} needs a value to compare the method's mean with")
         if self.expect == "within" and (self.tolerance is None or not self.tolerance > 0):

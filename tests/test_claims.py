@@ -180,6 +180,18 @@ def test_where_and_scale_pick_sections_and_configs():
     assert only(evaluate_claim(board, claim(scale="full"))).verdict == "not run"
 
 
+def test_an_ablation_compares_two_configs_of_one_method():
+    records = [rec("a", s, 0.9 + 0.01 * s, method_cfg={"variant": "ours"}) for s in range(3)]
+    records += [rec("a", s, 0.1 + 0.02 * s, method_cfg={"variant": "reference"}) for s in range(3)]
+    ablation = claim(
+        baseline="a",
+        where={"method.variant": "ours"},
+        baseline_where={"method.variant": "reference"},
+    )
+    result = only(evaluate_claim(board_of(records), ablation))
+    assert result.verdict == "holds" and result.n_seeds == 3
+
+
 def test_method_where_picks_one_config_of_the_method():
     records = [rec("a", s, 0.9 + 0.01 * s, method_cfg={"variant": "ours"}) for s in range(3)]
     records += [rec("a", s, 0.1 + 0.01 * s, method_cfg={"variant": "reference"}) for s in range(3)]
