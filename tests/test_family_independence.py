@@ -4,6 +4,7 @@ methods, datasets and presets working, and the host's config names no family."""
 from __future__ import annotations
 
 import pytest
+from support import REPO
 
 from harness.cell import dataset_entries, identify, make_cell
 from harness.errors import UserError
@@ -11,7 +12,8 @@ from harness.plugin_conf import plugin_config_dirs
 from harness.plugins import Registry, build_plugin_manager, get_registry
 from harness.specs import TaskSpec
 
-FAMILIES = ("inr", "graph_pe", "sr", "ms", "pde", "gcl")
+# every built-in family: a folder plugins/<family>/ with its own pyproject.toml
+FAMILIES = tuple(sorted(p.parent.name for p in (REPO / "plugins").glob("*/pyproject.toml")))
 
 
 def _registry_without(monkeypatch: pytest.MonkeyPatch, blocked: str) -> Registry:
