@@ -125,7 +125,7 @@ def _job_state(job: str) -> str:
 
 
 def _records(results: Path) -> dict[str, dict]:
-    records = [json.loads(p.read_text()) for p in (results / "runs").rglob("*.json")]
+    records = [json.loads(p.read_text()) for p in (results / "runs").glob("*/*/*.json")]
     assert len(records) == 2, records
     return {r["method"]: r for r in records}
 
