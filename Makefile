@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python benchmarks/harness_overhead.py
 	$(BIN)/python benchmarks/leaderboard_scale.py
 	$(BIN)/python benchmarks/cli_latency.py
+	$(BIN)/python benchmarks/main_job.py
 
 ## boards: rebuild every committed board and its claims from the committed records
 ## (results/records/<board>/runs/ -> results/leaderboards/<board>/{board.md,board.csv,claims.md})

@@ -122,6 +122,13 @@ def main(argv: Sequence[str]) -> int:
     register_configs(registry)
     args = get_args_parser().parse_args(list(argv))
     board: list[str] = []  # the end-of-sweep board's tasks, as an override for Hydra
+    if args.cfg == "job" and not args.multirun and not args.package:
+        try:
+            print(resolved_job_config(args.overrides, args.config_dir, args.config_name), end="")
+        except UserError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return 0
     if not _only_shows_information(args):
         try:
             tasks = preflight(
@@ -199,6 +206,34 @@ def preflight(
     finally:
         GlobalHydra.instance().clear()
     return sorted(tasks)
+
+
+def resolved_job_config(
+    overrides: list[str], config_dir: str | None = None, config_name: str | None = None
+) -> str:
+    """``run --cfg job``: the composed config as YAML, with the values the scale preset fills
+    (which Hydra alone shows as ``null``) filled in, as the cell will run them."""
+    import dataclasses
+
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf, open_dict
+
+    registry = get_registry()
+    _check_names(overrides, registry)
+    extra = [f"hydra.searchpath=[file://{Path(config_dir).resolve()}]"] if config_dir else []
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base=HYDRA_VERSION_BASE):
+            cfg = _compose(compose, config_name or CONFIG_NAME, [*extra, *overrides])
+    finally:
+        GlobalHydra.instance().clear()
+    cell = cell_from_config(cfg, registry)
+    with open_dict(cfg):
+        del cfg["hydra"]
+        cfg.task = OmegaConf.create(dataclasses.asdict(cell.task_cfg))
+        cfg.method = OmegaConf.create(dataclasses.asdict(cell.method_cfg))
+    return OmegaConf.to_yaml(cfg)
 
 
 def board_tasks_override(tasks: list[str]) -> str:

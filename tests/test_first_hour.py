@@ -57,3 +57,15 @@ def test_tasks_are_aligned_and_list_papers_methods_before_baselines(
         names = line.split("methods: ", 1)[1].split(", ")
         kinds = [registry.method(n, task.slot).is_baseline for n in names]
         assert kinds == sorted(kinds), line  # False (paper's method) before True (baseline)
+
+
+def test_cfg_job_shows_the_values_the_scale_preset_fills(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("HARNESS_RESULTS_DIR", "HARNESS_DATA_DIR", "HARNESS_CACHE_DIR"):
+        monkeypatch.setenv(name, str(tmp_path / name))  # `run` sets them; restored after
+    args = ["run", "--cfg", "job", "task=inr_image", "method=siren", "scale=smoke"]
+    assert main(args) == 0
+    shown = capsys.readouterr().out
+    assert "steps: 20" in shown and "hidden_features: 32" in shown and "size: 32" in shown
+    assert "steps: null" not in shown
