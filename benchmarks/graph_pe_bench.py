@@ -28,7 +28,7 @@ from harness.settings import default_data_dir
 from spectral_harness_graph_pe import ZincConfig
 from spectral_harness_graph_pe.data import SPLITS, Features, gather, load_zinc_npz, pack
 from spectral_harness_graph_pe.encoders import GraphPEProblem
-from spectral_harness_graph_pe.model import GraphRegressor
+from spectral_harness_graph_pe.model import build_backbone
 from spectral_harness_graph_pe.task import param_groups
 
 # (label, method, method-config overrides): the norm=layer rows measure what the masked
@@ -38,9 +38,11 @@ VARIANTS = (
     ("lappe", "lappe", {}),
     ("rwse", "rwse", {}),
     ("signnet", "signnet", {}),
-    ("signnet norm=layer", "signnet", {"norm": "layer"}),
+    ("signnet ours", "signnet", {"variant": "ours"}),
+    ("signnet ours norm=layer", "signnet", {"variant": "ours", "norm": "layer"}),
     ("spe", "spe", {}),
-    ("spe norm=layer", "spe", {"norm": "layer"}),
+    ("spe ours", "spe", {"variant": "ours"}),
+    ("spe ours norm=layer", "spe", {"variant": "ours", "norm": "layer"}),
 )
 
 
@@ -70,7 +72,9 @@ def bench_method(
     )
     train = load_zinc_npz(data_dir, "train").head(cfg.batch_size * (steps + 2))
     packed = pack(train, encoder.features, pe_dims=cfg.pe_dims, cache_dir=cache)
-    model = GraphRegressor(encoder, cfg.hidden, cfg.layers, cfg.pe_every_layer, cfg.pool)
+    model = build_backbone(
+        cfg.backbone, encoder, cfg.hidden, cfg.layers, cfg.pe_every_layer, cfg.pool
+    )
     optimizer = torch.optim.Adam(param_groups(model, cfg.weight_decay), lr=cfg.lr)
     order = torch.randperm(len(train))
 
