@@ -97,3 +97,13 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
     )
     return site
+
+
+@pytest.fixture(autouse=True)
+def _numeric_state_restored():
+    """A test that calls task code directly (e.g. ``fit_signal``, which flushes subnormals while
+    it fits) must not change the floating-point behaviour of the tests after it."""
+    from harness.runner import restored_numeric_state
+
+    with restored_numeric_state():
+        yield

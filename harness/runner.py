@@ -135,12 +135,14 @@ def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | N
     floats to zero) are restored when it ends, so a cell run in-process (``trainer.isolate=false``,
     tests) never changes the numbers of what runs after it.
     """
-    with _restored_numeric_state():
+    with restored_numeric_state():
         return _execute(plan, registry, settings)
 
 
 @contextlib.contextmanager
-def _restored_numeric_state() -> Iterator[None]:
+def restored_numeric_state() -> Iterator[None]:
+    """Restore torch's thread count and subnormal flushing when the block ends (a task's code
+    run in this process may change both)."""
     import torch
 
     threads = torch.get_num_threads()

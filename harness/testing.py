@@ -58,7 +58,14 @@ from harness.plugins import (
     build_plugin_manager,
 )
 from harness.records import RunRecord
-from harness.runner import check_component, data_store, run_cell, seed_everything, select_device
+from harness.runner import (
+    check_component,
+    data_store,
+    restored_numeric_state,
+    run_cell,
+    seed_everything,
+    select_device,
+)
 from harness.settings import Settings, WandbSettings
 from harness.specs import MethodConfig, MethodSpec, TaskSpec, resolve, validate_config
 
@@ -324,7 +331,7 @@ def build_on_task(
         check_component(component, problem, registry, method, ident.task.slot)
         raise _Stop(Built(problem, component))
 
-    with settings_or_temporary(settings) as run_settings:
+    with settings_or_temporary(settings) as run_settings, restored_numeric_state():
         ctx = _probe_context(ident, registry, run_settings, scale, seed)
         seed_everything(seed)
         try:
