@@ -56,6 +56,22 @@ def _one_pair_per_slot() -> list[tuple[str, str]]:
 
 DEFAULT_SMOKE = _one_pair_per_slot()
 SLOW_SMOKE = [pair for pair in ALL_PAIRS if pair not in DEFAULT_SMOKE]
+# Known breaches of the slot contract, each failing until fixed (strict: a fix makes it pass and
+# the mark must go). graph_pe's `stability` task refuses encoders that read no eigenpairs; it
+# should measure them too (a constant `none` is trivially stable, `rwse` moves with the graph).
+KNOWN_BREACHES = {
+    ("stability", "none"): "the stability task refuses encoders without eigenpairs",
+    ("stability", "rwse"): "the stability task refuses encoders without eigenpairs",
+}
+
+
+def _marked(pairs_: list[tuple[str, str]]) -> list[Any]:
+    return [
+        pytest.param(*pair, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BREACHES[pair]))
+        if pair in KNOWN_BREACHES
+        else pair
+        for pair in pairs_
+    ]
 
 
 # -------------------------------------------------------------------------------------------------
@@ -94,7 +110,9 @@ def test_one_smoke_cell_per_slot_ends_ok_with_declared_metrics(task, method, set
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("data_dir")
-@pytest.mark.parametrize(("task", "method"), SLOW_SMOKE, ids=[pair_id(p) for p in SLOW_SMOKE])
+@pytest.mark.parametrize(
+    ("task", "method"), _marked(SLOW_SMOKE), ids=[pair_id(p) for p in SLOW_SMOKE]
+)
 def test_every_smoke_cell_ends_ok_with_declared_metrics(task, method, settings):
     _smoke(task, method, settings)
 
