@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from harness.numbers import ci95_half_width, format_number
 from harness.specs import Claim
 
 if TYPE_CHECKING:
@@ -59,14 +60,14 @@ class ClaimResult:
             return f"{claim.id}: not run ({self.reason}) — {claim.statement}"
         what = "Δ" if claim.expect in ("better", "not_worse") else claim.metric
         interval = (
-            f"95% CI [{_num(self.ci95_low)}, {_num(self.ci95_high)}]"
+            f"95% CI [{format_number(self.ci95_low)}, {format_number(self.ci95_high)}]"
             if math.isfinite(self.ci95_low)
             else "no CI"
         )
-        paper = f"; paper {_num(claim.reported)}" if claim.reported is not None else ""
+        paper = f"; paper {format_number(claim.reported)}" if claim.reported is not None else ""
         why = f"; {self.reason}" if self.reason else ""
         return (
-            f"{claim.id}: {self.verdict} ({what} = {_num(self.estimate)}, {interval}, "
+            f"{claim.id}: {self.verdict} ({what} = {format_number(self.estimate)}, {interval}, "
             f"{self.n_seeds} seed{'s' if self.n_seeds != 1 else ''}{paper}{why}) — "
             f"{claim.statement}"
         )
@@ -305,12 +306,7 @@ def _mean_ci(values: np.ndarray) -> tuple[float, float, float]:
     if len(values) == 0:
         return math.nan, math.nan, math.nan
     mean = float(np.mean(values))
-    if len(values) < 2:
-        return mean, math.nan, math.nan
-    from scipy.special import stdtrit
-
-    half = float(stdtrit(len(values) - 1, 0.975)) * float(np.std(values, ddof=1))
-    half /= math.sqrt(len(values))
+    half = ci95_half_width(values)
     return mean, mean - half, mean + half
 
 
@@ -337,12 +333,3 @@ def _side(holds: bool, refuted: bool) -> str:
     if holds:
         return "holds"
     return "refuted" if refuted else "inconclusive"
-
-
-def _num(value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
-    magnitude = abs(value)
-    if magnitude >= 1000 or (magnitude < 0.01 and magnitude != 0):
-        return f"{value:.3g}"
-    return f"{value:.3f}" if magnitude < 10 else f"{value:.2f}"

@@ -314,10 +314,10 @@ def _variants(runs: pd.DataFrame, configs: dict[str, dict]) -> dict[str, str]:
 
 def _t_quantile(n: pd.Series) -> pd.Series:
     """Two-sided 95 % Student-t quantile for ``n`` samples (``n - 1`` degrees of freedom)."""
-    from scipy.special import stdtrit  # much lighter to import than scipy.stats
+    from harness.numbers import t_quantile_975
 
     dof = (n - 1).clip(lower=1).to_numpy(dtype=float)
-    return pd.Series(stdtrit(dof, 0.975), index=n.index)
+    return pd.Series(t_quantile_975(dof), index=n.index)
 
 
 def _ranks(table: pd.DataFrame) -> pd.Series:

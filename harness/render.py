@@ -11,6 +11,7 @@ import pandas as pd
 
 from harness.claims import ClaimResult, claims_of_section
 from harness.leaderboard import Leaderboard, Section
+from harness.numbers import format_number
 
 ARROW = {"max": "↑", "min": "↓"}
 
@@ -34,16 +35,16 @@ def _rows(board: Leaderboard, key: Section) -> tuple[list[str], list[list[str]]]
     costs = board.metrics_of_kind(key, "cost")
     header = ["rank", "method", "seeds", "mean ± std", "95% CI", "failed", "paper"]
     header += [f"{name} (cost {ARROW[spec.goal]})" for name, spec in costs]  # type: ignore[index]
-    cost_values = [section[f"{name}_mean"].map(_fmt).tolist() for name, _ in costs]
+    cost_values = [section[f"{name}_mean"].map(format_number).tolist() for name, _ in costs]
     rows = [
         [
             "—" if pd.isna(r.rank) else str(r.rank),
             r.label,
             str(r.n_seeds),
-            f"{_fmt(r.primary_mean)} ± {_fmt(r.primary_std)}",
-            f"[{_fmt(r.ci95_low)}, {_fmt(r.ci95_high)}]",
+            f"{format_number(r.primary_mean)} ± {format_number(r.primary_std)}",
+            f"[{format_number(r.ci95_low)}, {format_number(r.ci95_high)}]",
             str(r.failed),
-            _fmt(r.paper),
+            format_number(r.paper),
             *(values[n] for values in cost_values),
         ]
         for n, r in enumerate(section.itertuples())
@@ -248,12 +249,3 @@ def render_claims(results: list[ClaimResult], fmt: str) -> str:
         line = f"[{where}] {r.summary()} ({r.claim.paper}{source})"
         lines.append(f"- **{r.verdict}** {line}" if fmt == "md" else line)
     return "\n".join(lines) + "\n"
-
-
-def _fmt(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    magnitude = abs(value)
-    if magnitude >= 1000 or (magnitude < 0.01 and magnitude != 0):
-        return f"{value:.3g}"
-    return f"{value:.3f}" if magnitude < 10 else f"{value:.2f}"

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import UserError
+from harness.numbers import format_number
 from harness.records import RecordError, RecordStore, RunRecord
 
 if TYPE_CHECKING:
@@ -315,7 +316,8 @@ def _metrics_of(board: Leaderboard, key: Section) -> list[str]:
 def _metric_plot(board: Leaderboard, key: Section, metric: str, out: Path) -> Path:
     """Bars: each method's mean over its ``ok`` seeds ± the 95 % Student-t CI; dots: the seeds."""
     import numpy as np
-    from scipy.special import stdtrit
+
+    from harness.numbers import ci95_half_width
 
     plt = _pyplot()
     runs = board.section_runs(*key)
@@ -329,11 +331,7 @@ def _metric_plot(board: Leaderboard, key: Section, metric: str, out: Path) -> Pa
         if not len(values):
             continue
         mean = float(values.mean())
-        half = (
-            float(stdtrit(len(values) - 1, 0.975) * values.std(ddof=1) / math.sqrt(len(values)))
-            if len(values) > 1
-            else 0.0
-        )
+        half = ci95_half_width(values) if len(values) > 1 else 0.0
         ax.bar(x, mean, color="#9ecae1", yerr=half, capsize=4, edgecolor="#3182bd")
         jitter = np.linspace(-0.15, 0.15, len(values)) if len(values) > 1 else [0.0]
         ax.scatter(np.asarray(jitter) + x, values, color="#08306b", s=14, zorder=3)
@@ -430,9 +428,4 @@ def _fmt(value: Any) -> str:
     if value is None or _missing(value):
         return "–"
     value = float(value)
-    if not math.isfinite(value):
-        return str(value)
-    magnitude = abs(value)
-    if magnitude >= 1000 or (magnitude < 0.01 and magnitude != 0):
-        return f"{value:.3g}"
-    return f"{value:.3f}" if magnitude < 10 else f"{value:.2f}"
+    return format_number(value) if math.isfinite(value) else str(value)
