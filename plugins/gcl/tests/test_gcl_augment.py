@@ -87,20 +87,26 @@ def test_reference_projection_meets_the_budget_below_its_threshold(
     values: list[float], budget: float, threshold: float
 ) -> None:
     """The SPAN code's projection: a shift only when Σ clamp(Δ, 0, threshold) > budget, which
-    brings that clamped sum to the budget; the result is clamped to [0, 1], not the threshold."""
+    brings that clamped sum to the budget when its root lies in the bisection's bracket; the
+    result is clamped to [0, 1], not the threshold."""
     delta = torch.tensor([values], dtype=torch.float64)
     out = project_budget_reference(delta, torch.tensor([budget], dtype=torch.float64), threshold)
     assert out.min() >= 0.0 and out.max() <= 1.0
-    lowest = float(delta.min())
+    lowest, highest = float(delta.min()), float(delta.max())
+    shifted = float(out.clamp(0, threshold).sum())
+    # The reference's bisection tests midpoints only and moves up while Σ stays under budget:
+    # without a root inside the bracket it walks to max Δ.
+    walked_to_max = torch.allclose(out, (delta - highest).clamp(0, 1), atol=1e-4)
+    at_lowest = float((delta - lowest).clamp(0, threshold).sum())
     if float(delta.clamp(0, threshold).sum()) <= budget:
         assert torch.equal(out, delta.clamp(0, 1))
-    elif float((delta - lowest).clamp(0, threshold).sum()) >= budget:  # root inside [min, max]
-        shifted = float(out.clamp(0, threshold).sum())
+    elif at_lowest > budget:  # root inside (min, max]
         assert shifted == pytest.approx(budget, abs=1e-4 * len(values) + 1e-6)
         assert float(out.sum()) >= shifted
-    else:  # the root lies below min Δ, outside the bracket: the shift stops at min Δ
-        expected = (delta - lowest).clamp(0, 1)
-        assert torch.allclose(out, expected, atol=1e-4)
+    elif at_lowest == budget:  # root exactly at min Δ: found only where a midpoint is a root too
+        assert walked_to_max or shifted == pytest.approx(budget, abs=1e-4 * len(values) + 1e-6)
+    else:  # the root lies below min Δ, outside the bracket
+        assert walked_to_max
 
 
 def test_reference_projection_can_exceed_the_budget() -> None:
