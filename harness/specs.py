@@ -197,6 +197,71 @@ def _name_pattern(declared: str) -> re.Pattern[str]:
     return re.compile(".+".join(re.escape(part) for part in _PLACEHOLDER.split(declared)))
 
 
+@dataclass
+class ProbeConfig:
+    """Base class of a probe's options (``probe_options.<probe>.<field>=…`` on the command line)."""
+
+
+PROBE_NEEDS: tuple[str, ...] = ("model", "loss")
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """A measurement of a trained model that any task's cell can ask for, whatever its family.
+
+    ``run(target, cfg)`` (a lazy reference) receives a :class:`harness.ProbeTarget` (the cell's
+    trained model, in eval mode, and, where the task exposes it, a loss closure on a fixed batch)
+    and the probe's options, and returns ``{metric: value}``; each lands in the cell's record as
+    the diagnostic ``<probe>/<metric>``. Results that are not scalars (a spectrum, a density)
+    go beside the record through ``target.ctx.save_arrays``. ``needs`` says what the probe reads:
+    ``("model",)`` or ``("model", "loss")``. ``metrics`` declares what it reports (each a
+    diagnostic, with names relative to the probe). A ``track`` probe is also called at every
+    evaluation of :func:`harness.fit` (``target.step`` set), its values kept as curves.
+    Users ask for probes with ``probes=[name,…]``.
+    """
+
+    name: str
+    summary: str
+    run: LazyRef
+    needs: tuple[str, ...] = ("model",)
+    metrics: tuple[MetricSpec, ...] = ()
+    config: type[ProbeConfig] = ProbeConfig
+    track: bool = False
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", self.name):
+            raise UserError(f"probe name {self.name!r} must be a word (letters, digits, _)")
+        unknown = sorted(set(self.needs) - set(PROBE_NEEDS))
+        if unknown or "model" not in self.needs:
+            raise UserError(
+                f"probe {self.name!r} needs {list(self.needs)}; needs is ('model',) or "
+                "('model', 'loss')"
+            )
+        for spec in self.metrics:
+            if spec.kind != "diagnostic":
+                raise UserError(
+                    f"probe {self.name!r} declares metric {spec.name!r} as a {spec.kind}: a "
+                    "probe's metrics are diagnostics (kind='diagnostic'); they measure a model, "
+                    "they do not rank it"
+                )
+        if not (dataclasses.is_dataclass(self.config) and issubclass(self.config, ProbeConfig)):
+            raise UserError(
+                f"the config of probe {self.name!r} must be a dataclass subclass of "
+                "harness.ProbeConfig"
+            )
+
+    def metric_name(self, metric: str) -> str:
+        """The name a probe metric has in a record: ``<probe>/<metric>``."""
+        return f"{self.name}/{metric}"
+
+    def declared(self, name: str) -> MetricSpec | None:
+        """The declaration of a record's metric ``name`` if it is one of this probe's."""
+        prefix, _, metric = name.partition("/")
+        if prefix != self.name:
+            return None
+        return next((spec for spec in self.metrics if spec.matches(metric)), None)
+
+
 @dataclass(frozen=True)
 class PaperReference:
     """The paper a method comes from and the numbers it reports, ``{task: {metric: value}}``."""
