@@ -27,6 +27,7 @@ from harness.specs import (
     TaskConfig,
     TaskSpec,
     param,
+    resolve,
     validate_config,
 )
 from harness.storage import stable_hash
@@ -186,6 +187,8 @@ def resolve_cell(
     method_cfg = apply_scale(method, cell.method_cfg, cell.scale)
     validate_config(task_cfg, "task")
     validate_config(method_cfg, "method")
+    _check_config(task, task_cfg, "task")
+    _check_config(method, method_cfg, "method")
     config: dict[str, Any] = {
         "task": dataclasses.asdict(task_cfg),
         "method": dataclasses.asdict(method_cfg),
@@ -205,6 +208,23 @@ def resolve_cell(
         code=code_identity_of(registry, task, method),
         probes=probes,
     )
+
+
+def _check_config(spec: TaskSpec | MethodSpec, cfg: Any, kind: str) -> None:
+    """The plugin's own check of a whole config (``check_config``), its refusal one line."""
+    if spec.check_config is None:
+        return
+    try:
+        check = resolve(spec.check_config)
+    except Exception as exc:
+        raise UserError(
+            f"{kind} {spec.name!r} has check_config={spec.check_config!r}, which cannot be used: "
+            f"{type(exc).__name__}: {exc}; fix the plugin or choose another {kind}"
+        ) from None
+    try:
+        check(cfg)
+    except (ValueError, TypeError) as exc:  # a plugin that raised the wrong error type
+        raise UserError(f"invalid {kind} config for {spec.name!r}: {exc}") from None
 
 
 def resolve_probes(

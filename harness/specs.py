@@ -280,6 +280,7 @@ class MethodSpec:
     the components of its slot (the slot's contract), and returns the component.
     ``scales`` (optional) maps ``smoke``/``cpu``/``full`` to values for config fields left at
     ``None``, like a task's presets, so records show the sizes that actually ran.
+    ``check_config(cfg)`` (optional, see :class:`TaskSpec`) refuses what ranges cannot say.
     """
 
     name: str
@@ -291,6 +292,7 @@ class MethodSpec:
     requires_gpu: bool = False
     is_baseline: bool = False
     scales: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    check_config: LazyRef | None = None
 
 
 @dataclass(frozen=True)
@@ -305,6 +307,11 @@ class TaskSpec:
     ``borrowed_datasets`` names the datasets among them that another family registers, with the
     distribution that registers them (``{"kodak24": "spectral-harness-inr"}``): without it, a
     run that reads one is refused in one line saying which distribution to install or unblock.
+    ``check_config(cfg)`` (optional; a cheap, torch-free function) receives the config with the
+    scale preset filled and raises :class:`harness.UserError` for what ``param`` ranges cannot
+    say (a combination of fields, a width that must divide the grid, a file an option needs);
+    the host calls it in the pre-flight of a sweep and again in the worker, so such a config is
+    one line before any cell starts instead of a failed cell.
     """
 
     name: str
@@ -317,6 +324,7 @@ class TaskSpec:
     datasets: Callable[[Any], list[str]] | None = None
     summary: str = ""
     borrowed_datasets: Mapping[str, str] = field(default_factory=dict)
+    check_config: LazyRef | None = None
 
     def __post_init__(self) -> None:
         if not self.declares(self.primary):
