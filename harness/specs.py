@@ -379,6 +379,8 @@ class Claim:
       per-seed paired differences. The baseline may be another config of the same method
       (``baseline=method`` with ``where={"method.loss": "masked"}``,
       ``baseline_where={"method.loss": "reference"}``): an ablation.
+      ``baseline`` may name several methods (a tuple): the claim is then about the *best* of
+      them, seed by seed ("beats every baseline"), each baseline with one config per section.
     - ``not_worse``: ``method`` is at most ``margin`` worse than ``baseline`` ("matches").
     - ``at_least`` / ``at_most``: ``method``'s mean is ≥ / ≤ ``value``.
     - ``within``: ``method``'s mean is within ``tolerance`` of ``value`` (a reported number
@@ -403,7 +405,7 @@ class Claim:
     metric: str
     method: str
     expect: Expectation = "better"
-    baseline: str | None = None
+    baseline: str | tuple[str, ...] | None = None
     margin: float = 0.0
     value: float | None = None
     tolerance: float | None = None
@@ -422,10 +424,16 @@ class Claim:
         if self.expect not in EXPECTATIONS:
             refuse(f"expect={self.expect!r}; choose one of {', '.join(EXPECTATIONS)}")
         paired = self.expect in ("better", "not_worse")
+        if isinstance(self.baseline, (list, tuple)):
+            object.__setattr__(self, "baseline", tuple(self.baseline))
+            if len(self.baseline) == 1:
+                object.__setattr__(self, "baseline", self.baseline[0])
         if paired and not self.baseline:
             refuse(f"expect={self.expect!r} compares with a baseline: name one")
+        if not paired and self.baseline:
+            refuse(f"expect={self.expect!r} compares with a value, not with a baseline")
         mine = {k: v for k, v in self.where.items() if k.startswith("method.")}
-        if paired and self.baseline == self.method and mine == dict(self.baseline_where):
+        if paired and self.method in self.baselines and mine == dict(self.baseline_where):
             refuse(
                 "the baseline must be another method, or another config of the same method "
                 "(method.* keys in where differing from baseline_where)"
@@ -442,6 +450,13 @@ class Claim:
             odd = [k for k in where if not k.startswith(("task.", "method."))]
             if odd:
                 refuse(f"{name} keys must start with 'task.' or 'method.': {odd}")
+
+    @property
+    def baselines(self) -> tuple[str, ...]:
+        """The baseline methods, as a tuple (empty for a claim about a value)."""
+        if self.baseline is None:
+            return ()
+        return self.baseline if isinstance(self.baseline, tuple) else (self.baseline,)
 
 
 @dataclass(frozen=True)
