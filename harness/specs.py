@@ -264,12 +264,49 @@ class ProbeSpec:
 
 @dataclass(frozen=True)
 class PaperReference:
-    """The paper a method comes from and the numbers it reports, ``{task: {metric: value}}``."""
+    """The paper a method comes from and the numbers it reports, ``{task: {metric: value}}``.
+
+    A key may name one protocol of a task by its task config, ``"gcl_node[dataset=CiteSeer]"``
+    (several ``field=value`` pairs separated by commas): the paper reports one number per
+    dataset, and a board row shows the number of the most specific key its config matches (a
+    plain task name matches every config of the task).
+    """
 
     title: str
     arxiv: str = ""
     reported: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     note: str = ""
+
+    def __post_init__(self) -> None:
+        for key in self.reported:
+            _reported_key(key)
+
+    def number(self, task: str, metric: str, task_config: Mapping[str, Any]) -> float | None:
+        """The paper's number for ``metric`` of ``task`` run with ``task_config``, if reported."""
+        best: tuple[int, float] | None = None
+        for key, values in self.reported.items():
+            name, conditions = _reported_key(key)
+            if name != task or metric not in values:
+                continue
+            matches = all(str(task_config.get(k)) == v for k, v in conditions.items())
+            if matches and (best is None or len(conditions) > best[0]):
+                best = (len(conditions), float(values[metric]))
+        return None if best is None else best[1]
+
+
+@cache
+def _reported_key(key: str) -> tuple[str, dict[str, str]]:
+    """``"task[a=1,b=x]"`` → ``("task", {"a": "1", "b": "x"})``; a malformed key is refused."""
+    match = re.fullmatch(r"([^\[\]]+?)(?:\[([^\]]*)\])?", key)
+    if match is None:
+        raise UserError(f"reported key {key!r} must be 'task' or 'task[field=value,...]'")
+    conditions: dict[str, str] = {}
+    for part in filter(None, (match.group(2) or "").split(",")):
+        field_name, sep, value = part.partition("=")
+        if not sep or not field_name.strip():
+            raise UserError(f"reported key {key!r}: {part!r} is not field=value")
+        conditions[field_name.strip()] = value.strip()
+    return match.group(1), conditions
 
 
 @dataclass(frozen=True)

@@ -333,3 +333,23 @@ def test_the_claims_command_lists_claims_of_tasks_with_records_here(tmp_path, mo
     assert "a-beats-b" in out and "elsewhere" not in out
     assert _claims(registry, None, "csv", None, show_all=True) == 0
     assert "elsewhere" in capsys.readouterr().out
+
+
+def test_a_paper_number_can_be_keyed_by_the_task_config():
+    from harness import PaperReference
+
+    paper = PaperReference(
+        "P",
+        reported={
+            "node": {"acc": 83.3},
+            "node[dataset=CiteSeer]": {"acc": 71.2},
+            "node[dataset=CiteSeer, split=public]": {"acc": 72.0},
+        },
+    )
+    assert paper.number("node", "acc", {"dataset": "Cora"}) == 83.3
+    assert paper.number("node", "acc", {"dataset": "CiteSeer"}) == 71.2
+    assert paper.number("node", "acc", {"dataset": "CiteSeer", "split": "public"}) == 72.0
+    assert paper.number("node", "f1", {"dataset": "Cora"}) is None
+    assert paper.number("graph", "acc", {}) is None
+    with pytest.raises(UserError, match="is not field=value"):
+        PaperReference("P", reported={"node[dataset]": {"acc": 1.0}})
