@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.config import apply_scale
 from harness.errors import UserError
-from harness.identity import code_hash, code_identity_of
+from harness.identity import code_hash, code_identity_of, legacy_code_identity_of
 from harness.specs import (
     MethodConfig,
     MethodSpec,
@@ -107,6 +107,7 @@ class ResolvedCell:
     config_hash: str
     code: dict[str, dict[str, str]]
     probes: tuple[tuple[ProbeSpec, ProbeConfig], ...] = ()
+    legacy_code: dict[str, dict[str, str]] | None = None
 
     def run_id(self, device_kind: str) -> str:
         """The name of the cell's record when it runs on ``device_kind`` (``cpu`` or ``cuda``).
@@ -116,10 +117,18 @@ class ResolvedCell:
         instead of a CPU, in bf16 or with SAM is a different record and never resumes from this
         one. Paths and thread counts are not part of it.
         """
+        return self._run_id(self.code, device_kind)
+
+    def legacy_run_id(self, device_kind: str) -> str | None:
+        """The name the cell's record had before code identity was an import closure (its
+        plugins' whole packages hashed); resume still finds a record stored under it."""
+        return None if self.legacy_code is None else self._run_id(self.legacy_code, device_kind)
+
+    def _run_id(self, code: dict[str, dict[str, str]], device_kind: str) -> str:
         identity = {
             "config": self.config_hash,
             "seed": self.cell.seed,
-            "code": code_hash(self.code),
+            "code": code_hash(code),
             "device_kind": device_kind,
             "amp": self.cell.trainer.amp,
         }
@@ -207,6 +216,7 @@ def resolve_cell(
         config_hash=stable_hash(config),
         code=code_identity_of(registry, task, method),
         probes=probes,
+        legacy_code=legacy_code_identity_of(registry, task, method),
     )
 
 

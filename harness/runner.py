@@ -59,16 +59,12 @@ class Plan:
     data: dict[str, str]
     user_data: dict[str, str]
     attempt: int
+    run_id: str  # the name of the cell's record (see stored_under)
 
     @property
     def cell(self) -> Cell:
         """The cell as the user asked for it."""
         return self.resolved.cell
-
-    @property
-    def run_id(self) -> str:
-        """The name of the cell's record."""
-        return self.resolved.run_id(self.device_kind)
 
 
 def run_cell(
@@ -81,10 +77,9 @@ def run_cell(
     """
     resolved = _resolved(cell, registry)
     device_kind = resolve_device_kind(resolved.cell.trainer.device)
-    run_id = resolved.run_id(device_kind)
     store = RecordStore(settings.runs_dir)
+    run_id, previous = stored_under(store, resolved, device_kind)
     data, user_data = data_checksums(resolved, registry, settings)
-    previous = _previous(store, resolved, run_id)
     if not force and _reusable(previous, data, user_data):
         log.info("skip %s: already ok (%s)", _name(resolved.cell), run_id)
         return previous
@@ -105,7 +100,7 @@ def run_cell(
             return previous
         _remove_orphan_temp_files(store, resolved, run_id)
         attempt = previous.attempt + 1 if previous is not None else 1
-        plan = Plan(resolved, device_kind, data, user_data, attempt)
+        plan = Plan(resolved, device_kind, data, user_data, attempt, run_id)
         notify(registry.pm, "spectral_harness_before_cell", settings=settings)
         if not resolved.cell.trainer.isolate:
             return execute(plan, registry, settings)
@@ -123,9 +118,10 @@ def is_done(
     """Whether ``cell`` has a valid ``ok`` record (same code identity, same data), so that a
     launcher need not submit it (``device_kind``: where the job will run, if not here)."""
     resolved = _resolved(cell, registry)
-    run_id = resolved.run_id(device_kind or resolve_device_kind(resolved.cell.trainer.device))
+    kind = device_kind or resolve_device_kind(resolved.cell.trainer.device)
+    _, previous = stored_under(RecordStore(settings.runs_dir), resolved, kind)
     data, user_data = data_checksums(resolved, registry, settings)
-    return _reusable(_previous(RecordStore(settings.runs_dir), resolved, run_id), data, user_data)
+    return _reusable(previous, data, user_data)
 
 
 def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | None:
@@ -256,12 +252,12 @@ def write_status_record(
     resolved = _resolved(cell, registry)
     device_kind = device_kind or resolve_device_kind(resolved.cell.trainer.device)
     store = RecordStore(settings.runs_dir)
-    previous = _previous(store, resolved, resolved.run_id(device_kind))
+    run_id, previous = stored_under(store, resolved, device_kind)
     if previous is not None and previous.status == "ok":
         return previous
     data, user_data = data_checksums(resolved, registry, settings)
     attempt = previous.attempt + 1 if previous is not None else 1
-    plan = Plan(resolved, device_kind, data, user_data, attempt)
+    plan = Plan(resolved, device_kind, data, user_data, attempt, run_id)
     record = _record(plan, registry, status=status, error=error, started_at=_now())
     return record if save_record(record, settings) else None
 
@@ -491,6 +487,26 @@ def _resolved(cell: Cell | ResolvedCell, registry: Registry) -> ResolvedCell:
 
 def _previous(store: RecordStore, resolved: ResolvedCell, run_id: str) -> RunRecord | None:
     return store.load(resolved.task.name, resolved.method.name, run_id)
+
+
+def stored_under(
+    store: RecordStore, resolved: ResolvedCell, device_kind: str
+) -> tuple[str, RunRecord | None]:
+    """The name of the cell's record and the record stored under it, if any.
+
+    A record made before code identity was an import closure is stored under the cell's legacy
+    name; while its plugins' packages are unchanged it is the same cell (and current), so the
+    cell keeps that name: resume finds it, and a rerun replaces it instead of adding a second
+    record of the same seed beside it.
+    """
+    run_id = resolved.run_id(device_kind)
+    previous = _previous(store, resolved, run_id)
+    legacy = resolved.legacy_run_id(device_kind)
+    if previous is None and legacy is not None and legacy != run_id:
+        old = _previous(store, resolved, legacy)
+        if old is not None and old.code == resolved.legacy_code:
+            return legacy, old
+    return run_id, previous
 
 
 def _reusable(previous: RunRecord | None, data: dict[str, str], user_data: dict[str, str]) -> bool:
