@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from harness.runner import TrainerOptions, make_cell, run_cell
-from harness.testing import build_on_task
+from harness.testing import assert_refused, build_on_task
 from spectral_harness_t1 import STEP_TIME_SCALES, StepTimeConfig
 from spectral_harness_t1.network import T1
 from spectral_harness_t1.speed import step_time_problem, train_step_seconds
@@ -43,6 +43,18 @@ def test_t1_builds_a_conforming_model_on_every_pde_task(registry, settings, task
     built = build_on_task(task, "t1", registry=registry, settings=settings)
     assert isinstance(built.component, T1)
     assert built.component.grid == tuple(built.problem.grid)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("init", "xavier"), ("activation", "relu"), ("layers", 0), ("modes", 0)]
+)
+def test_bad_method_values_are_refused_in_one_line(registry, field, value):
+    assert_refused("darcy", "t1", method_overrides={field: value}, registry=registry)
+
+
+@pytest.mark.parametrize(("field", "value"), [("resolution", 1), ("steps", 0), ("warmup", -1)])
+def test_bad_step_time_values_are_refused_in_one_line(registry, field, value):
+    assert_refused("pde_step_time", "t1", task_overrides={field: value}, registry=registry)
 
 
 def _smoke(registry, settings, task: str, method: str = "t1", **overrides):
