@@ -24,7 +24,13 @@ def test_registered(registry):
         spec = registry.task(task)
         assert spec.slot == "pde_model" and spec.primary == "rel_l2"
         assert set(spec.scales) == {"smoke", "cpu", "full"}
-    assert set(registry.methods_for_slot("pde_model")) == set(METHODS)
+    # pde's own methods; other distributions may add methods to the slot (t1 does)
+    assert set(METHODS) <= set(registry.methods_for_slot("pde_model"))
+    assert {
+        m
+        for m in registry.methods_for_slot("pde_model")
+        if registry.owners[("method", ("pde_model", m))] == "pde"
+    } == set(METHODS)
 
 
 def test_paper_column_holds_the_lsm_table(registry):
