@@ -99,6 +99,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also show records of other code than the installed plugins', labelled",
     )
+    upgrade = sub.add_parser(
+        "upgrade-identity",
+        help="give records of the installed code made before closure identities their closure "
+        "identity (same code, so they stay current as their family grows)",
+    )
+    upgrade.add_argument("--results", help="a results directory (default: HARNESS_RESULTS_DIR)")
     data = sub.add_parser("data", help="datasets in the data directory")
     data.add_argument("action", choices=["check"], help="check: which datasets are present")
     return parser
@@ -138,6 +144,8 @@ def _dispatch(ns: argparse.Namespace) -> int:
     if ns.command == "probes":
         _probes(registry)
         return 0
+    if ns.command == "upgrade-identity":
+        return _upgrade_identity(registry, ns.results)
     if ns.command == "methods":
         if ns.slot and ns.slot not in registry.slots:
             raise UserError(
@@ -183,6 +191,22 @@ def _tasks(registry: Registry) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[4])
         if task.summary:
             print(f"{'':<{widths[0]}}  {task.summary}")
+
+
+def _upgrade_identity(registry: Registry, results: str | None) -> int:
+    from pathlib import Path
+
+    from harness.records import RecordStore
+    from harness.settings import Settings
+    from harness.upgrade import upgrade_legacy_identities
+
+    runs_dir = Path(results) / "runs" if results else Settings.from_env().runs_dir
+    count = upgrade_legacy_identities(RecordStore(runs_dir), registry)
+    print(
+        f"{runs_dir}: {count.upgraded} record(s) upgraded to closure identities, "
+        f"{count.current} had one, {count.left} left as they are (other code or not installed)"
+    )
+    return 0
 
 
 def _probes(registry: Registry) -> None:

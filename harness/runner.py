@@ -504,7 +504,8 @@ def stored_under(
     legacy = resolved.legacy_run_id(device_kind)
     if previous is None and legacy is not None and legacy != run_id:
         old = _previous(store, resolved, legacy)
-        if old is not None and old.code == resolved.legacy_code:
+        # made by the installed code: with its legacy identity, or upgraded since
+        if old is not None and old.code in (resolved.legacy_code, resolved.code):
             return legacy, old
     return run_id, previous
 

@@ -178,3 +178,36 @@ def test_a_legacy_record_stays_current_and_keeps_its_name_until_its_package_chan
     # the closure record stays current; the legacy one (whole package) goes stale
     assert board.section("inr_image", "smoke")["n_seeds"].tolist() == [1]
     assert any("left out" in note for note in board.notes)
+
+
+def test_upgrading_a_legacy_record_keeps_it_current_as_the_family_grows(package, settings):
+    import dataclasses
+
+    from harness.cell import identify
+    from harness.leaderboard import build_leaderboard
+    from harness.records import RecordStore
+    from harness.upgrade import upgrade_legacy_identities
+
+    store = RecordStore(settings.runs_dir)
+    registry = _load(package)
+    resolved = identify(make_cell(registry, "inr_image", "closure_linear"), registry)
+    old = run_cell(dataclasses.replace(resolved, code=resolved.legacy_code), registry, settings)
+    count = upgrade_legacy_identities(store, registry)
+    assert (count.upgraded, count.current, count.left) == (1, 0, 0)
+    (upgraded,) = store.iter_records()
+    assert upgraded.code == resolved.code
+    assert dataclasses.replace(upgraded, code=old.code) == old  # nothing else changed
+    assert run_cell(make_cell(registry, "inr_image", "closure_linear"), registry, settings) == (
+        upgraded
+    )  # resume finds it under its name
+    assert upgrade_legacy_identities(store, registry).current == 1  # idempotent
+
+    _edit(package, "layers.py", "return 1", "return 2")  # the family grows beside it
+    registry = _load(package)
+    board = build_leaderboard(store.iter_records(), registry)
+    assert board.section("inr_image", "smoke")["n_seeds"].tolist() == [1]
+
+    _edit(package, "layers.py", "BIAS = True", "BIAS = False")  # code it ran changes
+    registry = _load(package)
+    assert upgrade_legacy_identities(store, registry).left == 1
+    assert build_leaderboard(store.iter_records(), registry).table.empty
