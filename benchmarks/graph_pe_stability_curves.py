@@ -43,7 +43,8 @@ def main() -> None:
     print("|---|" + "---|" * len(epsilon))
     for name, runs in sorted(curves.items()):
         median = np.median(np.concatenate(runs), axis=0)
-        cells = " | ".join(f"{np.log10(m):.1f}" for m in median)
+        # an encoder that outputs nothing (none) does not move: no logarithm, a dash
+        cells = " | ".join(f"{np.log10(m):.1f}" if m > 0 else "–" for m in median)
         print(f"| {name} ({len(runs)} seeds) | {cells} |")
 
 

@@ -57,12 +57,8 @@ def _one_pair_per_slot() -> list[tuple[str, str]]:
 DEFAULT_SMOKE = _one_pair_per_slot()
 SLOW_SMOKE = [pair for pair in ALL_PAIRS if pair not in DEFAULT_SMOKE]
 # Known breaches of the slot contract, each failing until fixed (strict: a fix makes it pass and
-# the mark must go). graph_pe's `stability` task refuses encoders that read no eigenpairs; it
-# should measure them too (a constant `none` is trivially stable, `rwse` moves with the graph).
-KNOWN_BREACHES = {
-    ("stability", "none"): "the stability task refuses encoders without eigenpairs",
-    ("stability", "rwse"): "the stability task refuses encoders without eigenpairs",
-}
+# the mark must go). None at present.
+KNOWN_BREACHES: dict[tuple[str, str], str] = {}
 
 
 def _marked(pairs_: list[tuple[str, str]]) -> list[Any]:

@@ -15,9 +15,11 @@ Protocol (our own, written for this harness):
   log grid; eigenpairs of the weighted normalised Laplacian in float64, each eigenvector's sign
   fixed by its largest entry (a deterministic convention, the same for every ε);
 * the encoder, randomly initialised by the run's seed, untrained, eval mode, float64, sees
-  ``(V(ε), λ(ε))`` and the unweighted edges; we record the output change (RMS over nodes, in
+  ``(V(ε), λ(ε))`` if it reads eigenpairs, the weighted random walk's return probabilities if it
+  reads those (RWSE), and the unweighted edges; we record the output change (RMS over nodes, in
   units of the encoding's spread over the test graphs, see :func:`measure`) against the relative
-  input change ``‖L(ε) − L(0)‖ / ‖L(0)‖``.
+  input change ``‖L(ε) − L(0)‖ / ‖L(0)‖``. An encoder that outputs nothing (``none``) is
+  measured too: its change is zero, trivially stable, the floor every other row is read against.
 
 Metrics: ``lipschitz_ratio`` (max over graphs and ε of output change / input change: a Lipschitz
 encoder keeps it bounded, one that jumps makes it grow like 1/ε), ``max_jump`` (largest relative
@@ -82,12 +84,18 @@ def perturbed_graphs(
     return out
 
 
-def normalized_laplacian(graph: PerturbedGraph, weights: np.ndarray) -> np.ndarray:
-    """``I − D^{-1/2} W D^{-1/2}`` of the weighted graph."""
+def weighted_adjacency(graph: PerturbedGraph, weights: np.ndarray) -> np.ndarray:
+    """The symmetric ``(n, n)`` weighted adjacency ``W``."""
     n = graph.num_nodes
     adjacency = np.zeros((n, n))
     adjacency[graph.edges[0], graph.edges[1]] = weights
-    adjacency = adjacency + adjacency.T
+    return adjacency + adjacency.T
+
+
+def normalized_laplacian(graph: PerturbedGraph, weights: np.ndarray) -> np.ndarray:
+    """``I − D^{-1/2} W D^{-1/2}`` of the weighted graph."""
+    n = graph.num_nodes
+    adjacency = weighted_adjacency(graph, weights)
     scale = 1.0 / np.sqrt(adjacency.sum(axis=1))
     return np.eye(n) - scale[:, None] * adjacency * scale[None, :]
 
@@ -103,19 +111,41 @@ def canonical_eigenpairs(laplacian: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 def encode(
     encoder: torch.nn.Module, graph: PerturbedGraph, weights: np.ndarray, d: int
 ) -> torch.Tensor:
-    """The encoder's ``(n, p)`` output for the weighted graph's eigenpairs (padded to ``d``)."""
-    values, vectors = canonical_eigenpairs(normalized_laplacian(graph, weights))
+    """The encoder's ``(n, p)`` output for the weighted graph: its eigenpairs (padded to ``d``)
+    for encoders that read them, its weighted random walk's return probabilities for those that
+    read those, and ``(n, 0)`` for an encoder that outputs nothing."""
     n = graph.num_nodes
-    eigvals = torch.zeros(d, dtype=torch.float64)
-    eigvecs = torch.zeros(n, d, dtype=torch.float64)
-    keep = min(n, d)
-    eigvals[:keep] = torch.from_numpy(values[:keep])
-    eigvecs[:, :keep] = torch.from_numpy(vectors[:, :keep])
+    features = encoder.features
+    eig: dict[str, torch.Tensor] = {}
+    if features.eig:
+        values, vectors = canonical_eigenpairs(normalized_laplacian(graph, weights))
+        eig["eigvals"] = torch.zeros(d, dtype=torch.float64)
+        eig["eigvecs"] = torch.zeros(n, d, dtype=torch.float64)
+        keep = min(n, d)
+        eig["eigvals"][:keep] = torch.from_numpy(values[:keep])
+        eig["eigvecs"][:, :keep] = torch.from_numpy(vectors[:, :keep])
+    rw = None
+    if features.rw_steps:
+        rw = torch.from_numpy(weighted_return_probs(graph, weights, features.rw_steps))
     pairs = torch.from_numpy(graph.edges)
     edge_index = torch.cat([pairs, pairs.flip(0)], dim=1)
-    batch = single_graph_batch(edge_index, n, eigvals=eigvals, eigvecs=eigvecs)
+    batch = single_graph_batch(edge_index, n, rw=rw, **eig)
     with torch.no_grad():
-        return encoder(batch)
+        out = encoder(batch)
+    return torch.zeros(n, 0, dtype=torch.float64) if out is None else out
+
+
+def weighted_return_probs(graph: PerturbedGraph, weights: np.ndarray, steps: int) -> np.ndarray:
+    """``(n, steps)``: column t−1 is diag((D⁻¹W)^t) for the weighted adjacency W, the t-step
+    return probabilities that RWSE reads, of the graph as perturbed (so they move with it)."""
+    adjacency = weighted_adjacency(graph, weights)
+    walk = adjacency / adjacency.sum(axis=1, keepdims=True)
+    out = np.zeros((graph.num_nodes, steps))
+    power = np.eye(graph.num_nodes)
+    for t in range(steps):
+        power = power @ walk
+        out[:, t] = np.diag(power)
+    return out
 
 
 def smallest_gap(graph: PerturbedGraph) -> float:
@@ -168,13 +198,7 @@ def run_stability(cfg: Any, ctx: RunContext, build: Callable[[Any], Any]) -> dic
         spe_channels=cfg.spe_channels,
     )
     torch.manual_seed(ctx.seed)
-    encoder = build(problem)
-    if not encoder.features.eig or encoder.out_dim == 0:
-        raise ValueError(
-            "the stability task perturbs eigenpairs: it measures encoders that read them "
-            "(lappe, signnet, spe), not this one"
-        )
-    encoder = encoder.double().eval()
+    encoder = build(problem).double().eval()
     epsilons = np.logspace(np.log10(cfg.eps_min), np.log10(cfg.eps_max), cfg.eps_steps)
     with ctx.timer("eval"):
         inputs, outputs = measure(encoder, graphs, epsilons, d)
