@@ -70,7 +70,7 @@ def run_image_set(
     return fit_signals(cfg, ctx, build, signals)
 
 
-class _SignalContext:
+class SignalContext:
     """The cell's context for one signal of a set: its logged curves carry the signal's name
     (``tetris/eval/psnr``), everything else is the cell's."""
 
@@ -93,7 +93,7 @@ def fit_signals(
     names (``psnr``, ``mse``, ``snr``/``psnr_01``, ``best_step``, ``params``), their means
     over the set; ``steps_per_s`` over all of the cell's training."""
     per_signal = {
-        name: fit_signal(cfg, _SignalContext(ctx, name), build, signal)  # type: ignore[arg-type]
+        name: fit_signal(cfg, SignalContext(ctx, name), build, signal)  # type: ignore[arg-type]
         for name, signal in signals.items()
     }
     metrics: dict[str, float] = {}
@@ -138,7 +138,7 @@ def fit_signal(
     Gabor activations underflow into them, and subnormal arithmetic is several times slower);
     values below 1.2e-38 change no fit.
     """
-    _require_protocol(cfg)
+    require_protocol(cfg)
     torch.set_flush_denormal(True)
     problem = InrProblem(signal, cfg.hidden_features, cfg.hidden_layers)
     model = build(problem).to(ctx.device)
@@ -186,8 +186,9 @@ def fit_signal(
     }
 
 
-def _require_protocol(cfg: InrTaskConfig) -> None:
-    unset = [name for name in REQUIRED_FIELDS if getattr(cfg, name) is None]
+def require_protocol(cfg: Any, fields: tuple[str, ...] = REQUIRED_FIELDS) -> None:
+    """Refuse, in one line, a task config that left any of ``fields`` unset (``None``)."""
+    unset = [name for name in fields if getattr(cfg, name) is None]
     if unset:
         raise UserError(
             f"task {cfg.name!r} left {', '.join(unset)} unset: give each a value in every scale "
