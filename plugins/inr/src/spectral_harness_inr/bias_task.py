@@ -50,10 +50,10 @@ TOP = BIAS_FREQUENCIES[-1]
 
 
 def probe_steps(steps: int, every: int) -> set[int]:
-    """The steps measured: 0, the powers of two up to ``steps`` (the fast early dynamics), every
-    ``every``-th step, and the last."""
-    powers = {2**k for k in range(int(math.log2(steps)) + 1)}
-    return {0, steps} | powers | set(range(every, steps + 1, every))
+    """The steps measured: 0, the powers of two and three halves of them up to ``steps``
+    (1, 2, 3, 4, 6, 8, 12, …: the fast early dynamics), every ``every``-th step, and the last."""
+    early = {m * 2**k for k in range(steps.bit_length()) for m in (1, 3)}
+    return {0, steps} | {s for s in early if s <= steps} | set(range(every, steps + 1, every))
 
 
 @dataclass
@@ -87,11 +87,19 @@ class BiasTrace:
                 return step / steps
         return 1.0
 
-    def matched(self, level: float) -> tuple[int, float] | None:
-        """(step, confusion) at the first measurement whose MSE is at most ``level``."""
-        for step, mse, confusion in zip(self.step, self.mse, self.confusion, strict=True):
-            if mse <= level:
-                return step, confusion
+    def matched(self, level: float) -> tuple[float, float] | None:
+        """(step, confusion) where the MSE first reaches ``level``: interpolated linearly in
+        log-MSE between the last measurement above ``level`` and the first at or below it (the
+        first measurement itself if it is already at or below); ``None`` if never reached."""
+        for k, mse in enumerate(self.mse):
+            if mse > level:
+                continue
+            if k == 0:
+                return float(self.step[0]), self.confusion[0]
+            above = self.mse[k - 1]
+            w = math.log(above / level) / math.log(above / max(mse, 1e-300))
+            step = self.step[k - 1] + w * (self.step[k] - self.step[k - 1])
+            return step, self.confusion[k - 1] + w * (self.confusion[k] - self.confusion[k - 1])
         return None
 
 
@@ -225,7 +233,7 @@ def _summaries(
         )
     matched = trace.matched(cfg.matched_loss * float(np.mean(values.astype(np.float64) ** 2)))
     if matched is not None:
-        out[f"matched_step_{density}"] = float(matched[0])
+        out[f"matched_step_{density}"] = matched[0]
         out[f"confusion_matched_{density}"] = matched[1]
     out[f"confusion_{density}"] = trace.confusion[-1]
     if trace.regions:
