@@ -10,7 +10,9 @@ import pytest
 import torch
 from torch import nn
 
+from harness import MetricSpec, ProbeConfig, ProbeSpec, ProbeTarget, hookimpl
 from harness.cell import make_cell
+from harness.plugins import Registry, build_plugin_manager
 from harness.runner import run_cell
 from harness.testing import assert_refused
 from spectral_harness_inr.bias_spec import BIAS_FREQUENCIES, spectral_bias_claims
@@ -159,16 +161,14 @@ def test_the_trace_finds_the_first_fit_and_censors_a_frequency_never_fit():
     assert trace.matched(0.1) is None
 
 
-def test_a_dense_grid_no_denser_than_the_sparse_is_refused(registry, settings):
-    cell = make_cell(
-        registry,
+def test_a_dense_grid_no_denser_than_the_sparse_is_refused_before_it_runs(registry):
+    assert_refused(
         "inr_spectral_bias",
         "relu",
         task_overrides={"sparse_points": 512, "dense_points": 256},
+        match="must exceed task.sparse_points",
+        registry=registry,
     )
-    record = run_cell(cell, registry, settings)
-    assert record.status == "failed"
-    assert "must exceed task.sparse_points" in record.error["message"]
 
 
 @pytest.mark.parametrize(
@@ -199,6 +199,38 @@ def test_a_smoke_cell_keeps_curves_and_arrays(registry, settings, method):
     assert record.metrics["residual_f64"] == pytest.approx(
         (record.metrics["residual_f64_sparse"] + record.metrics["residual_f64_dense"]) / 2
     )
+
+
+def _loss_probe(target: ProbeTarget, cfg: ProbeConfig) -> dict[str, float]:
+    assert target.loss is not None
+    return {"loss": float(target.loss())}
+
+
+class _LossProbe:
+    @hookimpl
+    def spectral_harness_register_probes(self):
+        return [
+            ProbeSpec(
+                "loss_probe",
+                "the exposed loss",
+                _loss_probe,
+                needs=("model", "loss"),
+                metrics=(MetricSpec("loss", kind="diagnostic"),),
+            )
+        ]
+
+
+@pytest.mark.parametrize(
+    ("task", "mse"), [("inr_spectral_bias", "mse_dense"), ("inr_image", "mse")]
+)
+def test_probes_get_the_trained_model_and_its_loss(settings, task, mse):
+    """A probe that needs the loss runs on INR models: the exposed loss is the restored best
+    model's MSE (the whole signal is the fixed batch at these sizes)."""
+    registry = Registry.from_plugin_manager(build_plugin_manager(extra_plugins=[_LossProbe()]))
+    cell = make_cell(registry, task, "winner", probes=["loss_probe"])
+    record = run_cell(cell, registry, settings)
+    assert record.status == "ok", record.error
+    assert record.metrics["loss_probe/loss"] == pytest.approx(record.metrics[mse], rel=1e-5)
 
 
 def test_the_claims_are_registered_and_judgeable(registry):

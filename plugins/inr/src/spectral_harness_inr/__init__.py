@@ -433,6 +433,7 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
             slot=SLOT,
             config=InrSpectralBiasConfig,
             run="spectral_harness_inr.bias_task:run_spectral_bias",
+            check_config="spectral_harness_inr.bias_spec:check_spectral_bias_config",
             metrics=SPECTRAL_BIAS_METRICS,
             primary="residual_f64",
             scales=SPECTRAL_BIAS_SCALES,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness import Claim, MetricSpec, TaskConfig, param
+from harness import Claim, MetricSpec, TaskConfig, UserError, param
 
 # Lazzari & Liu's sum of sinusoids: frequencies in cycles over [0, 1), each with this amplitude
 BIAS_FREQUENCIES = (1, 4, 16, 64)
@@ -127,6 +127,16 @@ class InrSpectralBiasConfig(TaskConfig):
     region_points: int | None = param(None, ge=2)
     fit_threshold: float = param(0.1, gt=0, lt=1)
     matched_loss: float = param(0.5, gt=0, lt=1)
+
+
+def check_spectral_bias_config(cfg: InrSpectralBiasConfig) -> None:
+    """Refuse, in one line before any cell starts, a dense grid no denser than the sparse one."""
+    sparse, dense = cfg.sparse_points, cfg.dense_points
+    if sparse is not None and dense is not None and dense <= sparse:
+        raise UserError(
+            f"task.dense_points={dense} must exceed task.sparse_points={sparse}: the task "
+            "compares a sparse and a dense sampling"
+        )
 
 
 LAZZARI_LIU = "Lazzari & Liu 2023 (arXiv 2301.05816)"

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from harness import RunContext, UserError, count_parameters, fit
+from harness import RunContext, count_parameters, fit
 from spectral_harness_inr.bias_spec import (
     BIAS_AMPLITUDE,
     BIAS_DENSITIES,
@@ -111,11 +111,6 @@ def run_spectral_bias(
     ``confusion_matched_<density>`` …), ``residual_f64`` (their mean at 64 cycles, primary),
     ``confusion_density_gain``, ``steps_per_s`` (measurements excluded) and ``params``."""
     require_protocol(cfg, REQUIRED_FIELDS)
-    if cfg.dense_points <= cfg.sparse_points:
-        raise UserError(
-            f"task.dense_points={cfg.dense_points} must exceed task.sparse_points="
-            f"{cfg.sparse_points}: the task compares a sparse and a dense sampling"
-        )
     metrics: dict[str, float] = {}
     measure_s = 0.0
     sizes = dict(zip(BIAS_DENSITIES, (cfg.sparse_points, cfg.dense_points), strict=True))
@@ -143,7 +138,8 @@ def _fit_density(
     points: int,
 ) -> tuple[dict[str, float], float, int]:
     """Train a fresh network on ``points`` samples; return its summaries, the seconds spent
-    measuring inside training steps, and its parameter count."""
+    measuring inside training steps, and its parameter count. Probes (``probes=[…]``) see this
+    network and its full-grid MSE (the last density's, after training)."""
     values = sinusoid_target(points, BIAS_FREQUENCIES, BIAS_AMPLITUDE)
     torch.manual_seed(ctx.seed)  # the same initialisation at both densities
     model = build(InrProblem(Signal(values, (points,)), cfg.hidden_features, cfg.hidden_layers))
@@ -190,6 +186,9 @@ def _fit_density(
             measure(i)
         return loss.detach()
 
+    def probe_loss() -> torch.Tensor:
+        return torch.nn.functional.mse_loss(model(x).float(), y)
+
     def evaluate() -> dict[str, float]:
         with torch.no_grad():
             mse = float(((model(x).float() - y) ** 2).mean())
@@ -206,6 +205,7 @@ def _fit_density(
         eval_every=cfg.eval_every,
         select="mse",
         goal="min",
+        probe_loss=probe_loss,
     )
     ctx.save_arrays(f"spectral_bias_{density}", **trace.arrays())
     return _summaries(cfg, model, x, y, values, trace, density), spent[0], count_parameters(model)
