@@ -33,6 +33,7 @@ BUILT_IN = (
     "gauss",
     "relu_posenc",
     "siren_rff",
+    "relu",
 )
 
 

@@ -5,7 +5,9 @@ Methods: ``winner`` (WINNER / SIREN², Chandravamsi et al. 2025), with the basel
 compares to, each with its own paper's initialisation: ``siren`` (Sitzmann et al. 2020),
 ``finer`` (Liu et al. 2024), ``wire`` (Saragadam et al. 2023), ``gauss`` (Ramasinghe & Lucey
 2022), ``relu_posenc`` (ReLU + NeRF positional encoding), ``siren_rff`` (SIREN after random
-Fourier features), and ``fourier_features`` (Tancik et al. 2020).
+Fourier features), ``fourier_features`` (Tancik et al. 2020) and ``relu`` (a plain ReLU MLP).
+Task ``inr_spectral_bias`` measures the spectral bias of these networks (Lazzari & Liu 2023):
+per-frequency convergence, gradient confusion and activation regions on a sum of sinusoids.
 This module is what the entry point loads: it declares, it does not import torch.
 
 **Public API for signal tasks of other plugins** (see "Write a task plugin" in the README):
@@ -34,6 +36,12 @@ from harness import (
     hookimpl,
     param,
 )
+from spectral_harness_inr.bias_spec import (
+    SPECTRAL_BIAS_METRICS,
+    SPECTRAL_BIAS_SCALES,
+    InrSpectralBiasConfig,
+    spectral_bias_claims,
+)
 from spectral_harness_inr.contract import SLOT_SPEC
 from spectral_harness_inr.datasets import CLIP_SETS, DATASETS, IMAGE_SETS, signal_name
 
@@ -61,7 +69,9 @@ __all__ = [
     "InrImageConfig",
     "InrImageSetConfig",
     "InrProblem",
+    "InrSpectralBiasConfig",
     "InrTaskConfig",
+    "ReluConfig",
     "ReluPosencConfig",
     "Signal",
     "SirenConfig",
@@ -196,6 +206,12 @@ class GaussConfig(MethodConfig):
     """Gaussian activation ``exp(-(s z)²)`` with s = 30 (the WINNER paper's Gauss baseline)."""
 
     scale: float = param(30.0, gt=0)
+
+
+@dataclass
+class ReluConfig(MethodConfig):
+    """A plain ReLU MLP on the raw coordinates (PyTorch's default initialisation): the
+    spectral-bias baseline of Lazzari & Liu (2023)."""
 
 
 @dataclass
@@ -345,7 +361,7 @@ def spectral_harness_register_slots() -> list[SlotSpec]:
 
 @hookimpl
 def spectral_harness_register_tasks() -> list[TaskSpec]:
-    """The audio and image fitting tasks."""
+    """The audio and image fitting tasks and the spectral-bias task."""
     return [
         TaskSpec(
             name="inr_audio",
@@ -411,6 +427,19 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
             datasets=_image_set_datasets,
             summary="fit each Kodak or scikit-image image (512² at scale=full, "
             "learn_images.py's protocol); per-image PSNR and the mean",
+        ),
+        TaskSpec(
+            name="inr_spectral_bias",
+            slot=SLOT,
+            config=InrSpectralBiasConfig,
+            run="spectral_harness_inr.bias_task:run_spectral_bias",
+            check_config="spectral_harness_inr.bias_spec:check_spectral_bias_config",
+            metrics=SPECTRAL_BIAS_METRICS,
+            primary="residual_f64",
+            scales=SPECTRAL_BIAS_SCALES,
+            summary="spectral bias (Lazzari & Liu 2023): sines at 1, 4, 16, 64 cycles on [0, 1) "
+            "at two sampling densities; per-frequency convergence, gradient confusion, "
+            "activation regions over training",
         ),
     ]
 
@@ -494,6 +523,19 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
             is_baseline=True,
         ),
         MethodSpec(
+            name="relu",
+            slot=SLOT,
+            config=ReluConfig,
+            build="spectral_harness_inr.methods:build_relu",
+            summary="plain ReLU MLP on the raw coordinates (the spectral-bias baseline)",
+            paper=PaperReference(
+                "Understanding the Spectral Bias of Coordinate Based MLPs Via Training Dynamics",
+                arxiv="2301.05816",
+                note="qualitative claims only: the paper reports no number this board measures",
+            ),
+            is_baseline=True,
+        ),
+        MethodSpec(
             name="relu_posenc",
             slot=SLOT,
             config=ReluPosencConfig,
@@ -530,8 +572,9 @@ AUDIO_BASELINES = ("siren", "finer", "wire", "gauss", "relu_posenc", "siren_rff"
 
 @hookimpl
 def spectral_harness_register_claims() -> list[Claim]:
-    """The WINNER paper's audio claims: SIREN² beats SIREN on every clip of the reference script
-    and on their mean, beats every other baseline on the mean, and does no harm on music."""
+    """The WINNER paper's audio claims (SIREN² beats SIREN on every clip of the reference script
+    and on their mean, beats every other baseline on the mean, and does no harm on music) and
+    Lazzari & Liu's spectral-bias claims (:func:`spectral_bias_claims`)."""
     reference = {"task.clips": "reference"}
     claims = [
         Claim(
@@ -587,7 +630,7 @@ def spectral_harness_register_claims() -> list[Claim]:
             source="audio fitting (the method adapts to any centroid; research notes E4 (c))",
         ),
     ]
-    return claims
+    return claims + spectral_bias_claims()
 
 
 @hookimpl

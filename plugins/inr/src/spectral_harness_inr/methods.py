@@ -13,6 +13,7 @@ from spectral_harness_inr import (
     FinerConfig,
     FourierFeaturesConfig,
     GaussConfig,
+    ReluConfig,
     ReluPosencConfig,
     SirenConfig,
     SirenRffConfig,
@@ -152,6 +153,13 @@ def build_gauss(cfg: GaussConfig, problem: InrProblem) -> nn.Module:
         for _ in range(problem.hidden_layers)
     ]
     return nn.Sequential(*layers, nn.Linear(problem.hidden_features, problem.out_features))
+
+
+def build_relu(cfg: ReluConfig, problem: InrProblem) -> nn.Module:
+    """A ReLU MLP on the raw coordinates, PyTorch's default initialisation."""
+    return relu_mlp(
+        problem.in_features, problem.hidden_features, problem.hidden_layers, problem.out_features
+    )
 
 
 def build_relu_posenc(cfg: ReluPosencConfig, problem: InrProblem) -> nn.Module:

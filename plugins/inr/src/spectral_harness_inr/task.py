@@ -26,6 +26,9 @@ from spectral_harness_inr.problem import InrProblem, Signal
 from spectral_harness_inr.signals import load_audio, load_image
 
 EVAL_CHUNK = 1 << 16
+# the fixed batch of the loss that probes see: every point of a signal up to this size, else an
+# evenly strided subset of about this many
+PROBE_BATCH = 1 << 14
 # InrTaskConfig fields that default to None (a scale preset fills them) and the protocol needs
 REQUIRED_FIELDS = ("hidden_features", "hidden_layers", "steps", "eval_every", "lr_gamma")
 
@@ -70,7 +73,7 @@ def run_image_set(
     return fit_signals(cfg, ctx, build, signals)
 
 
-class _SignalContext:
+class SignalContext:
     """The cell's context for one signal of a set: its logged curves carry the signal's name
     (``tetris/eval/psnr``), everything else is the cell's."""
 
@@ -93,7 +96,7 @@ def fit_signals(
     names (``psnr``, ``mse``, ``snr``/``psnr_01``, ``best_step``, ``params``), their means
     over the set; ``steps_per_s`` over all of the cell's training."""
     per_signal = {
-        name: fit_signal(cfg, _SignalContext(ctx, name), build, signal)  # type: ignore[arg-type]
+        name: fit_signal(cfg, SignalContext(ctx, name), build, signal)  # type: ignore[arg-type]
         for name, signal in signals.items()
     }
     metrics: dict[str, float] = {}
@@ -131,14 +134,16 @@ def fit_signal(
     trained full-batch (or on ``cfg.batch_size`` random points) with Adam (``cfg.lr``) and StepLR
     (``cfg.lr_step``, ``cfg.lr_gamma``) for ``cfg.steps`` steps through :func:`harness.fit`,
     evaluated on the whole grid every ``cfg.eval_every`` steps, and the best model by PSNR is
-    restored. Metrics: ``psnr`` (20·log10(1/RMSE) on [-1, 1]), ``mse``, ``snr`` for 1-D signals
+    restored. Probes (``probes=[…]``) get the model and its MSE on a fixed batch (the whole
+    signal up to ``PROBE_BATCH`` points, else an evenly strided subset); in a set task, the last
+    signal's. Metrics: ``psnr`` (20·log10(1/RMSE) on [-1, 1]), ``mse``, ``snr`` for 1-D signals
     or ``psnr_01`` for the others, ``steps_per_s``, ``params`` and ``best_step``. ``cfg`` is the
     task's :class:`InrTaskConfig` with its scale preset applied; a protocol field still ``None``
     is a one-line error naming it. Subnormal floats are flushed to zero on CPU (Gaussian and
     Gabor activations underflow into them, and subnormal arithmetic is several times slower);
     values below 1.2e-38 change no fit.
     """
-    _require_protocol(cfg)
+    require_protocol(cfg)
     torch.set_flush_denormal(True)
     problem = InrProblem(signal, cfg.hidden_features, cfg.hidden_layers)
     model = build(problem).to(ctx.device)
@@ -165,6 +170,12 @@ def fit_signal(
         scheduler.step()
         return loss.detach()
 
+    stride = -(-n // PROBE_BATCH)  # ceil
+    probe_x, probe_y = coords[::stride], target[::stride]
+
+    def probe_loss() -> torch.Tensor:
+        return torch.nn.functional.mse_loss(model(probe_x).float(), probe_y)
+
     def evaluate() -> dict[str, float]:
         return _metrics(model, coords, target, signal.dims)
 
@@ -177,6 +188,7 @@ def fit_signal(
         eval_every=cfg.eval_every,
         select="psnr",
         goal="max",
+        probe_loss=probe_loss,
     )
     return {
         **result.metrics,
@@ -186,8 +198,9 @@ def fit_signal(
     }
 
 
-def _require_protocol(cfg: InrTaskConfig) -> None:
-    unset = [name for name in REQUIRED_FIELDS if getattr(cfg, name) is None]
+def require_protocol(cfg: Any, fields: tuple[str, ...] = REQUIRED_FIELDS) -> None:
+    """Refuse, in one line, a task config that left any of ``fields`` unset (``None``)."""
+    unset = [name for name in fields if getattr(cfg, name) is None]
     if unset:
         raise UserError(
             f"task {cfg.name!r} left {', '.join(unset)} unset: give each a value in every scale "
