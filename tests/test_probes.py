@@ -58,6 +58,44 @@ def broken(target: harness.ProbeTarget, cfg: ProbeConfig) -> dict[str, float]:
     raise ValueError("no spectrum here")
 
 
+@dataclass
+class LossFreeConfig(harness.TaskConfig):
+    steps: int | None = None
+
+
+def run_loss_free(cfg: LossFreeConfig, ctx: harness.RunContext, build) -> dict[str, float]:
+    """A task that trains with the shared loop but exposes no loss for probes."""
+    model = torch.nn.Linear(2, 1)
+    x, y = torch.ones(4, 2), torch.zeros(4, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(i: int) -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss.detach()
+
+    def evaluate() -> dict[str, float]:
+        with torch.no_grad():
+            return {"mse": float(torch.nn.functional.mse_loss(model(x), y))}
+
+    result = harness.fit(
+        ctx, model, step, evaluate, steps=cfg.steps, eval_every=1, select="mse", goal="min"
+    )
+    return result.metrics
+
+
+LOSS_FREE = harness.TaskSpec(
+    name="loss_free",
+    slot="inr_init",
+    config=LossFreeConfig,
+    run=run_loss_free,
+    metrics=(MetricSpec("mse", "min"),),
+    primary="mse",
+    scales={"smoke": {"steps": 3}, "cpu": {"steps": 3}, "full": {"steps": 3}},
+)
+
 PROBES = [
     ProbeSpec(
         "weight_norm",
@@ -89,15 +127,19 @@ class ProbePlugin:
     def spectral_harness_register_probes(self):
         return PROBES
 
+    @hookimpl
+    def spectral_harness_register_tasks(self):
+        return [LOSS_FREE]
+
 
 @pytest.fixture
 def probe_registry() -> Registry:
     return Registry.from_plugin_manager(build_plugin_manager(extra_plugins=[ProbePlugin()]))
 
 
-def _run(registry, settings, probes=(), **trainer):
+def _run(registry, settings, probes=(), task=TASK, **trainer):
     cell = make_cell(
-        registry, TASK, METHOD, probes=probes, trainer=TrainerOptions(isolate=False, **trainer)
+        registry, task, METHOD, probes=probes, trainer=TrainerOptions(isolate=False, **trainer)
     )
     return run_cell(cell, registry, settings)
 
@@ -144,11 +186,14 @@ def test_a_probe_never_changes_the_training_it_watches(probe_registry, settings)
 def test_a_probe_that_needs_a_loss_the_task_does_not_expose_fails_before_training(
     probe_registry, settings
 ):
-    record = _run(probe_registry, settings, probes=["loss_value"])
+    record = _run(probe_registry, settings, probes=["loss_value"], task="loss_free")
     assert record.status == "failed"
     assert "needs the training loss" in record.error["message"]
     assert "loss_value" in record.error["message"]
     assert record.train_seconds == 0  # refused when the loop starts, not after it
+    exposed = _run(probe_registry, settings, probes=["loss_value"])  # inr exposes its loss
+    assert exposed.status == "ok", exposed.error
+    assert exposed.metrics["loss_value/loss"] > 0
 
 
 def test_a_failing_probe_fails_the_cell_names_itself_and_keeps_the_task_metrics(
