@@ -359,16 +359,29 @@ MAX_LINES = 12
 
 
 def _axis(arrays: dict[str, Any]) -> tuple[str, Any] | None:
+    """The artifact's x axis: a 1-D ``x``/``step``/``grid`` array, else its longest strictly
+    increasing 1-D array (a step or ε grid), if any."""
+    import numpy as np
+
+    vectors = {k: a for k, a in arrays.items() if getattr(a, "ndim", 0) == 1 and a.size > 2}
     for key in AXIS_KEYS:
-        array = arrays.get(key)
-        if array is not None and getattr(array, "ndim", 0) == 1 and array.size > 1:
-            return key, array
-    return None
+        if key in vectors:
+            return key, vectors[key]
+    rising = [
+        (a.size, k)
+        for k, a in sorted(vectors.items())
+        if np.issubdtype(a.dtype, np.number) and bool(np.all(np.diff(a) > 0))
+    ]
+    if not rising:
+        return None
+    key = max(rising, key=lambda item: item[0])[1]
+    return key, vectors[key]
 
 
 def _series(arrays: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The arrays of an artifact that can be drawn as lines: 1-D ones, and 2-D ones whose
-    columns are lines (a per-step, per-frequency residual), of the axis's length if it has one."""
+    """The arrays of an artifact drawn as lines against its axis (or their index): 1-D ones of
+    the axis's length, and 2-D ones with a dimension of that length (the other dimension's
+    entries are the lines: frequencies, graphs)."""
     axis = _axis(arrays)
     length = axis[1].size if axis else None
     found = []
@@ -378,6 +391,8 @@ def _series(arrays: dict[str, Any]) -> list[tuple[str, Any]]:
             continue
         if length is None or array.shape[0] == length:
             found.append((key, array))
+        elif ndim == 2 and array.shape[1] == length:
+            found.append((key, array.T))
     return found
 
 
@@ -387,26 +402,42 @@ def _plottable(arrays: dict[str, Any]) -> bool:
 
 def _draw_arrays(ax: Any, arrays: dict[str, Any], title: str) -> None:
     """Draw an artifact on ``ax``: each 1-D array as a line, each 2-D array as one line per
-    column (up to 12, labelled by the artifact's ``labels`` when it has as many), against the
-    artifact's ``x``/``step``/``grid`` array when it has one."""
+    column (up to 12), against the artifact's axis (see :func:`_axis`). A 1-D array with one
+    entry per line (``labels``, ``frequency``) labels the lines; an axis spanning more than two
+    decades is drawn on a log scale."""
+    import numpy as np
+
     axis = _axis(arrays)
-    labels = arrays.get("labels")
     for key, array in _series(arrays):
         x = axis[1] if axis else range(array.shape[0])
         if array.ndim == 1:
             ax.plot(x, array, label=key)
             continue
-        names = (
-            [str(v) for v in labels]
-            if labels is not None and len(labels) == array.shape[1]
-            else [f"{key}[{j}]" for j in range(array.shape[1])]
-        )
+        names = _line_labels(arrays, key, array.shape[1], axis[0] if axis else None)
         for j in range(min(array.shape[1], MAX_LINES)):
             ax.plot(x, array[:, j], label=names[j])
+    if axis and np.all(axis[1] > 0) and axis[1].max() > 100 * axis[1].min():
+        ax.set_xscale("log")
     ax.set_xlabel(axis[0] if axis else "index")
     ax.set_title(title, fontsize=9)
     if len(ax.get_lines()) > 1:
         ax.legend(fontsize=6)
+
+
+def _line_labels(arrays: dict[str, Any], key: str, count: int, axis: str | None) -> list[str]:
+    """Names of a 2-D array's lines: the artifact's ``labels``, else its only other 1-D array
+    with one entry per line, else ``key[j]``."""
+    candidates = [
+        k
+        for k, a in sorted(arrays.items())
+        if k not in (key, axis) and getattr(a, "ndim", 0) == 1 and len(a) == count
+    ]
+    chosen = (
+        "labels" if "labels" in candidates else (candidates[0] if len(candidates) == 1 else None)
+    )
+    if chosen is None:
+        return [f"{key}[{j}]" for j in range(count)]
+    return [str(v) for v in arrays[chosen]]
 
 
 def _artifact_panels(stored: list[StoredRun], key: Section, out: Path) -> list[str]:
