@@ -11,7 +11,7 @@ from scipy.linalg import eig, eigvalsh
 from scipy.sparse.csgraph import connected_components
 
 from harness import laplacian
-from spectral_harness_eigen import matrices
+from spectral_harness_eigen import families, matrices
 from spectral_harness_eigen.families import matched_error
 
 
@@ -133,3 +133,64 @@ def test_laplacian_nullity_equals_number_of_components(edges):
     assert np.sum(np.abs(combinatorial) < 1e-9) == components
     normalised = eigvalsh(laplacian(edge_index, n, "sym"))  # isolated nodes keep L_ii = 1
     assert normalised[0] >= -1e-12 and normalised[-1] <= 2.0 + 1e-12
+
+
+@pytest.mark.parametrize(("kappa", "coupling"), [(-1, 0.5), (-2, np.sqrt(3.0)), (-1, 0.3)])
+def test_dirac_collocation_recovers_the_sommerfeld_energies_after_filtering(kappa, coupling):
+    coarse = eig(matrices.dirac_collocation(65, kappa, coupling, 2.0), right=False)
+    fine = eig(matrices.dirac_collocation(131, kappa, coupling, 2.0), right=False)
+    kept = np.sort(matrices.resolved_modes(coarse, fine).real)
+    bound = kept[np.abs(kept) < 1.0]
+    exact = matrices.dirac_coulomb_spectrum(kappa, coupling, len(bound)).real
+    assert len(bound) >= 3
+    assert np.allclose(bound, exact, rtol=1e-6)
+    # the unfiltered spectrum is mostly unresolved continuum: far more modes than bound states
+    assert len(coarse) > 10 * len(bound)
+
+
+def test_sommerfeld_formula_reduces_to_closed_forms():
+    # κ = −2, ζ = √3: γ = 1, E = (1 + 3/(n_r + 1)²)^(−1/2) = 1/2, √(4/7), √3/2, …
+    values = matrices.dirac_coulomb_spectrum(-2, np.sqrt(3.0), 3).real
+    assert np.allclose(values, [0.5, np.sqrt(4 / 7), np.sqrt(3) / 2])
+    # weak coupling: the Bohr levels 1 − ζ²/(2n²) (κ = −1: n = n_r + 1)
+    weak = matrices.dirac_coulomb_spectrum(-1, 1e-3, 3).real
+    assert np.allclose(1 - weak, 1e-6 / (2 * np.arange(1, 4) ** 2), rtol=1e-3)
+
+
+def test_positive_kappa_has_a_stable_spurious_mode_the_drift_filter_keeps():
+    # a known failure of naive Dirac discretisations: for κ > 0 a mode at the κ = −κ ground
+    # energy appears and converges, so the drift test cannot tell it from a bound state
+    family = families.dirac(65, 1, 0.5, 2.0, 3)
+    assert family.facts["spurious_modes"] == 1.0
+    assert families.dirac(65, -1, 0.5, 2.0, 3).facts["spurious_modes"] == 0.0
+
+
+def test_dirac_refuses_a_zero_kappa_or_a_supercritical_coupling():
+    with pytest.raises(ValueError, match="non-zero"):
+        matrices.dirac_collocation(33, 0, 0.5, 2.0)
+    with pytest.raises(ValueError, match="γ"):
+        matrices.dirac_collocation(33, -1, 1.2, 2.0)
+
+
+@pytest.mark.slow
+def test_network_hessian_products_match_the_dense_hessian():
+    from spectral_harness_eigen import hessian
+
+    loss, theta = hessian.trained_loss(64, 4, 6, 3, 20, 0)
+    matrix = hessian.dense_hessian(loss, theta)
+    products = hessian.hvp(loss, theta)
+    block = np.random.default_rng(0).standard_normal((len(theta), 3))
+    assert np.allclose(products(block), matrix @ block, atol=1e-12)
+    assert np.allclose(products(block[:, 0]), matrix @ block[:, 0], atol=1e-12)
+    # a finite difference of the gradient agrees with the dense Hessian (an independent check)
+    import torch
+
+    point = torch.as_tensor(theta)
+    step = 1e-6 * block[:, 0]
+
+    def gradient(p: np.ndarray) -> np.ndarray:
+        t = torch.as_tensor(p).requires_grad_(True)
+        return torch.autograd.grad(loss(t), t)[0].numpy()
+
+    difference = (gradient(point.numpy() + step) - gradient(point.numpy() - step)) / 2e-6
+    assert np.allclose(difference, matrix @ block[:, 0], atol=1e-6)

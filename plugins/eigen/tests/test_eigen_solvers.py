@@ -126,3 +126,21 @@ def test_the_probe_accepts_every_solver_and_refuses_broken_ones():
     ground = replace(problem, k=1)
     check(ConsensusSolver(4, "ring", 0.0, 0, 4), ground)
     check(SignFilterCooling(30, 20.0), ground)
+
+
+def test_a_matvec_only_operator_charges_its_dense_form_and_has_no_free_bounds():
+    op = CountedOperator.from_products(lambda block: GOE @ block, GOE.shape[0])
+    assert np.allclose(op.dense(), GOE) and op.matvecs == GOE.shape[0]
+    op.shift_invert(3.0) @ np.ones(GOE.shape[0])
+    assert (op.matvecs, op.solves, op.factorizations) == (2 * GOE.shape[0], 1, 1)
+    with pytest.raises(ValueError, match="matvec-only"):
+        op.bounds()
+
+
+@pytest.mark.parametrize("solver", [solvers.arpack, solvers.lobpcg_solver])
+def test_solvers_on_products_only_match_the_dense_answer(solver):
+    op = CountedOperator.from_products(lambda block: GOE @ block, GOE.shape[0])
+    result = solver(EigenProblem(op, 3, "LA", True, 1e-10, 100_000, 3.0, 0))
+    assert np.allclose(result.values, GOE_EXACT[::-1][:3], atol=1e-7)
+    if solver is solvers.arpack:
+        assert op.matvecs < GOE.shape[0]  # Lanczos: cheaper than forming the matrix

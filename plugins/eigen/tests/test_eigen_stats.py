@@ -115,3 +115,68 @@ def test_the_probes_accept_the_methods_and_refuse_broken_ones():
     check_estimator(BalancedEstimator(2), estimation)
     with pytest.raises(ContractError, match="steps"):
         check_estimator(lambda problem: np.zeros(3), estimation)
+
+
+def test_wishart_expected_loss_is_the_mean_of_realised_losses_for_a_fixed_design():
+    etas = np.array([1e-3, 1e-1])
+    draws = []
+    for s in range(300):
+        rng = np.random.default_rng(0)  # the same X each time (drawn first) ...
+        x_state = rng.bit_generator.state
+        rng.standard_normal((32, 128))
+        noise_rng = np.random.default_rng(1000 + s)
+        rng.bit_generator.state = x_state
+        combined = _SplitRng(rng, noise_rng)
+        draws.append(kernels.wishart_losses(kernels.krr, etas, 32, 1.5, 2.0, 0.5, 128, combined))
+    realised = np.mean([r for r, _ in draws], axis=0)
+    assert np.allclose(realised, draws[0][1], rtol=0.05)
+
+
+class _SplitRng:
+    """X from one generator, the noise from another (fixes the design, varies the noise)."""
+
+    def __init__(self, design: np.random.Generator, noise: np.random.Generator) -> None:
+        self.design, self.noise = design, noise
+
+    def standard_normal(self, shape):
+        return self.design.standard_normal(shape)
+
+    def normal(self, loc, scale, size):
+        return self.noise.normal(loc, scale, size)
+
+
+def test_wishart_krr_weights_are_the_ridge_solution():
+    # h = λ/(λ+η) gives w = Xᵀ(XXᵀ + Nη)⁻¹y: the loss equals the one from solving the ridge
+    n, p, eta = 20, 50, 1e-2
+    rng = np.random.default_rng(3)
+    realised, _ = kernels.wishart_losses(kernels.krr, np.array([eta]), n, 1.5, 2.0, 0.1, p, rng)
+    rng = np.random.default_rng(3)
+    index = np.arange(1.0, p + 1.0)
+    lam, target = index**-1.5, index ** ((1.5 - 3.0) / 2)
+    x = rng.standard_normal((n, p)) * np.sqrt(lam)
+    y = x @ target + rng.normal(0.0, np.sqrt(0.1), n)
+    w = x.T @ np.linalg.solve(x @ x.T + n * eta * np.eye(n), y)
+    assert realised[0] == pytest.approx(np.sum(lam * (w - target) ** 2), rel=1e-8)
+
+
+@pytest.mark.slow
+def test_wishart_exponents_follow_the_theory_and_krr_saturates():
+    etas = np.logspace(-10, 0, 31)
+    sizes = 2 ** np.arange(5, 9)
+
+    def exponent(profile, kappa):
+        rng = np.random.default_rng(0)
+        curve = []
+        for n in sizes:
+            means = np.mean(
+                [
+                    kernels.wishart_losses(profile, etas, int(n), 1.5, kappa, 1.0, 1024, rng)[1]
+                    for _ in range(6)
+                ],
+                axis=0,
+            )
+            curve.append(means.min())
+        return kernels.fit_exponent(sizes, np.array(curve))
+
+    assert exponent(kernels.krr, 2.0) == pytest.approx(2 / 3, abs=0.1)
+    assert exponent(kernels.gradient_flow, 6.0) - exponent(kernels.krr, 6.0) > 0.05

@@ -39,32 +39,34 @@ __all__ = ["spectral_harness_register_claims"]  # a hook implementation, re-expo
 
 
 @dataclass
-class HermitianTaskConfig(TaskConfig):
-    """k eigenvalues at the ``which`` end (SA/LA), relative tolerance ``tol``, matvec budget."""
+class _SolveConfig(TaskConfig):
+    """k eigenvalues, relative tolerance ``tol``, a budget of ``max_matvecs``."""
 
     k: int | None = param(None, ge=1)
+    tol: float = param(1e-10, gt=0, lt=1)
+    max_matvecs: int = param(200_000, ge=1)
+
+
+@dataclass
+class HermitianTaskConfig(_SolveConfig):
+    """k eigenvalues at the ``which`` end (SA/LA) of a Hermitian operator."""
+
     which: str | None = param(None, choices=HERMITIAN_WHICH)
-    tol: float = param(1e-10, gt=0, lt=1)
-    max_matvecs: int = param(200_000, ge=1)
 
 
 @dataclass
-class GeneralTaskConfig(TaskConfig):
-    """k eigenvalues at the ``which`` end (LR/SR/LM/SM), relative tolerance, matvec budget."""
+class GeneralTaskConfig(_SolveConfig):
+    """k eigenvalues at the ``which`` end (LR/SR/LM/SM) of a general operator."""
 
-    k: int | None = param(None, ge=1)
     which: str | None = param(None, choices=GENERAL_WHICH)
-    tol: float = param(1e-10, gt=0, lt=1)
-    max_matvecs: int = param(200_000, ge=1)
 
 
 @dataclass
-class GroundTaskConfig(TaskConfig):
-    """The lowest eigenpair (k = 1, SA), relative tolerance ``tol``, matvec budget."""
+class GroundTaskConfig(_SolveConfig):
+    """The lowest eigenpair (k = 1, SA), a budget of 20 000 matvecs."""
 
     k: int = param(1, ge=1, le=1)
     which: str = param("SA", choices=("SA",))
-    tol: float = param(1e-10, gt=0, lt=1)
     max_matvecs: int = param(20_000, ge=1)
 
 
@@ -95,6 +97,18 @@ class HankelConfig(HermitianTaskConfig):
     """The STU Hankel matrix of sequence ``length`` T."""
 
     length: int | None = param(None, ge=4)
+
+
+@dataclass
+class HessianConfig(HermitianTaskConfig):
+    """Hessian of a tanh MLP (``dim`` → ``width`` → ``width`` → ``classes``) after
+    ``train_steps`` full-batch Adam steps on ``samples`` seeded Gaussian-blob points."""
+
+    samples: int = param(256, ge=8)
+    dim: int = param(10, ge=1)
+    width: int | None = param(None, ge=1)
+    classes: int = param(3, ge=2)
+    train_steps: int = param(200, ge=0)
 
 
 @dataclass
@@ -142,6 +156,17 @@ class BesselConfig(GeneralTaskConfig):
 
 
 @dataclass
+class DiracConfig(GeneralTaskConfig):
+    """Radial Dirac operator with quantum number ``kappa`` (non-zero) in the Coulomb potential
+    −ζ/r (``coupling`` ζ < |κ|) on ``points`` Chebyshev points, map scale ``scale``."""
+
+    points: int | None = param(None, ge=7)
+    kappa: int = param(-1)
+    coupling: float = param(0.5, gt=0)
+    scale: float = param(2.0, gt=0)
+
+
+@dataclass
 class GridConfig(GroundTaskConfig):
     """Dirichlet Laplacian of a ``side`` × ``side`` grid."""
 
@@ -170,19 +195,35 @@ class BalancingConfig(TaskConfig):
 
 
 @dataclass
-class KernelCircleConfig(TaskConfig):
-    """Circle model: kernel eigenvalues (|l|+1)^−ν, target c_l² = (|l|+1)^−(κ+1), noise σ²,
-    N = 2^min_log2 … 2^max_log2, frequencies |l| ≤ ``cutoff``, ``etas`` regularisations
-    log-spaced from 10^eta_min_log10 to 1 (oracle tuning on the expected loss)."""
+class _KernelConfig(TaskConfig):
+    """Power laws λ_l ~ l^−ν, c_l² ~ l^−(κ+1), noise σ², N = 2^min_log2 … 2^max_log2, ``etas``
+    regularisations log-spaced from 10^eta_min_log10 to 1 (oracle tuning on the expected loss)."""
 
     nu: float = param(1.5, gt=1)
     kappa: float = param(2.0, gt=1)
     noise: float = param(0.01, ge=0)
     min_log2: int | None = param(None, ge=2)
     max_log2: int | None = param(None, ge=3)
-    cutoff: int | None = param(None, ge=8)
     etas: int = param(49, ge=2)
     eta_min_log10: float = param(-12.0, lt=0)
+
+
+@dataclass
+class KernelCircleConfig(_KernelConfig):
+    """Circle model: kernel eigenvalues (|l|+1)^−ν on frequencies |l| ≤ ``cutoff``."""
+
+    cutoff: int | None = param(None, ge=8)
+
+
+@dataclass
+class KernelWishartConfig(_KernelConfig):
+    """Wishart model: Gaussian inputs with covariance diag(l^−ν), l = 1..``features``, each N's
+    loss averaged over ``draws`` input draws; noise σ² = 1 by default (the noisy regime at
+    small N)."""
+
+    noise: float = param(1.0, ge=0)
+    features: int | None = param(None, ge=8)
+    draws: int = param(8, ge=1)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -277,12 +318,20 @@ BALANCING_METRICS = (
     MetricSpec("theory_limit", description="k → ∞ limit (additive residual)", kind="diagnostic"),
     MetricSpec("unseen_cells", description="fraction of unseen rows/columns", kind="diagnostic"),
 )
-KERNEL_METRICS = (
-    MetricSpec("exponent", "max", "fitted decay exponent of the tuned test loss in N"),
-    MetricSpec("expected_exponent", description="same on the expected loss", kind="diagnostic"),
+_THEORY_METRICS = (
     MetricSpec("theory_exponent", description="the theory's exponent", kind="diagnostic"),
     MetricSpec("exponent_error", description="exponent − theory_exponent", kind="diagnostic"),
     MetricSpec("final_loss", description="tuned test loss at the largest N", kind="diagnostic"),
+)
+KERNEL_METRICS = (
+    MetricSpec("exponent", "max", "fitted decay exponent of the tuned test loss in N"),
+    MetricSpec("expected_exponent", description="same on the expected loss", kind="diagnostic"),
+    *_THEORY_METRICS,
+)
+WISHART_METRICS = (
+    MetricSpec("exponent", "max", "fitted decay exponent of the tuned noise-averaged loss in N"),
+    MetricSpec("realised_exponent", description="same on the realised loss", kind="diagnostic"),
+    *_THEORY_METRICS,
 )
 SCIPY = PaperReference(title="SciPy 1.0 (ARPACK, LOBPCG, LAPACK)", arxiv="1907.10121")
 
@@ -329,6 +378,17 @@ HERMITIAN_TASKS = (
             dict(length=64, k=4, which="LA"),
             dict(length=1024, k=8, which="LA"),
             dict(length=4096, k=24, which="LA"),
+        ),
+    ),
+    (
+        "network_hessian",
+        HessianConfig,
+        "run_network_hessian",
+        "Hessian of a small MLP's loss, seen only through Hessian–vector products, top eigenvalues",
+        _scales(
+            dict(samples=64, width=6, train_steps=50, k=3, which="LA"),
+            dict(width=16, k=4, which="LA"),
+            dict(samples=1024, width=32, k=10, which="LA"),
         ),
     ),
     (
@@ -386,6 +446,17 @@ GENERAL_TASKS = (
             dict(points=129, k=8, which="SM"),
         ),
     ),
+    (
+        "dirac_collocation",
+        DiracConfig,
+        "run_dirac",
+        "radial Dirac–Coulomb operator by Chebyshev collocation, lowest bound states",
+        _scales(
+            dict(points=33, k=3, which="SM"),
+            dict(points=65, k=3, which="SM"),
+            dict(points=129, k=6, which="SM"),
+        ),
+    ),
 )
 GROUND_TASKS = (
     (
@@ -433,22 +504,74 @@ def _task(slot: str, row: tuple, metrics: tuple[MetricSpec, ...]) -> TaskSpec:
     )
 
 
-def _solver(name: str, slot: str, config: type, build: str, summary: str, paper, base: bool):
-    return MethodSpec(
-        name=name,
-        slot=slot,
-        config=config,
-        build=f"spectral_harness_eigen.methods:{build}",
-        summary=summary,
-        paper=paper,
-        is_baseline=base,
-    )
-
-
-CLASSICAL = (
-    ("dense", "build_dense", "LAPACK eigh/eig on the dense matrix (charged n matvecs)"),
-    ("arpack", "build_arpack", "ARPACK implicitly restarted Lanczos/Arnoldi (eigsh/eigs)"),
-    ("arpack_shift_invert", "build_arpack_shift_invert", "ARPACK shift-invert around a shift"),
+# (name, slots, config, build "module:function", summary, paper, is_baseline)
+METHODS = (
+    *(
+        (name, (EIGENSOLVER, NONHERMITIAN, GROUND), SolverConfig, f"methods:{build}", summary,
+         SCIPY, True)
+        for name, build, summary in (
+            ("dense", "build_dense", "LAPACK eigh/eig on the dense matrix (charged n matvecs)"),
+            ("arpack", "build_arpack", "ARPACK implicitly restarted Lanczos/Arnoldi"),
+            ("arpack_shift_invert", "build_arpack_shift_invert", "ARPACK shift-invert"),
+        )
+    ),
+    ("lobpcg", (EIGENSOLVER, GROUND), SolverConfig, "methods:build_lobpcg",
+     "LOBPCG, no preconditioner", SCIPY, True),
+    ("consensus", (GROUND,), ConsensusConfig, "methods:build_consensus",
+     "decentralised power iteration with gossip consensus (Katende, our version)", KATENDE, False),
+    ("cooling", (GROUND,), CoolingConfig, "methods:build_cooling",
+     "Chebyshev sign-filter cooling (stand-in for dynamical cooling)", COOLING, False),
+    ("empirical", (ESTIMATOR,), SolverConfig, "stats_methods:build_empirical",
+     "the empirical mean of h", BALANCE, True),
+    ("balanced", (ESTIMATOR,), BalancedConfig, "stats_methods:build_balanced",
+     "mean under the k-step balanced (Sinkhorn) empirical joint", BALANCE, False),
+    ("krr", (FILTER,), SolverConfig, "stats_methods:build_krr",
+     "kernel ridge regression λ/(λ+η)", VELIKANOV, True),
+    ("gradient_flow", (FILTER,), SolverConfig, "stats_methods:build_gradient_flow",
+     "gradient flow stopped at t = 1/η", VELIKANOV, False),
+    ("spectral_cutoff", (FILTER,), SolverConfig, "stats_methods:build_spectral_cutoff",
+     "spectral cut-off 1[λ > η]", VELIKANOV, False),
+)  # fmt: skip
+# (name, slot, config, run, metrics, primary, scales, summary): the exact-answer tasks
+STATS_TASKS = (
+    (
+        "balancing",
+        ESTIMATOR,
+        BalancingConfig,
+        "run_balancing",
+        BALANCING_METRICS,
+        "n_mse",
+        _scales(dict(n=100, reps=50), dict(n=1000, reps=4000), dict(n=3000, reps=20000)),
+        "n·MSE of E[h(X,Y)] estimators on a finite joint with spectral gap 1 − ρ",
+    ),
+    (
+        "kernel_circle",
+        FILTER,
+        KernelCircleConfig,
+        "run_kernel_circle",
+        KERNEL_METRICS,
+        "exponent",
+        _scales(
+            dict(min_log2=5, max_log2=8, cutoff=1024),
+            dict(min_log2=9, max_log2=14, cutoff=2**15),
+            dict(min_log2=9, max_log2=18, cutoff=2**20),
+        ),
+        "learning-curve exponent of a spectral algorithm on the circle model (FFT)",
+    ),
+    (
+        "kernel_wishart",
+        FILTER,
+        KernelWishartConfig,
+        "run_kernel_wishart",
+        WISHART_METRICS,
+        "exponent",
+        _scales(
+            dict(min_log2=4, max_log2=6, features=256, draws=2),
+            dict(min_log2=5, max_log2=9, features=2048, draws=8),
+            dict(min_log2=6, max_log2=11, features=8192, draws=16),
+        ),
+        "learning-curve exponent of a spectral algorithm on the Wishart model (Gram eigh)",
+    ),
 )
 
 
@@ -460,115 +583,41 @@ def spectral_harness_register_slots() -> list[SlotSpec]:
 
 @hookimpl
 def spectral_harness_register_tasks() -> list[TaskSpec]:
-    """The matrix families, one task each."""
+    """The matrix families, one task each, and the exact-answer tasks."""
     return [
         *(_task(EIGENSOLVER, row, EIGEN_METRICS) for row in HERMITIAN_TASKS),
         *(_task(NONHERMITIAN, row, EIGEN_METRICS) for row in GENERAL_TASKS),
         *(_task(GROUND, row, GROUND_METRICS) for row in GROUND_TASKS),
-        TaskSpec(
-            name="balancing",
-            slot=ESTIMATOR,
-            config=BalancingConfig,
-            run="spectral_harness_eigen.stats_task:run_balancing",
-            metrics=BALANCING_METRICS,
-            primary="n_mse",
-            scales=_scales(dict(n=100, reps=50), dict(n=1000, reps=4000), dict(n=3000, reps=20000)),
-            summary="n·MSE of E[h(X,Y)] estimators on a finite joint with spectral gap 1 − ρ",
-        ),
-        TaskSpec(
-            name="kernel_circle",
-            slot=FILTER,
-            config=KernelCircleConfig,
-            run="spectral_harness_eigen.stats_task:run_kernel_circle",
-            metrics=KERNEL_METRICS,
-            primary="exponent",
-            scales=_scales(
-                dict(min_log2=5, max_log2=8, cutoff=1024),
-                dict(min_log2=9, max_log2=14, cutoff=2**15),
-                dict(min_log2=9, max_log2=18, cutoff=2**20),
-            ),
-            summary="learning-curve exponent of a spectral algorithm on the circle model (FFT)",
+        *(
+            TaskSpec(
+                name=name,
+                slot=slot,
+                config=config,
+                run=f"spectral_harness_eigen.stats_task:{run}",
+                metrics=metrics,
+                primary=primary,
+                scales=scales,
+                summary=summary,
+            )
+            for name, slot, config, run, metrics, primary, scales, summary in STATS_TASKS
         ),
     ]
 
 
 @hookimpl
 def spectral_harness_register_methods() -> list[MethodSpec]:
-    """The classical solvers in every slot, LOBPCG for Hermitian ones, and the two papers'
-    solvers for the ground state."""
-    classical = [
-        _solver(name, slot, SolverConfig, build, summary, SCIPY, True)
-        for slot in (EIGENSOLVER, NONHERMITIAN, GROUND)
-        for name, build, summary in CLASSICAL
-    ]
-    lobpcg = [
-        _solver(
-            "lobpcg", slot, SolverConfig, "build_lobpcg", "LOBPCG, no preconditioner", SCIPY, True
+    """The classical solvers in every eigen slot, LOBPCG for Hermitian ones, the two papers'
+    solvers for the ground state, the balancing estimators and the spectral filters."""
+    return [
+        MethodSpec(
+            name=name,
+            slot=slot,
+            config=config,
+            build=f"spectral_harness_eigen.{build}",
+            summary=summary,
+            paper=paper,
+            is_baseline=base,
         )
-        for slot in (EIGENSOLVER, GROUND)
+        for name, slots, config, build, summary, paper, base in METHODS
+        for slot in slots
     ]
-    papers = [
-        _solver(
-            "consensus",
-            GROUND,
-            ConsensusConfig,
-            "build_consensus",
-            "decentralised power iteration with gossip consensus (Katende, our version)",
-            KATENDE,
-            False,
-        ),
-        _solver(
-            "cooling",
-            GROUND,
-            CoolingConfig,
-            "build_cooling",
-            "Chebyshev sign-filter cooling (stand-in for dynamical cooling)",
-            COOLING,
-            False,
-        ),
-    ]
-    stats = [
-        MethodSpec(
-            name="empirical",
-            slot=ESTIMATOR,
-            config=SolverConfig,
-            build="spectral_harness_eigen.stats_methods:build_empirical",
-            summary="the empirical mean of h",
-            paper=BALANCE,
-            is_baseline=True,
-        ),
-        MethodSpec(
-            name="balanced",
-            slot=ESTIMATOR,
-            config=BalancedConfig,
-            build="spectral_harness_eigen.stats_methods:build_balanced",
-            summary="mean under the k-step balanced (Sinkhorn) empirical joint",
-            paper=BALANCE,
-        ),
-        MethodSpec(
-            name="krr",
-            slot=FILTER,
-            config=SolverConfig,
-            build="spectral_harness_eigen.stats_methods:build_krr",
-            summary="kernel ridge regression λ/(λ+η)",
-            paper=VELIKANOV,
-            is_baseline=True,
-        ),
-        MethodSpec(
-            name="gradient_flow",
-            slot=FILTER,
-            config=SolverConfig,
-            build="spectral_harness_eigen.stats_methods:build_gradient_flow",
-            summary="gradient flow stopped at t = 1/η",
-            paper=VELIKANOV,
-        ),
-        MethodSpec(
-            name="spectral_cutoff",
-            slot=FILTER,
-            config=SolverConfig,
-            build="spectral_harness_eigen.stats_methods:build_spectral_cutoff",
-            summary="spectral cut-off 1[λ > η]",
-            paper=VELIKANOV,
-        ),
-    ]
-    return [*classical, *lobpcg, *papers, *stats]

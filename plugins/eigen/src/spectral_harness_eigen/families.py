@@ -9,6 +9,7 @@ imaginary part of a spectrum known to be real, …), reported as diagnostics.
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ from spectral_harness_eigen import matrices
 @dataclass
 class Family:
     """A matrix with its exact spectrum; ``ground`` is the exact lowest eigenspace (Hermitian
-    ground-state tasks) for fidelities."""
+    ground-state tasks) for fidelities; ``products`` (A @ block), when set, is all a solver
+    sees (a matvec-only operator), ``matrix`` then only scores the answer."""
 
     matrix: Any
     reference: np.ndarray
@@ -33,6 +35,7 @@ class Family:
     sigma: complex | None  # None: the Gershgorin bound at the wanted end
     facts: dict[str, float] = field(default_factory=dict)
     ground: np.ndarray | None = None
+    products: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 def _dense(matrix: Any) -> np.ndarray:
@@ -88,6 +91,34 @@ def stu_hankel(length: int) -> Family:
     slope = float(np.polyfit(np.arange(len(top)), np.log(np.abs(top)), 1)[0])
     family.facts = {"lambda_max": top[0], "log_decay_per_index": slope}
     return family
+
+
+def network_hessian(
+    samples: int, dim: int, width: int, classes: int, steps: int, seed: int
+) -> Family:
+    """Hessian of a trained MLP's loss (:mod:`.hessian`), seen through Hessian–vector
+    products; reference: LAPACK on the dense Hessian. Facts: λ_max, the trace, the outliers
+    (eigenvalues above 5 % of λ_max), the fraction of negative eigenvalues, and how far the
+    products are from the dense matrix (max |HVP(v) − Hv|/‖H‖ on a random block). The shift
+    for shift-invert is the dense Hessian's Gershgorin bound (the task's knowledge, free)."""
+    from spectral_harness_eigen import hessian
+
+    loss, theta = hessian.trained_loss(samples, dim, width, classes, steps, seed)
+    matrix = hessian.dense_hessian(loss, theta)
+    products = hessian.hvp(loss, theta)
+    values = eigvalsh(matrix)
+    probe = np.random.default_rng(seed).standard_normal((len(theta), 4))
+    scale = np.abs(values).max()
+    radius = np.abs(matrix).sum(axis=1) - np.abs(np.diag(matrix))
+    facts = {
+        "lambda_max": values[-1],
+        "trace": float(values.sum()),
+        "outliers": float(np.sum(values > 0.05 * values[-1])),
+        "negative_fraction": float(np.mean(values < -1e-12 * scale)),
+        "hvp_error": float(np.abs(products(probe) - matrix @ probe).max() / scale),
+    }
+    sigma = float((np.diag(matrix) + radius).max())
+    return Family(matrix, values, True, sigma, facts, products=products)
 
 
 def planetoid_laplacian(
@@ -167,17 +198,44 @@ def hippo(n: int, seed: int) -> Family:
 
 def bessel(points: int, order: int, k: int) -> Family:
     """Radial Sturm–Liouville (Bessel) operator by Chebyshev collocation; exact eigenvalues
-    j_{m,s}² for the k wanted. Facts: the modes that survive the drift filter against the
-    2N+1-point discretisation, and their largest relative error against the exact values."""
+    j_{m,s}² for the k wanted. Facts: see :func:`_collocation_facts`."""
     matrix = matrices.bessel_collocation(points, order)
-    coarse = np.sort_complex(eig(matrix, right=False))
-    fine = eig(matrices.bessel_collocation(2 * points + 1, order), right=False)
-    kept = np.sort(matrices.resolved_modes(coarse, fine).real)
-    exact = matrices.bessel_spectrum(order, max(len(kept), k)).real
-    head = exact[: len(kept)]
-    error = float((np.abs(kept - head) / head).max()) if len(kept) else np.inf
-    facts = {"resolved_modes": float(len(kept)), "resolved_error": error}
+    fine = matrices.bessel_collocation(2 * points + 1, order)
+    exact = matrices.bessel_spectrum(order, max(points, k)).real
+    facts = _collocation_facts(matrix, fine, exact)
     return Family(matrix, exact[:k] + 0j, False, 0.0, facts)
+
+
+def dirac(points: int, kappa: int, coupling: float, scale: float, k: int) -> Family:
+    """Radial Dirac–Coulomb operator by Chebyshev collocation; exact Sommerfeld energies for
+    the k bound states nearest zero (the lowest ones: the continua lie beyond |E| = 1).
+    Facts: see :func:`_collocation_facts`."""
+    matrix = matrices.dirac_collocation(points, kappa, coupling, scale)
+    fine = matrices.dirac_collocation(2 * points + 1, kappa, coupling, scale)
+    exact = matrices.dirac_coulomb_spectrum(kappa, coupling, max(points, k)).real
+    facts = _collocation_facts(matrix, fine, exact, gap=1.0)
+    return Family(matrix, exact[:k] + 0j, False, 0.0, facts)
+
+
+def _collocation_facts(
+    matrix: np.ndarray, fine: np.ndarray, exact: np.ndarray, gap: float | None = None
+) -> dict:
+    """The drift filter against a 2N+1-point discretisation (:func:`matrices.resolved_modes`):
+    how many modes survive it (inside the gap |E| < ``gap`` where the bound states live, if
+    given), the largest relative distance of a survivor to the nearest exact eigenvalue, and
+    how many survivors are no exact eigenvalue at all (stable spurious modes, farther than
+    1e-4 relative)."""
+    coarse = eig(matrix, right=False)
+    kept = matrices.resolved_modes(coarse, eig(fine, right=False)).real
+    if gap is not None:
+        kept = kept[np.abs(kept) < gap]
+    distance = np.abs(kept[:, None] - exact[None, :]).min(axis=1) / np.abs(kept)
+    spurious = distance > 1e-4
+    return {
+        "resolved_modes": float(len(kept)),
+        "resolved_error": float(distance[~spurious].max()) if (~spurious).any() else np.inf,
+        "spurious_modes": float(spurious.sum()),
+    }
 
 
 def grid(side: int) -> Family:

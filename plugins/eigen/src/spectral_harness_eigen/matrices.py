@@ -277,3 +277,46 @@ def resolved_modes(coarse: np.ndarray, fine: np.ndarray, threshold: float = 1e-6
     fine = np.asarray(fine)
     drift = np.abs(coarse[:, None] - fine[None, :]).min(axis=1)
     return coarse[drift <= threshold * np.maximum(np.abs(coarse), 1.0)]
+
+
+# ------------------------------------------------------------------------------------------------
+# Radial Dirac operator (Coulomb) by Chebyshev collocation
+# ------------------------------------------------------------------------------------------------
+
+
+def dirac_collocation(points: int, kappa: int, coupling: float, scale: float) -> np.ndarray:
+    """Radial Dirac Hamiltonian of an electron in the Coulomb potential V = −ζ/r (units
+    m = c = ħ = 1, ζ = Zα), acting on (G, F):
+
+        H = [[1 + V, −d/dr + κ/r], [d/dr + κ/r, −1 + V]],
+
+    on r ∈ (0, ∞) mapped to x ∈ (−1, 1) by r = L(1 + x)/(1 − x), collocated on the N − 1
+    interior Chebyshev points with G = F = 0 at both ends: a non-symmetric 2(N − 1) square
+    matrix. Its bound states approach the Sommerfeld energies; the discretised continua
+    (|E| > 1) and spurious modes do not converge (:func:`resolved_modes` drops them)."""
+    if kappa == 0:
+        raise ValueError("the Dirac quantum number κ is a non-zero integer")
+    if not 0 < coupling < abs(kappa):
+        raise ValueError(f"need 0 < ζ < |κ| (a real γ = √(κ² − ζ²)), got ζ={coupling}")
+    x, d = chebyshev_differentiation(points)
+    inner = slice(1, points)
+    x = x[inner]
+    radius = scale * (1.0 + x) / (1.0 - x)
+    derivative = ((1.0 - x) ** 2 / (2.0 * scale))[:, None] * d[inner, inner]
+    potential = np.diag(-coupling / radius)
+    centrifugal = np.diag(kappa / radius)
+    eye = np.eye(points - 1)
+    return np.block(
+        [
+            [eye + potential, -derivative + centrifugal],
+            [derivative + centrifugal, -eye + potential],
+        ]
+    )
+
+
+def dirac_coulomb_spectrum(kappa: int, coupling: float, count: int) -> np.ndarray:
+    """Sommerfeld's exact bound-state energies E = (1 + (ζ/(n_r + γ))²)^(−1/2), γ = √(κ² − ζ²),
+    for the first ``count`` radial quantum numbers (n_r ≥ 0 for κ < 0, n_r ≥ 1 for κ > 0)."""
+    gamma = np.sqrt(kappa**2 - coupling**2)
+    radial = np.arange(count) + (1 if kappa > 0 else 0)
+    return (1.0 + (coupling / (radial + gamma)) ** 2) ** -0.5 + 0j

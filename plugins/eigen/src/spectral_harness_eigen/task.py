@@ -72,6 +72,20 @@ def run_bessel(cfg: Any, ctx: RunContext, build: Build) -> dict[str, float]:
     return solve_and_score(families.bessel(cfg.points, cfg.order, cfg.k), cfg, ctx, build)
 
 
+def run_dirac(cfg: Any, ctx: RunContext, build: Build) -> dict[str, float]:
+    """Radial Dirac–Coulomb operator by Chebyshev collocation."""
+    family = families.dirac(cfg.points, cfg.kappa, cfg.coupling, cfg.scale, cfg.k)
+    return solve_and_score(family, cfg, ctx, build)
+
+
+def run_network_hessian(cfg: Any, ctx: RunContext, build: Build) -> dict[str, float]:
+    """Hessian of a small MLP's loss, trained from the run's seed; matvec-only (HVPs)."""
+    family = families.network_hessian(
+        cfg.samples, cfg.dim, cfg.width, cfg.classes, cfg.train_steps, ctx.seed
+    )
+    return solve_and_score(family, cfg, ctx, build)
+
+
 def run_grid(cfg: Any, ctx: RunContext, build: Build) -> dict[str, float]:
     """Ground state of the Dirichlet grid Laplacian (closed form)."""
     return solve_and_score(families.grid(cfg.side), cfg, ctx, build)
@@ -89,7 +103,10 @@ def wanted(reference: np.ndarray, k: int, which: str) -> np.ndarray:
 
 def solve_and_score(family: families.Family, cfg: Any, ctx: RunContext, build: Build):
     """Solve ``family`` with the run's method and report error, residual and cost."""
-    operator = CountedOperator(family.matrix)
+    if family.products is None:
+        operator = CountedOperator(family.matrix)
+    else:
+        operator = CountedOperator.from_products(family.products, family.matrix.shape[0])
     sigma = family.sigma
     if sigma is None:
         low, high = operator.bounds()
