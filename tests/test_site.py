@@ -111,13 +111,21 @@ def test_an_artifact_draws_against_its_axis_with_one_line_per_column() -> None:
     _pyplot().close(fig)
     energy = np.arange(12.0).reshape(4, 3)
     _draw_arrays(
-        ax, {"step": np.array([0, 5, 10, 15]), "energy": energy, "labels": [1, 4, 16]}, "t"
+        ax,
+        {"step": np.array([0, 5, 10, 15]), "energy": energy, "labels": np.array([1, 4, 16])},
+        "t",
     )
     lines = ax.get_lines()
     assert [line.get_label() for line in lines] == ["1", "4", "16"]
     assert list(lines[2].get_xdata()) == [0, 5, 10, 15]
     assert list(lines[2].get_ydata()) == [2.0, 5.0, 8.0, 11.0]
     assert ax.get_xlabel() == "step"
+    fig3, ax3 = _pyplot().subplots()
+    _pyplot().close(fig3)
+    curves = np.arange(6.0).reshape(2, 3)  # (graphs, ε): drawn along ε, one line per graph
+    _draw_arrays(ax3, {"epsilon": np.array([1e-4, 1e-2, 1.0]), "change": curves}, "s")
+    assert ax3.get_xlabel() == "epsilon" and ax3.get_xscale() == "log"
+    assert [list(line.get_ydata()) for line in ax3.get_lines()] == [[0, 1, 2], [3, 4, 5]]
     fig2, ax2 = _pyplot().subplots()
     _pyplot().close(fig2)
     _draw_arrays(ax2, {"density": np.ones(5), "scalar": np.float64(3.0)}, "d")
