@@ -41,6 +41,19 @@ from harness.specs import (
 if TYPE_CHECKING:
     from harness.context import RunContext
     from harness.contracts import check_tensor, module_device
+    from harness.curvature import (
+        chebyshev_logdet,
+        density_on_grid,
+        functional_hvp,
+        functional_jvp,
+        functional_vjp,
+        hutchinson_trace,
+        hvp_operator,
+        lanczos,
+        lanczos_top,
+        slq_density,
+        spectral_bounds,
+    )
     from harness.data.cache import ContentCache
     from harness.eigen import (
         Eigenpairs,
@@ -53,6 +66,21 @@ if TYPE_CHECKING:
     from harness.spectral import spectral_centroid
     from harness.storage import stable_hash
     from harness.train import FitResult, count_parameters, fit
+    from harness.weight_spectra import (
+        ActivationTaps,
+        PowerLawFit,
+        StreamingCovariance,
+        esd,
+        farms_esd,
+        hard_rank,
+        hill_alpha,
+        mle_alpha,
+        mp_singular_edge,
+        power_law_fit,
+        soft_rank,
+        spectrum_snr,
+        weight_matrices,
+    )
 
 __version__ = "0.1.0"
 
@@ -64,6 +92,17 @@ _LAZY_EXPORTS = {
     "RunContext": "harness.context",
     "check_tensor": "harness.contracts",
     "module_device": "harness.contracts",
+    "chebyshev_logdet": "harness.curvature",
+    "density_on_grid": "harness.curvature",
+    "functional_hvp": "harness.curvature",
+    "functional_jvp": "harness.curvature",
+    "functional_vjp": "harness.curvature",
+    "hutchinson_trace": "harness.curvature",
+    "hvp_operator": "harness.curvature",
+    "lanczos": "harness.curvature",
+    "lanczos_top": "harness.curvature",
+    "slq_density": "harness.curvature",
+    "spectral_bounds": "harness.curvature",
     "ContentCache": "harness.data.cache",
     "Eigenpairs": "harness.eigen",
     "compute_eigenpairs": "harness.eigen",
@@ -76,9 +115,23 @@ _LAZY_EXPORTS = {
     "FitResult": "harness.train",
     "count_parameters": "harness.train",
     "fit": "harness.train",
+    "ActivationTaps": "harness.weight_spectra",
+    "PowerLawFit": "harness.weight_spectra",
+    "StreamingCovariance": "harness.weight_spectra",
+    "esd": "harness.weight_spectra",
+    "farms_esd": "harness.weight_spectra",
+    "hard_rank": "harness.weight_spectra",
+    "hill_alpha": "harness.weight_spectra",
+    "mle_alpha": "harness.weight_spectra",
+    "mp_singular_edge": "harness.weight_spectra",
+    "power_law_fit": "harness.weight_spectra",
+    "soft_rank": "harness.weight_spectra",
+    "spectrum_snr": "harness.weight_spectra",
+    "weight_matrices": "harness.weight_spectra",
 }
 
 __all__ = [
+    "ActivationTaps",
     "Claim",
     "ContentCache",
     "ContractError",
@@ -90,25 +143,48 @@ __all__ = [
     "MethodSpec",
     "MetricSpec",
     "PaperReference",
+    "PowerLawFit",
     "RemoteFile",
     "RunContext",
     "SlotSpec",
+    "StreamingCovariance",
     "TaskConfig",
     "TaskSpec",
     "UserError",
+    "chebyshev_logdet",
     "check_tensor",
     "compute_eigenpairs",
     "count_parameters",
     "dataset_eigenpairs",
+    "density_on_grid",
+    "esd",
+    "farms_esd",
     "fit",
+    "functional_hvp",
+    "functional_jvp",
+    "functional_vjp",
     "graph_eigenpairs",
+    "hard_rank",
+    "hill_alpha",
     "hookimpl",
+    "hutchinson_trace",
+    "hvp_operator",
+    "lanczos",
+    "lanczos_top",
     "laplacian",
+    "mle_alpha",
     "module_device",
+    "mp_singular_edge",
     "param",
+    "power_law_fit",
+    "slq_density",
+    "soft_rank",
+    "spectral_bounds",
     "spectral_centroid",
+    "spectrum_snr",
     "stable_hash",
     "structure_digest",
+    "weight_matrices",
 ]
 
 
