@@ -60,7 +60,9 @@ def hvp_operator(
 
     The gradient is built once with ``create_graph=True`` and each product differentiates
     ``⟨g, v⟩`` through that retained graph (one backward pass per product). The vector's dtype
-    and device are the parameters'.
+    and device are the parameters'. A (b, dim) block of vectors gives the (b, dim) block of
+    products in one vectorised pass (``is_grads_batched``): the dense Hessian is
+    ``matvec(torch.eye(dim))``, in chunks.
     """
     params = [p for p in params if p.requires_grad]
     if not params:
@@ -72,8 +74,12 @@ def hvp_operator(
 
     def matvec(v: torch.Tensor) -> torch.Tensor:
         v = v.to(dtype=flat_grad.dtype, device=flat_grad.device)
-        hv = torch.autograd.grad(flat_grad, params, grad_outputs=v, retain_graph=True)
-        return torch.cat([h.reshape(-1) for h in hv]).detach()
+        batched = v.ndim == 2
+        hv = torch.autograd.grad(
+            flat_grad, params, grad_outputs=v, retain_graph=True, is_grads_batched=batched
+        )
+        lead = (v.shape[0],) if batched else ()
+        return torch.cat([h.reshape(*lead, -1) for h in hv], dim=-1).detach()
 
     return matvec, dim
 

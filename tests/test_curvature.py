@@ -89,6 +89,7 @@ def test_hvp_operator_matches_the_dense_hessian(seed):
     assert dim == flat.numel()
     v = torch.randn(dim, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
     assert torch.allclose(matvec(v), dense @ v, atol=1e-10)
+    assert torch.allclose(matvec(torch.eye(dim, dtype=torch.float64)), dense, atol=1e-10)
     assert torch.allclose(functional_hvp(f, flat, v), dense @ v, atol=1e-10)
 
 
