@@ -80,7 +80,8 @@ def run_hessian_blobs(cfg: Any, ctx: RunContext, build: Build) -> dict[str, floa
         errors.append(float(((values - exact[:k]).abs() / abs(lam_max)).max()))
         out[f"outliers{tag}"] = float(outlier_count(values))
         out[f"exact_outliers{tag}"] = float(outlier_count(exact[:k]))
-        out[f"near_zero_fraction{tag}"] = float((exact.abs() < cfg.bulk_tol * lam_max).mean(dtype=torch.float64))
+        zero = exact.abs() < cfg.bulk_tol * lam_max
+        out[f"near_zero_fraction{tag}"] = float(zero.to(torch.float64).mean())
         out[f"lambda_max{tag}"] = lam_max
         out[f"train_loss{tag}"] = float(closure())
         out[f"params{tag}"] = float(dim)
@@ -88,6 +89,7 @@ def run_hessian_blobs(cfg: Any, ctx: RunContext, build: Build) -> dict[str, floa
         ctx.save_arrays(f"spectrum{tag}", exact=exact.numpy(), method_topk=values.numpy())
     out["topk_error"] = max(errors)
     out["outlier_shift"] = out["outliers_wide"] - out["outliers"]
+    out["near_zero_gain"] = out["near_zero_fraction_wide"] - out["near_zero_fraction"]
     out["outlier_error"] = abs(out["outliers"] - cfg.classes)
     out["seconds"] = seconds
     return out

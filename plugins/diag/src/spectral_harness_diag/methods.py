@@ -137,6 +137,7 @@ def build_ees(cfg: Any, problem: Any):
     with λ̂_max from ``cfg.bound_steps`` Lanczos steps."""
 
     def ees(a, floor, generator):
+        a = a.to(getattr(torch, cfg.precision))
         matvec = a.__matmul__
         _, hi = spectral_bounds(matvec, a.shape[0], steps=cfg.bound_steps, generator=generator, dtype=a.dtype, device=a.device)
         value = chebyshev_logdet(
