@@ -93,9 +93,7 @@ def _pyhessian(model, xb, yb, k: int, device) -> tuple[float, list[float]] | Non
     torch.manual_seed(0)
     _sync(device)
     start = time.perf_counter()
-    h = hessian(
-        model, torch.nn.CrossEntropyLoss(), data=(xb, yb), cuda=device.type == "cuda"
-    )
+    h = hessian(model, torch.nn.CrossEntropyLoss(), data=(xb, yb), cuda=device.type == "cuda")
     values, _ = h.eigenvalues(top_n=k)  # its defaults: maxIter=100, tol=1e-3
     _sync(device)
     model.zero_grad(set_to_none=True)

@@ -130,7 +130,7 @@ class PlainConfig(MethodConfig):
 
 @dataclass
 class LanczosConfig(MethodConfig):
-    """Relative residual tolerance ``tol`` and at most ``max_steps`` products (None: max(4k, 40))."""
+    """Relative residual tolerance ``tol``, at most ``max_steps`` products (None: max(4k, 40))."""
 
     tol: float = param(1e-8, gt=0, lt=1)
     max_steps: int | None = param(None, ge=2)
@@ -268,7 +268,9 @@ ALPHA_METRICS = (
 RANK_METRICS = (
     MetricSpec("fit_r2", "max", "R² of log rank against log FFN width"),
     MetricSpec("fit_slope", description="fitted exponent β", kind="diagnostic"),
-    MetricSpec("rank_{width}", description="rank (layer mean) at this FFN width", kind="diagnostic"),
+    MetricSpec(
+        "rank_{width}", description="rank (layer mean) at this FFN width", kind="diagnostic"
+    ),
     MetricSpec("loss_{width}", description="held-out loss at this FFN width", kind="diagnostic"),
 )
 LOGDET_METRICS = (
@@ -292,49 +294,88 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
 
     def task(name, slot, config, run, metrics, primary, scales, summary):
         return TaskSpec(
-            name=name, slot=slot, config=config, run=f"spectral_harness_diag.{run}",
-            metrics=metrics, primary=primary, scales=scales, summary=summary,
-        )  # fmt: skip
+            name=name,
+            slot=slot,
+            config=config,
+            run=f"spectral_harness_diag.{run}",
+            metrics=metrics,
+            primary=primary,
+            scales=scales,
+            summary=summary,
+        )
 
     return [
         task(
-            "hessian_blobs", HESSIAN, HessianBlobsConfig, "hessian:run_hessian_blobs",
-            HESSIAN_METRICS, "topk_error",
-            _scales(dict(width=4, steps=50, samples=200), dict(width=8, steps=300, samples=500),
-                    dict(width=32, steps=1000, samples=1000)),
+            "hessian_blobs",
+            HESSIAN,
+            HessianBlobsConfig,
+            "hessian:run_hessian_blobs",
+            HESSIAN_METRICS,
+            "topk_error",
+            _scales(
+                dict(width=4, steps=50, samples=200),
+                dict(width=8, steps=300, samples=500),
+                dict(width=32, steps=1000, samples=1000),
+            ),
             "Hessian top-k of a blob classifier at widths w, 2w: outliers vs classes (exact ref.)",
         ),
         task(
-            "sam_edge", ASCENT, SamEdgeConfig, "sam:run_sam_edge", SAM_METRICS, "edge_error",
+            "sam_edge",
+            ASCENT,
+            SamEdgeConfig,
+            "sam:run_sam_edge",
+            SAM_METRICS,
+            "edge_error",
             _scales(dict(steps=50, samples=200), dict(steps=1000), dict(steps=4000)),
             "λ_max late in full-batch training against 2/η (GD) and λ* (SAM)",
         ),
         task(
-            "training_jacobian", JACOBIAN, JacobianConfig, "jacobian:run_training_jacobian",
-            JACOBIAN_METRICS, "bulk_fraction",
-            _scales(dict(hidden=4, epochs=1), dict(hidden=32, epochs=2),
-                    dict(hidden=64, epochs=25)),
+            "training_jacobian",
+            JACOBIAN,
+            JacobianConfig,
+            "jacobian:run_training_jacobian",
+            JACOBIAN_METRICS,
+            "bulk_fraction",
+            _scales(
+                dict(hidden=4, epochs=1), dict(hidden=32, epochs=2), dict(hidden=64, epochs=25)
+            ),
             "SVD of ∂θ_T/∂θ_0 of a digits MLP: chaotic / bulk / stable regions",
         ),
         task(
-            "alpha_aspect", ALPHA, AlphaAspectConfig, "alpha:run_alpha_aspect", ALPHA_METRICS,
-            "alpha_spread", _scales({}, {}, {}),
+            "alpha_aspect",
+            ALPHA,
+            AlphaAspectConfig,
+            "alpha:run_alpha_aspect",
+            ALPHA_METRICS,
+            "alpha_spread",
+            _scales({}, {}, {}),
             "heavy-tail α of i.i.d. random matrices across aspect ratios (one true α)",
         ),
         task(
-            "ffn_rank_scaling", RANK, RankScalingConfig, "ranks:run_ffn_rank_scaling",
-            RANK_METRICS, "fit_r2",
-            _scales(dict(steps=5, ffn_widths=[8, 16, 32], eval_batches=1),
-                    dict(steps=200, ffn_widths=[32, 64, 128, 256, 512]),
-                    dict(steps=800, width=64, ffn_widths=[64, 128, 256, 512, 1024])),
+            "ffn_rank_scaling",
+            RANK,
+            RankScalingConfig,
+            "ranks:run_ffn_rank_scaling",
+            RANK_METRICS,
+            "fit_r2",
+            _scales(
+                dict(steps=5, ffn_widths=[8, 16, 32], eval_batches=1),
+                dict(steps=200, ffn_widths=[32, 64, 128, 256, 512]),
+                dict(steps=800, width=64, ffn_widths=[64, 128, 256, 512, 1024]),
+            ),
             "power-law fit of an FFN activation rank against FFN width (tiny char LM)",
         ),
         task(
-            "logdet", LOGDET, LogdetConfig, "logdet:run_logdet", LOGDET_METRICS, "rel_error",
+            "logdet",
+            LOGDET,
+            LogdetConfig,
+            "logdet:run_logdet",
+            LOGDET_METRICS,
+            "rel_error",
             _scales(dict(n=64), dict(n=2048), dict(n=4096)),
             "log det of a seeded SPD matrix (EigenScore covariance + ridge) against the exact",
         ),
-    ]  # fmt: skip
+    ]
 
 
 @hookimpl
@@ -343,22 +384,63 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
 
     def method(name, slot, config, build, summary, paper, base=False):
         return MethodSpec(
-            name=name, slot=slot, config=config, build=f"spectral_harness_diag.methods:{build}",
-            summary=summary, paper=paper, is_baseline=base,
-        )  # fmt: skip
+            name=name,
+            slot=slot,
+            config=config,
+            build=f"spectral_harness_diag.methods:{build}",
+            summary=summary,
+            paper=paper,
+            is_baseline=base,
+        )
 
     return [
-        method("exact", HESSIAN, PlainConfig, "build_exact", "dense Hessian + eigvalsh", LAPACK, True),
-        method("lanczos", HESSIAN, LanczosConfig, "build_lanczos", "Lanczos on HVPs (full reorth.)", SAGUN),
-        method("gd", ASCENT, PlainConfig, "build_gd", "full-batch gradient descent", SAM_PAPER, True),
+        method(
+            "exact", HESSIAN, PlainConfig, "build_exact", "dense Hessian + eigvalsh", LAPACK, True
+        ),
+        method(
+            "lanczos",
+            HESSIAN,
+            LanczosConfig,
+            "build_lanczos",
+            "Lanczos on HVPs (full reorth.)",
+            SAGUN,
+        ),
+        method(
+            "gd", ASCENT, PlainConfig, "build_gd", "full-batch gradient descent", SAM_PAPER, True
+        ),
         method("sam", ASCENT, SamConfig, "build_sam", "sharpness-aware minimisation", SAM_PAPER),
-        method("sgd_momentum", JACOBIAN, MomentumConfig, "build_sgd_momentum", "heavy-ball SGD", BELROSE, True),
+        method(
+            "sgd_momentum",
+            JACOBIAN,
+            MomentumConfig,
+            "build_sgd_momentum",
+            "heavy-ball SGD",
+            BELROSE,
+            True,
+        ),
         method("hill", ALPHA, PlainConfig, "build_hill", "Hill α on the matrix's ESD", FARMS, True),
-        method("mle", ALPHA, PlainConfig, "build_mle", "power-law MLE (KS x_min)", WEIGHTWATCHER, True),
-        method("farms", ALPHA, FarmsConfig, "build_farms", "Hill α on pooled fixed-aspect windows", FARMS),
+        method(
+            "mle", ALPHA, PlainConfig, "build_mle", "power-law MLE (KS x_min)", WEIGHTWATCHER, True
+        ),
+        method(
+            "farms",
+            ALPHA,
+            FarmsConfig,
+            "build_farms",
+            "Hill α on pooled fixed-aspect windows",
+            FARMS,
+        ),
         method("hard_rank", RANK, PlainConfig, "build_hard_rank", "participation ratio", JHA, True),
         method("soft_rank", RANK, PlainConfig, "build_soft_rank", "Shannon effective rank", JHA),
-        method("eigvalsh", LOGDET, PlainConfig, "build_eigvalsh", "LAPACK eigvalsh, Σ log λ", LAPACK, True),
+        method(
+            "eigvalsh",
+            LOGDET,
+            PlainConfig,
+            "build_eigvalsh",
+            "LAPACK eigvalsh, Σ log λ",
+            LAPACK,
+            True,
+        ),
         method("ees", LOGDET, EesConfig, "build_ees", "Chebyshev/KPM log det (EES)", EES),
         method("slq", LOGDET, SlqConfig, "build_slq", "stochastic Lanczos quadrature", EES),
-    ]  # fmt: skip
+    ]

@@ -19,7 +19,9 @@ from spectral_harness_diag.contract import AlphaProblem
 Build = Callable[[Any], Any]
 
 
-def draw(distribution: str, dof: float, shape: tuple[int, int], gen: torch.Generator) -> torch.Tensor:
+def draw(
+    distribution: str, dof: float, shape: tuple[int, int], gen: torch.Generator
+) -> torch.Tensor:
     """A matrix of i.i.d. standard Gaussian or Student-t(``dof``) entries (float64)."""
     z = torch.randn(shape, generator=gen, dtype=torch.float64)
     if distribution == "gaussian":
@@ -41,12 +43,13 @@ def run_alpha_aspect(cfg: Any, ctx: RunContext, build: Build) -> dict[str, float
             plain.append(hill_alpha(esd(w)))
     a, p = torch.tensor(alphas), torch.tensor(plain)
     spread, plain_spread = float(a.max() - a.min()), float(p.max() - p.min())
-    ctx.save_arrays("alpha", columns=torch.tensor(cfg.columns).numpy(), alpha=a.numpy(), hill=p.numpy())
+    columns = torch.tensor(cfg.columns).numpy()
+    ctx.save_arrays("alpha", columns=columns, alpha=a.numpy(), hill=p.numpy())
     out = {f"alpha_{c}": float(v) for c, v in zip(cfg.columns, alphas, strict=True)}
     return {
         **out,
         "alpha_spread": spread,
         "alpha_mean": float(a.mean()),
         "hill_spread": plain_spread,
-        "spread_shrink": plain_spread / spread if spread > 0 else float("inf"),
+        "spread_shrink": plain_spread / max(spread, 1e-12),
     }

@@ -69,16 +69,21 @@ def run_training_jacobian(cfg: Any, ctx: RunContext, build: Build) -> dict[str, 
     accuracy = float((f(theta_t, xte).argmax(1) == yte).to(torch.float64).mean())
     dim = theta0.numel()
     eye = torch.eye(dim, dtype=dtype, device=ctx.device)
+
+    def tangent(v: torch.Tensor) -> torch.Tensor:
+        return jvp(train_run, (theta0,), (v,))[1]
+
     columns = []
     with ctx.timer("eval"):
         for start in range(0, dim, cfg.chunk):
             ctx.check_time()
-            columns.append(vmap(lambda v: jvp(train_run, (theta0,), (v,))[1])(eye[start : start + cfg.chunk]))
+            columns.append(vmap(tangent)(eye[start : start + cfg.chunk]))
         jac = torch.cat(columns).T.to(torch.float64)  # jac[:, j] = ∂θ_T / ∂θ_0[j]
         u, sigma, vh = torch.linalg.svd(jac)
     bulk = (sigma >= 1 - cfg.bulk_width) & (sigma <= 1 + cfg.bulk_width)
     alignment = (u[:, bulk] * vh.T[:, bulk]).sum(0).abs()
-    ctx.save_arrays("jacobian_spectrum", sigma=sigma.cpu().numpy(), alignment=(u * vh.T).sum(0).abs().cpu().numpy())
+    every = (u * vh.T).sum(0).abs()
+    ctx.save_arrays("jacobian_spectrum", sigma=sigma.cpu().numpy(), alignment=every.cpu().numpy())
     return {
         **regions(sigma.cpu(), cfg.bulk_width),
         "bulk_alignment": float(alignment.mean()) if alignment.numel() else 0.0,

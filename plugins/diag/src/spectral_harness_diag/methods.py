@@ -108,7 +108,9 @@ def build_mle(cfg: Any, problem: Any):
 
 def build_farms(cfg: Any, problem: Any):
     """Hill's α on the pooled ESD of ``cfg.window`` × ``cfg.window·cfg.aspect`` windows."""
-    return lambda w: hill_alpha(farms_esd(w, rows=cfg.window, aspect=cfg.aspect, overlap=cfg.overlap))
+    return lambda w: hill_alpha(
+        farms_esd(w, rows=cfg.window, aspect=cfg.aspect, overlap=cfg.overlap)
+    )
 
 
 # ---- rank_measure -------------------------------------------------------------------------------
@@ -139,11 +141,24 @@ def build_ees(cfg: Any, problem: Any):
     def ees(a, floor, generator):
         a = a.to(getattr(torch, cfg.precision))
         matvec = a.__matmul__
-        _, hi = spectral_bounds(matvec, a.shape[0], steps=cfg.bound_steps, generator=generator, dtype=a.dtype, device=a.device)
+        _, hi = spectral_bounds(
+            matvec,
+            a.shape[0],
+            steps=cfg.bound_steps,
+            generator=generator,
+            dtype=a.dtype,
+            device=a.device,
+        )
         value = chebyshev_logdet(
-            matvec, a.shape[0], (floor, hi), degree=cfg.degree, probes=cfg.probes,
-            generator=generator, dtype=a.dtype, device=a.device,
-        )  # fmt: skip
+            matvec,
+            a.shape[0],
+            (floor, hi),
+            degree=cfg.degree,
+            probes=cfg.probes,
+            generator=generator,
+            dtype=a.dtype,
+            device=a.device,
+        )
         return value, cfg.bound_steps + 1 + cfg.degree * cfg.probes
 
     return ees
@@ -154,9 +169,14 @@ def build_slq(cfg: Any, problem: Any):
 
     def slq(a, floor, generator):
         result = slq_density(
-            a.__matmul__, a.shape[0], probes=cfg.probes, steps=cfg.steps, generator=generator,
-            dtype=a.dtype, device=a.device,
-        )  # fmt: skip
+            a.__matmul__,
+            a.shape[0],
+            probes=cfg.probes,
+            steps=cfg.steps,
+            generator=generator,
+            dtype=a.dtype,
+            device=a.device,
+        )
         return result.trace_of(lambda x: torch.log(x.clamp_min(math.ulp(1.0)))), result.matvecs
 
     return slq

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import inspect
+import itertools
 import math
 from collections.abc import Callable
 
@@ -16,10 +17,27 @@ from torch import nn
 # Standard-library modules whose public docstrings make the LM corpus (it depends on the Python
 # version; its sha256 is recorded with each run).
 CORPUS_MODULES = (
-    "argparse", "bisect", "collections", "datetime", "decimal", "fractions", "functools", "heapq",
-    "itertools", "json", "logging", "os", "pathlib", "random", "re", "statistics", "string",
-    "subprocess", "textwrap", "typing",
-)  # fmt: skip
+    "argparse",
+    "bisect",
+    "collections",
+    "datetime",
+    "decimal",
+    "fractions",
+    "functools",
+    "heapq",
+    "itertools",
+    "json",
+    "logging",
+    "os",
+    "pathlib",
+    "random",
+    "re",
+    "statistics",
+    "string",
+    "subprocess",
+    "textwrap",
+    "typing",
+)
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU}
 
 
@@ -47,7 +65,7 @@ def digits(samples: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
 def mlp(sizes: list[int], activation: str) -> nn.Sequential:
     """Linear layers of ``sizes`` with ``activation`` between them, float64."""
     layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         if i:
             layers.append(ACTIVATIONS[activation]())
         layers.append(nn.Linear(a, b))

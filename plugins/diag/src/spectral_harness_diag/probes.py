@@ -49,9 +49,15 @@ def hessian_top(target: Any, cfg: Any) -> dict[str, float]:
     matvec, dim, dtype, device = _hessian(target)
     with torch.enable_grad():
         values, _, matvecs = lanczos_top(
-            matvec, dim, cfg.k, tol=cfg.tol, max_steps=cfg.max_steps,
-            generator=_generator(target), dtype=dtype, device=device,
-        )  # fmt: skip
+            matvec,
+            dim,
+            cfg.k,
+            tol=cfg.tol,
+            max_steps=cfg.max_steps,
+            generator=_generator(target),
+            dtype=dtype,
+            device=device,
+        )
     values = values.to(torch.float64).cpu()
     positive = values[values > 0]
     gaps = positive[:-1] / positive[1:] if positive.numel() > 1 else torch.ones(1)
@@ -71,9 +77,14 @@ def hessian_density(target: Any, cfg: Any) -> dict[str, float]:
     matvec, dim, dtype, device = _hessian(target)
     with torch.enable_grad():
         result = slq_density(
-            matvec, dim, probes=cfg.probes, steps=cfg.steps, generator=_generator(target),
-            dtype=dtype, device=device,
-        )  # fmt: skip
+            matvec,
+            dim,
+            probes=cfg.probes,
+            steps=cfg.steps,
+            generator=_generator(target),
+            dtype=dtype,
+            device=device,
+        )
     lo, hi = float(result.nodes.min()), float(result.nodes.max())
     width = max(hi - lo, 1e-12)
     sigma = cfg.sigma * width
@@ -81,9 +92,12 @@ def hessian_density(target: Any, cfg: Any) -> dict[str, float]:
     density = density_on_grid(result, grid, sigma)
     near = (result.nodes.abs() <= cfg.zero_tol * max(abs(lo), abs(hi))).to(torch.float64)
     target.ctx.save_arrays(
-        "hessian_density", grid=grid.numpy(), density=density.numpy(),
-        nodes=result.nodes.numpy(), weights=result.weights.numpy(),
-    )  # fmt: skip
+        "hessian_density",
+        grid=grid.numpy(),
+        density=density.numpy(),
+        nodes=result.nodes.numpy(),
+        weights=result.weights.numpy(),
+    )
     return {
         "trace": result.trace_of(lambda x: x),
         "lambda_max": hi,
@@ -95,10 +109,11 @@ def hessian_density(target: Any, cfg: Any) -> dict[str, float]:
 
 
 def _layers(target: Any, cfg: Any) -> list[tuple[str, torch.Tensor]]:
-    layers = [(n, w) for n, w in weight_matrices(target.model, cfg.pattern) if min(w.shape) >= cfg.min_side]
+    matrices = weight_matrices(target.model, cfg.pattern)
+    layers = [(n, w) for n, w in matrices if min(w.shape) >= cfg.min_side]
     if not layers:
         raise ValueError(
-            f"no weight matrix of the model matches {cfg.pattern!r} with both sides >= {cfg.min_side}"
+            f"no weight matrix matches {cfg.pattern!r} with both sides >= {cfg.min_side}"
         )
     return layers
 
@@ -115,9 +130,13 @@ def weight_alpha(target: Any, cfg: Any) -> dict[str, float]:
         shapes.append(w.shape)
     p, f = np.array(plain), np.array(farms)
     target.ctx.save_arrays(
-        "weight_alpha", layer=np.array(names), alpha=p, farms_alpha=f,
-        rows=np.array([s[0] for s in shapes]), cols=np.array([s[1] for s in shapes]),
-    )  # fmt: skip
+        "weight_alpha",
+        layer=np.array(names),
+        alpha=p,
+        farms_alpha=f,
+        rows=np.array([s[0] for s in shapes]),
+        cols=np.array([s[1] for s in shapes]),
+    )
     return {
         "alpha_mean": float(p.mean()),
         "alpha_spread": float(p.max() - p.min()),
@@ -157,7 +176,13 @@ def lambda_max(target: Any, cfg: Any) -> dict[str, float]:
     matvec, dim, dtype, device = _hessian(target)
     with torch.enable_grad():
         values, _, matvecs = lanczos_top(
-            matvec, dim, 1, tol=cfg.tol, max_steps=cfg.max_steps, generator=_generator(target),
-            dtype=dtype, device=device,
-        )  # fmt: skip
+            matvec,
+            dim,
+            1,
+            tol=cfg.tol,
+            max_steps=cfg.max_steps,
+            generator=_generator(target),
+            dtype=dtype,
+            device=device,
+        )
     return {"lambda_max": float(values[0]), "matvecs": float(matvecs)}

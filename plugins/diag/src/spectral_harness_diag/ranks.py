@@ -57,7 +57,8 @@ def train_spectra(cfg: Any, seed: int, device: torch.device) -> dict[str, Any]:
             for _ in range(cfg.eval_batches):
                 x, y = _batch(data[split:], cfg.context, cfg.batch, held)
                 logits = model(x.to(device))
-                total += float(torch.nn.functional.cross_entropy(logits.flatten(0, 1), y.to(device).flatten()))
+                y = y.to(device).flatten()
+                total += float(torch.nn.functional.cross_entropy(logits.flatten(0, 1), y))
         spectra[width] = [torch.linalg.eigvalsh(s.covariance()) for s in taps.stats.values()]
         losses[width] = total / cfg.eval_batches
     return {"spectra": spectra, "losses": losses}
@@ -68,19 +69,24 @@ def run_ffn_rank_scaling(cfg: Any, ctx: RunContext, build: Build) -> dict[str, f
     rank = build(RankProblem())
     _, digest = corpus()
     ctx.record_data("stdlib_docstrings", digest)
+    fields = ("width", "layers", "context", "batch", "steps", "lr", "eval_batches")
     key = {
-        "task": "ffn_rank_scaling", "seed": ctx.seed, "corpus": digest,
-        **{f: getattr(cfg, f) for f in ("width", "layers", "context", "batch", "steps", "lr", "eval_batches")},
-        "ffn_widths": list(cfg.ffn_widths), "torch": torch.__version__,
-    }  # fmt: skip
+        "task": "ffn_rank_scaling",
+        "seed": ctx.seed,
+        "corpus": digest,
+        **{f: getattr(cfg, f) for f in fields},
+        "ffn_widths": list(cfg.ffn_widths),
+        "torch": torch.__version__,
+    }
     cache = ContentCache(ctx.settings.cache_dir, "diag_ffn_spectra")
     with ctx.timer("train"):
         trained = cache.get_or_create(key, lambda: train_spectra(cfg, ctx.seed, ctx.device))
     widths = torch.tensor(list(cfg.ffn_widths), dtype=torch.float64)
-    ranks = torch.tensor(
-        [sum(rank(lam) for lam in trained["spectra"][w]) / len(trained["spectra"][w]) for w in cfg.ffn_widths],
-        dtype=torch.float64,
-    )
+    layer_mean = [
+        sum(rank(lam) for lam in trained["spectra"][w]) / len(trained["spectra"][w])
+        for w in cfg.ffn_widths
+    ]
+    ranks = torch.tensor(layer_mean, dtype=torch.float64)
     fit = power_law_fit(widths, ranks)
     ctx.save_arrays("ranks", width=widths.numpy(), rank=ranks.numpy())
     out = {f"rank_{w}": float(r) for w, r in zip(cfg.ffn_widths, ranks, strict=True)}

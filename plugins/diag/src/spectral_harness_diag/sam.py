@@ -32,9 +32,15 @@ def top_eigenvalue(closure: Callable[[], torch.Tensor], params: list, seed: int)
     """λ_max of the Hessian of ``closure()`` (Lanczos, relative tolerance 1e-3)."""
     matvec, dim = hvp_operator(closure, params)
     values, _, _ = lanczos_top(
-        matvec, dim, 1, tol=1e-3, max_steps=30, generator=torch.Generator().manual_seed(seed),
-        dtype=params[0].dtype, device=params[0].device,
-    )  # fmt: skip
+        matvec,
+        dim,
+        1,
+        tol=1e-3,
+        max_steps=30,
+        generator=torch.Generator().manual_seed(seed),
+        dtype=params[0].dtype,
+        device=params[0].device,
+    )
     return float(values[0])
 
 
@@ -87,13 +93,15 @@ def run_sam_edge(cfg: Any, ctx: RunContext, build: Build) -> dict[str, float]:
                 grad = _flat(torch.autograd.grad(closure(), params))
                 _add(params, eps, -1.0)
             _add(params, grad, -cfg.lr)
-    tail = max(1, int(round(cfg.tail * len(lams))))
+    tail = max(1, round(cfg.tail * len(lams)))
     lam_tail = float(torch.tensor(lams[-tail:]).median())
     edge = float(torch.tensor(edges[-tail:]).median())
     ctx.save_arrays(
-        "lambda_max", step=torch.tensor(steps).numpy(), lambda_max=torch.tensor(lams).numpy(),
+        "lambda_max",
+        step=torch.tensor(steps).numpy(),
+        lambda_max=torch.tensor(lams).numpy(),
         predicted_edge=torch.tensor(edges).numpy(),
-    )  # fmt: skip
+    )
     return {
         "edge_error": abs(lam_tail / edge - 1),
         "edge_ratio": lam_tail / edge,
