@@ -30,6 +30,8 @@ from harness import (
 
 
 def _hessian(target: Any) -> tuple[Any, int, torch.dtype, torch.device]:
+    """The Hessian of ``target.loss`` over the model's trainable parameters (call with grad
+    enabled: the host may run probes under ``no_grad``)."""
     if target.loss is None:
         raise ValueError("this probe needs the task's loss closure (target.loss is None)")
     params = [p for p in target.model.parameters() if p.requires_grad]
@@ -46,8 +48,8 @@ def _generator(target: Any) -> torch.Generator:
 def hessian_top(target: Any, cfg: Any) -> dict[str, float]:
     """Top-``k`` Hessian eigenvalues by Lanczos (full reorthogonalisation) on HVPs; the outlier
     count above the largest relative gap; the eigenvalues as arrays."""
-    matvec, dim, dtype, device = _hessian(target)
     with torch.enable_grad():
+        matvec, dim, dtype, device = _hessian(target)
         values, _, matvecs = lanczos_top(
             matvec,
             dim,
@@ -74,8 +76,8 @@ def hessian_top(target: Any, cfg: Any) -> dict[str, float]:
 def hessian_density(target: Any, cfg: Any) -> dict[str, float]:
     """The Hessian's eigenvalue density by stochastic Lanczos quadrature (``probes`` × ``steps``),
     broadened on a ``grid``-point grid; its trace, mass near zero and negative mass."""
-    matvec, dim, dtype, device = _hessian(target)
     with torch.enable_grad():
+        matvec, dim, dtype, device = _hessian(target)
         result = slq_density(
             matvec,
             dim,
@@ -173,8 +175,8 @@ def layer_snr(target: Any, cfg: Any) -> dict[str, float]:
 def lambda_max(target: Any, cfg: Any) -> dict[str, float]:
     """λ_max of the Hessian (Lanczos, relative tolerance ``tol``); tracked during training it is
     the sharpness curve of an edge-of-stability analysis."""
-    matvec, dim, dtype, device = _hessian(target)
     with torch.enable_grad():
+        matvec, dim, dtype, device = _hessian(target)
         values, _, matvecs = lanczos_top(
             matvec,
             dim,
