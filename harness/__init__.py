@@ -31,6 +31,8 @@ from harness.specs import (
     MethodSpec,
     MetricSpec,
     PaperReference,
+    ProbeConfig,
+    ProbeSpec,
     RemoteFile,
     SlotSpec,
     TaskConfig,
@@ -39,7 +41,7 @@ from harness.specs import (
 )
 
 if TYPE_CHECKING:
-    from harness.context import RunContext
+    from harness.context import ProbeTarget, RunContext
     from harness.contracts import check_tensor, module_device
     from harness.curvature import (
         chebyshev_logdet,
@@ -63,6 +65,7 @@ if TYPE_CHECKING:
         laplacian,
         structure_digest,
     )
+    from harness.optim import SAM, make_optimizer
     from harness.spectral import spectral_centroid
     from harness.storage import stable_hash
     from harness.train import FitResult, count_parameters, fit
@@ -89,6 +92,7 @@ hookimpl = pluggy.HookimplMarker("spectral_harness")
 
 # Public name -> the module that defines it, imported on first access (PEP 562).
 _LAZY_EXPORTS = {
+    "ProbeTarget": "harness.context",
     "RunContext": "harness.context",
     "check_tensor": "harness.contracts",
     "module_device": "harness.contracts",
@@ -112,6 +116,8 @@ _LAZY_EXPORTS = {
     "structure_digest": "harness.eigen",
     "spectral_centroid": "harness.spectral",
     "stable_hash": "harness.storage",
+    "SAM": "harness.optim",
+    "make_optimizer": "harness.optim",
     "FitResult": "harness.train",
     "count_parameters": "harness.train",
     "fit": "harness.train",
@@ -131,6 +137,7 @@ _LAZY_EXPORTS = {
 }
 
 __all__ = [
+    "SAM",
     "ActivationTaps",
     "Claim",
     "ContentCache",
@@ -144,6 +151,9 @@ __all__ = [
     "MetricSpec",
     "PaperReference",
     "PowerLawFit",
+    "ProbeConfig",
+    "ProbeSpec",
+    "ProbeTarget",
     "RemoteFile",
     "RunContext",
     "SlotSpec",
@@ -172,6 +182,7 @@ __all__ = [
     "lanczos",
     "lanczos_top",
     "laplacian",
+    "make_optimizer",
     "mle_alpha",
     "module_device",
     "mp_singular_edge",
