@@ -8,6 +8,11 @@ aspect-ratio-free α), ``ffn_rank_scaling`` (Jha & Reagen: soft rank's power law
 ``logdet`` (the Efficient EigenScore). The numerical kernels are the host's (``harness``:
 ``hvp_operator``, ``lanczos_top``, ``slq_density``, ``chebyshev_logdet``, ``farms_esd`` …).
 
+Probes (``probes=[hessian_top,hessian_density,weight_alpha,layer_snr,lambda_max]``, options
+``probe_options.<probe>.<field>=…``): :mod:`.probes`; the Hessian ones need the task's loss
+closure (``harness.fit(..., probe_loss=…)``), the weight ones only the model; ``lambda_max`` is
+tracked at every evaluation of ``harness.fit``.
+
 This module is what the entry point loads: it declares; it imports neither numpy nor torch.
 """
 
@@ -20,6 +25,8 @@ from harness import (
     MethodSpec,
     MetricSpec,
     PaperReference,
+    ProbeConfig,
+    ProbeSpec,
     SlotSpec,
     TaskConfig,
     TaskSpec,
@@ -443,4 +450,132 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
         ),
         method("ees", LOGDET, EesConfig, "build_ees", "Chebyshev/KPM log det (EES)", EES),
         method("slq", LOGDET, SlqConfig, "build_slq", "stochastic Lanczos quadrature", EES),
+    ]
+
+
+# ------------------------------------------------------------------------------------------------
+# Probes: any cell's trained model
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class HessianTopConfig(ProbeConfig):
+    """Top ``k`` eigenvalues, Lanczos residual tolerance ``tol``, at most ``max_steps`` HVPs."""
+
+    k: int = param(5, ge=1)
+    tol: float = param(1e-4, gt=0, lt=1)
+    max_steps: int | None = param(None, ge=2)
+
+
+@dataclass
+class HessianDensityConfig(ProbeConfig):
+    """SLQ with ``probes`` × ``steps``; Gaussian broadening ``sigma`` (a fraction of the
+    spectrum's width) on ``grid`` points; |λ| ≤ zero_tol·max|λ| counts as zero."""
+
+    probes: int = param(10, ge=1)
+    steps: int = param(80, ge=2)
+    sigma: float = param(0.01, gt=0)
+    grid: int = param(1000, ge=10)
+    zero_tol: float = param(1e-3, gt=0, lt=1)
+
+
+@dataclass
+class WeightConfig(ProbeConfig):
+    """Weights whose name matches ``pattern`` (regex) with both sides ≥ ``min_side``."""
+
+    pattern: str = "weight"
+    min_side: int = param(8, ge=2)
+
+
+@dataclass
+class AlphaProbeConfig(WeightConfig):
+    """FARMS windows of ``window`` rows (square, shrunk to the matrix), ``overlap`` apart."""
+
+    window: int = param(64, ge=2)
+    overlap: float = param(0.5, ge=0, lt=1)
+
+
+@dataclass
+class LambdaMaxConfig(ProbeConfig):
+    """Lanczos residual tolerance ``tol``, at most ``max_steps`` HVPs."""
+
+    tol: float = param(1e-3, gt=0, lt=1)
+    max_steps: int | None = param(30, ge=2)
+
+
+def _probe_metrics(*rows: tuple[str, str]) -> tuple[MetricSpec, ...]:
+    return tuple(MetricSpec(name, description=text, kind="diagnostic") for name, text in rows)
+
+
+@hookimpl
+def spectral_harness_register_probes() -> list[ProbeSpec]:
+    """Hessian top-k and density (need the loss), weight α and layer SNR (the model only), and
+    the tracked λ_max."""
+    run = "spectral_harness_diag.probes:"
+    weight_rows = (("layers", "weight matrices measured"),)
+    return [
+        ProbeSpec(
+            "hessian_top",
+            "top-k Hessian eigenvalues (Lanczos on HVPs)",
+            run + "hessian_top",
+            needs=("model", "loss"),
+            config=HessianTopConfig,
+            metrics=_probe_metrics(
+                ("lambda_max", "largest eigenvalue"),
+                ("lambda_k", "k-th largest eigenvalue"),
+                ("outliers", "eigenvalues above the largest relative gap among the top k"),
+                ("matvecs", "Hessian-vector products"),
+                ("params", "Hessian dimension"),
+            ),
+        ),
+        ProbeSpec(
+            "hessian_density",
+            "Hessian eigenvalue density (stochastic Lanczos quadrature)",
+            run + "hessian_density",
+            needs=("model", "loss"),
+            config=HessianDensityConfig,
+            metrics=_probe_metrics(
+                ("trace", "tr H (Hutchinson through SLQ)"),
+                ("lambda_max", "largest Ritz value"),
+                ("lambda_min", "smallest Ritz value"),
+                ("near_zero_mass", "density mass at ≈ 0"),
+                ("negative_mass", "density mass below 0"),
+                ("matvecs", "HVPs"),
+            ),
+        ),
+        ProbeSpec(
+            "weight_alpha",
+            "per-layer heavy-tail α (Hill) of weight spectra, plain and FARMS",
+            run + "weight_alpha",
+            config=AlphaProbeConfig,
+            metrics=_probe_metrics(
+                ("alpha_mean", "mean Hill α over layers"),
+                ("alpha_spread", "max − min α"),
+                ("farms_alpha_mean", "mean FARMS α"),
+                ("farms_alpha_spread", "max − min"),
+                *weight_rows,
+            ),
+        ),
+        ProbeSpec(
+            "layer_snr",
+            "Spectrum's per-layer SNR against the Marchenko–Pastur threshold",
+            run + "layer_snr",
+            config=WeightConfig,
+            metrics=_probe_metrics(
+                ("snr_mean", "mean SNR (finite ones)"),
+                ("snr_min", "lowest SNR"),
+                ("snr_max", "highest SNR"),
+                ("score_mean", "mean SNR / σ_max"),
+                *weight_rows,
+            ),
+        ),
+        ProbeSpec(
+            "lambda_max",
+            "Hessian λ_max (Lanczos), tracked at each evaluation of harness.fit",
+            run + "lambda_max",
+            needs=("model", "loss"),
+            config=LambdaMaxConfig,
+            track=True,
+            metrics=_probe_metrics(("lambda_max", "largest eigenvalue"), ("matvecs", "HVPs")),
+        ),
     ]

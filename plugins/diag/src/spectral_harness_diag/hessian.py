@@ -69,6 +69,7 @@ def run_hessian_blobs(cfg: Any, ctx: RunContext, build: Build) -> dict[str, floa
             model, closure = _train(cfg, width, x, y, ctx.seed)
         matvec, dim = hvp_operator(closure, list(model.parameters()))
         if method is None:
+            ctx.expose_model(model, closure)  # probes=[…] measure the width-w network
             method = build(SpectrumProblem(dim, k))
         with ctx.timer("eval"):
             exact = torch.linalg.eigvalsh(dense_hessian(matvec, dim)).flip(0).cpu()

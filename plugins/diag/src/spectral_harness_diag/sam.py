@@ -70,6 +70,7 @@ def run_sam_edge(cfg: Any, ctx: RunContext, build: Build) -> dict[str, float]:
     def closure() -> torch.Tensor:
         return 0.5 * ((model(x) - y) ** 2).sum(dim=1).mean()
 
+    ctx.expose_model(model, closure)
     steps, lams, edges = [], [], []
     for i in range(cfg.steps + 1):
         ctx.check_time()
