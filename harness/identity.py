@@ -98,12 +98,16 @@ def _symbol_of(cls: type) -> tuple[str, str, str]:
 
 
 def _plugin_packages(registry: Registry) -> dict[str, Path]:
-    """``{top-level module name: its folder (or file)}`` of every loaded plugin."""
+    """``{top-level package: its folder (or file)}`` of every loaded plugin but the host's."""
     found = {}
     for _, plugin in registry.pm.list_name_plugin():
-        root = package_root(plugin)
+        module = plugin if hasattr(plugin, "__file__") else sys.modules.get(type(plugin).__module__)
+        top = str(getattr(module, "__name__", "")).split(".")[0]
+        if not top or top == "harness":  # the host's own plugins (loggers) are not plugin code
+            continue
+        root = package_root(sys.modules.get(top))
         if root is not None:
-            found[root.stem if root.is_file() else root.name] = root
+            found[top] = root
     return found
 
 
