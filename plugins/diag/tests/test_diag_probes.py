@@ -99,3 +99,12 @@ def test_lambda_max_is_the_top_eigenvalue():
     target = _target()
     out = probes.lambda_max(target, SimpleNamespace(tol=1e-8, max_steps=None))
     assert out["lambda_max"] == pytest.approx(float(_dense(target)[0]), rel=1e-6)
+
+
+def test_layer_snr_counts_layers_without_a_noise_part():
+    target = _target(with_loss=False)
+    with torch.no_grad():
+        target.model[2].weight.copy_(torch.eye(12, 16, dtype=torch.float64))  # equal σ: IQR 0
+    out = probes.layer_snr(target, SimpleNamespace(pattern="weight", min_side=8))
+    assert out["infinite"] == 1 and out["layers"] == 2
+    assert out["snr_mean"] == out["snr_min"] == out["snr_max"]  # the one finite layer

@@ -562,7 +562,8 @@ def spectral_harness_register_probes() -> list[ProbeSpec]:
             run + "layer_snr",
             config=WeightConfig,
             metrics=_probe_metrics(
-                ("snr_mean", "mean SNR (finite ones)"),
+                ("snr_mean", "mean SNR over layers with a noise part"),
+                ("infinite", "layers with every singular value above τ (SNR infinite)"),
                 ("snr_min", "lowest SNR"),
                 ("snr_max", "highest SNR"),
                 ("score_mean", "mean SNR / σ_max"),

@@ -10,7 +10,6 @@ probes run on any device the model lives on."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -150,7 +149,9 @@ def weight_alpha(target: Any, cfg: Any) -> dict[str, float]:
 
 def layer_snr(target: Any, cfg: Any) -> dict[str, float]:
     """Spectrum's per-layer SNR against the Marchenko–Pastur threshold (σ̂ from the IQR of the
-    singular values: Spectrum's heuristic); mean, min, max, and per-layer arrays."""
+    singular values: Spectrum's heuristic); mean, min and max over the layers with a noise part,
+    the count of layers without one (every singular value above τ: SNR infinite), and
+    per-layer arrays."""
     names, snr, score, above = [], [], [], []
     for name, w in _layers(target, cfg):
         out = spectrum_snr(w)
@@ -158,16 +159,19 @@ def layer_snr(target: Any, cfg: Any) -> dict[str, float]:
         snr.append(out["snr"])
         score.append(out["score"])
         above.append(out["above"])
-    s = np.array(snr)
-    finite = s[np.isfinite(s)]
+    s, sc = np.array(snr), np.array(score)
+    finite = np.isfinite(s)
     target.ctx.save_arrays(
-        "layer_snr", layer=np.array(names), snr=s, score=np.array(score), above=np.array(above)
+        "layer_snr", layer=np.array(names), snr=s, score=sc, above=np.array(above)
     )
+    if not finite.any():
+        raise ValueError("no layer has singular values below its MP threshold: SNR is infinite")
     return {
-        "snr_mean": float(finite.mean()) if finite.size else math.inf,
-        "snr_min": float(s.min()),
-        "snr_max": float(s.max()),
-        "score_mean": float(np.mean(score)),
+        "snr_mean": float(s[finite].mean()),
+        "snr_min": float(s[finite].min()),
+        "snr_max": float(s[finite].max()),
+        "score_mean": float(sc[finite].mean()),
+        "infinite": float((~finite).sum()),
         "layers": float(len(names)),
     }
 
