@@ -267,7 +267,10 @@ JACOBIAN_METRICS = (
 )
 ALPHA_METRICS = (
     MetricSpec("alpha_spread", "min", "max − min α over the aspect ratios"),
-    MetricSpec("spread_shrink", "max", "plain Hill's spread / this method's spread"),
+    MetricSpec("spread_ratio", "min", "this method's spread / plain Hill's spread"),
+    MetricSpec(
+        "spread_shrink", description="plain Hill's spread / this method's", kind="diagnostic"
+    ),
     MetricSpec("alpha_mean", description="mean α over the aspect ratios", kind="diagnostic"),
     MetricSpec("hill_spread", description="plain Hill's spread (reference)", kind="diagnostic"),
     MetricSpec("alpha_{columns}", description="α of the rows × columns matrix", kind="diagnostic"),

@@ -51,5 +51,6 @@ def run_alpha_aspect(cfg: Any, ctx: RunContext, build: Build) -> dict[str, float
         "alpha_spread": spread,
         "alpha_mean": float(a.mean()),
         "hill_spread": plain_spread,
+        "spread_ratio": spread / plain_spread,
         "spread_shrink": plain_spread / max(spread, 1e-12),
     }
