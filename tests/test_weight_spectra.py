@@ -123,12 +123,14 @@ def test_hard_rank_never_exceeds_soft_rank(values):
     assert soft_rank(lam) <= positive + 1e-9
 
 
+@settings(deadline=None)  # timing on a loaded machine is not the property
 @given(st.integers(1, 100))
 def test_flat_spectra_have_rank_equal_to_their_size(k):
     lam = torch.ones(k, dtype=torch.float64)
     assert soft_rank(lam) == pytest.approx(k) and hard_rank(lam) == pytest.approx(k)
 
 
+@settings(deadline=None)
 @given(st.floats(-3, 3), st.floats(0.1, 10))
 def test_power_law_fit_recovers_an_exact_law(slope, a):
     x = torch.tensor([64.0, 128, 256, 512, 1024], dtype=torch.float64)
