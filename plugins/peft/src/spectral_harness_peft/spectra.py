@@ -22,12 +22,17 @@ def mp_threshold(singular: Tensor, rows: int, cols: int) -> float:
     return sigma * (1.0 + math.sqrt(beta))
 
 
-def layer_snr(weight: Tensor) -> float:
-    """Spectrum's score of a weight matrix: (Σ_{S>τ} S / Σ_{S≤τ} S) / max S (∞ when no singular
-    value lies under τ)."""
+def snr_ratio(weight: Tensor) -> tuple[float, float]:
+    """(Σ_{S>τ} S / Σ_{S≤τ} S, max S) of a weight matrix (the ratio is ∞ when no singular value
+    lies under τ)."""
     singular = torch.linalg.svdvals(weight.detach().double())
     tau = mp_threshold(singular, *weight.shape)
     signal = float(singular[singular > tau].sum())
     noise = float(singular[singular <= tau].sum())
-    snr = signal / noise if noise > 0 else math.inf
-    return snr / float(singular.max())
+    return (signal / noise if noise > 0 else math.inf), float(singular.max())
+
+
+def layer_snr(weight: Tensor) -> float:
+    """Spectrum's score of a weight matrix: the SNR divided by the largest singular value."""
+    ratio, top = snr_ratio(weight)
+    return ratio / top
