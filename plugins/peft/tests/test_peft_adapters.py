@@ -10,10 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from conftest import tiny_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import tiny_problem
 from harness import ContractError
 from spectral_harness_peft import adapters
 from spectral_harness_peft.contract import Adapted, check_adapter
@@ -56,7 +56,9 @@ def test_every_adapter_starts_at_the_pretrained_output(method, problem):
 @pytest.mark.parametrize("method", sorted(set(CONFIGS) - {"head_only"}))
 def test_one_step_moves_the_output_and_only_the_trainable_weights(method, problem):
     adapted = build(method, problem)
-    frozen = {n: p.detach().clone() for n, p in adapted.encoder.named_parameters() if not p.requires_grad}
+    frozen = {
+        n: p.detach().clone() for n, p in adapted.encoder.named_parameters() if not p.requires_grad
+    }
     train_one_step(adapted, problem)
     for _ in range(2 if method in ("lora", "spectralft") else 0):  # B = 0 at start: A moves next
         train_one_step(adapted, problem)
@@ -86,7 +88,9 @@ def test_parameter_counts_match_the_papers_formulas(problem):
 
 
 @settings(max_examples=15, deadline=None)
-@given(d_out=st.integers(3, 9), d_in=st.integers(3, 9), n=st.integers(1, 9), seed=st.integers(0, 99))
+@given(
+    d_out=st.integers(3, 9), d_in=st.integers(3, 9), n=st.integers(1, 9), seed=st.integers(0, 99)
+)
 def test_fourier_delta_is_the_inverse_dft_of_the_sparse_spectrum(d_out, d_in, n, seed):
     n = min(n, d_out * d_in)
     base = torch.nn.Linear(d_in, d_out)
@@ -151,9 +155,15 @@ def test_spectrum_selects_per_module_type():
     kinds = {name.split("layer.")[1].split(".", 1)[1] for name in top}
     assert len(kinds) == 6
     for name in top:
-        twin = name.replace("layer.0", "layer.1") if "layer.0" in name else name.replace("layer.1", "layer.0")
+        twin = (
+            name.replace("layer.0", "layer.1")
+            if "layer.0" in name
+            else name.replace("layer.1", "layer.0")
+        )
         assert top[name] >= layer_snr(problem.encoder.get_submodule(twin).weight)
-    assert adapters.spectrum_selection(problem, 0.5, "random", 3) == adapters.spectrum_selection(problem, 0.5, "random", 3)
+    assert adapters.spectrum_selection(problem, 0.5, "random", 3) == adapters.spectrum_selection(
+        problem, 0.5, "random", 3
+    )
 
 
 def test_the_check_refuses_an_adapter_that_moves_the_start(problem):

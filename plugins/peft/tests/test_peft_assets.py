@@ -45,7 +45,9 @@ def test_an_unknown_asset_lists_the_known_ones():
 def test_a_missing_file_asks_for_a_reinstall(monkeypatch):
     spec = AssetSpec("broken", "vaderSentiment", "vaderSentiment", "", ("no_such_file.txt",), "")
     monkeypatch.setitem(assets.ASSETS, "broken", spec)
-    with pytest.raises(UserError, match="lacks no_such_file.txt.*--force-reinstall vaderSentiment"):
+    with pytest.raises(
+        UserError, match=r"lacks no_such_file\.txt.*--force-reinstall vaderSentiment"
+    ):
         resolve_asset("broken")
 
 

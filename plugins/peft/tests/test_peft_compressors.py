@@ -91,7 +91,9 @@ def test_eora_never_loses_to_plain_svd_on_the_calibration_inputs(rank, seed):
     def error(b, a):
         return float(((delta - b @ a) @ xd.T).norm())
 
-    assert error(*eigen_compensation(delta, x, rank)) <= error(*svd_compensation(delta, rank)) + 1e-9
+    assert (
+        error(*eigen_compensation(delta, x, rank)) <= error(*svd_compensation(delta, rank)) + 1e-9
+    )
 
 
 def test_eora_at_rank_zero_is_rtn():
@@ -103,7 +105,7 @@ def test_eora_at_rank_zero_is_rtn():
 
 
 def test_resq_basis_is_orthogonal_and_puts_the_high_variance_first():
-    linear, x = layer_and_inputs(8, 16, 0, outliers=2)
+    _, x = layer_and_inputs(8, 16, 0, outliers=2)
     r = resq_basis(x, 2, torch.Generator().manual_seed(0))
     assert torch.allclose(r.T @ r, torch.eye(16, dtype=torch.float64), atol=1e-10)
     variance = (x.double() @ r).var(0)

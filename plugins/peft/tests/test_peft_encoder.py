@@ -32,7 +32,12 @@ def test_minilm_has_36_linears_of_six_kinds(minilm):
     names = linear_names(encoder)
     assert len(names) == 36
     assert {module_kind(n) for n in names} == {
-        "query", "key", "value", "attention.output", "intermediate", "output"
+        "query",
+        "key",
+        "value",
+        "attention.output",
+        "intermediate",
+        "output",
     }
 
 
@@ -45,7 +50,9 @@ def test_our_bert_matches_transformers_bert_model(minilm):
     from safetensors.torch import load_file
 
     state = load_file(str(minilm.file("model.safetensors")))
-    reference.load_state_dict({k: v for k, v in state.items() if not k.startswith("pooler")}, strict=False)
+    reference.load_state_dict(
+        {k: v for k, v in state.items() if not k.startswith("pooler")}, strict=False
+    )
     ours = load_bert(minilm)
     ids, mask = tokenize(minilm, ["a short one.", "the service was not terrible at all."], 32)
     with torch.no_grad():

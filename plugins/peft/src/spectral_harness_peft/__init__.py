@@ -165,7 +165,9 @@ COMPRESSOR_METRICS = (
     MetricSpec("accuracy", "max", "test accuracy of the compressed encoder under the fp probe"),
     MetricSpec("layer_error", "min", "mean relative output error of the layers (held out)"),
     MetricSpec("embedding_cosine", "max", "mean cosine of compressed vs fp sentence embeddings"),
-    MetricSpec("bits_per_weight", "min", "bits per compressed weight, overheads included", kind="cost"),
+    MetricSpec(
+        "bits_per_weight", "min", "bits per compressed weight, overheads included", kind="cost"
+    ),
     MetricSpec("rank", "min", "mean rank of the low-rank compensation", kind="cost"),
     MetricSpec("accuracy_fp", description="the uncompressed encoder's accuracy", kind="diagnostic"),
     MetricSpec("accuracy_drop", description="accuracy_fp − accuracy", kind="diagnostic"),
@@ -176,7 +178,9 @@ def _scales(smoke: dict, cpu: dict, full: dict) -> dict[str, dict]:
     return {"smoke": smoke, "cpu": cpu, "full": full}
 
 
-LORA = PaperReference(title="LoRA: Low-Rank Adaptation of Large Language Models", arxiv="2106.09685")
+LORA = PaperReference(
+    title="LoRA: Low-Rank Adaptation of Large Language Models", arxiv="2106.09685"
+)
 FOURIERFT = PaperReference(
     title="Parameter-Efficient Fine-Tuning with Discrete Fourier Transform", arxiv="2405.03003"
 )
@@ -185,7 +189,9 @@ SPECTRALFT = PaperReference(
     arxiv="2501.03829",
     note="from the paper's equation (the reference code passes no gradient to its adapters)",
 )
-SPECTRUM = PaperReference(title="Spectrum: Targeted Training on Signal to Noise Ratio", arxiv="2406.06623")
+SPECTRUM = PaperReference(
+    title="Spectrum: Targeted Training on Signal to Noise Ratio", arxiv="2406.06623"
+)
 EORA = PaperReference(
     title="EoRA: Fine-tuning-free Compensation for Compressed LLM with Eigenspace Low-Rank "
     "Approximation",
@@ -270,8 +276,12 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
 def spectral_harness_register_methods() -> list[MethodSpec]:
     """Adapters and compressors."""
     return [
-        _adapter("head_only", PlainConfig, "build_head_only", "frozen encoder, linear head", None, True),
-        _adapter("full_ft", FullConfig, "build_full_ft", "fine-tune every encoder weight", None, True),
+        _adapter(
+            "head_only", PlainConfig, "build_head_only", "frozen encoder, linear head", None, True
+        ),
+        _adapter(
+            "full_ft", FullConfig, "build_full_ft", "fine-tune every encoder weight", None, True
+        ),
         _adapter("lora", LoraConfig, "build_lora", "LoRA via Hugging Face peft", LORA, True),
         _adapter(
             "fourierft_peft",

@@ -133,11 +133,14 @@ def random_orthogonal(n: int, generator: torch.Generator) -> Tensor:
 def resq_basis(inputs: Tensor, high: int, generator: torch.Generator) -> Tensor:
     """R = [U_high H₁, U_low H₂]: the inputs' principal directions (descending variance), split
     after ``high`` columns, each block turned by an independent random orthogonal matrix."""
-    lam, q = torch.linalg.eigh(covariance(inputs))
+    _, q = torch.linalg.eigh(covariance(inputs))
     u = q.flip(-1)
     top, rest = u[:, :high], u[:, high:]
     return torch.cat(
-        [top @ random_orthogonal(high, generator), rest @ random_orthogonal(rest.shape[1], generator)],
+        [
+            top @ random_orthogonal(high, generator),
+            rest @ random_orthogonal(rest.shape[1], generator),
+        ],
         dim=1,
     )
 
@@ -173,14 +176,17 @@ class Compressor:
         )
 
     def _resq(self, linear: nn.Linear, weight: Tensor, inputs: Tensor) -> CompressedLinear:
-        d_out, d_in = weight.shape
+        d_in = weight.shape[1]
         high = min(max(1, math.ceil(self.options["fraction"] * d_in)), d_in - 1)
         high_bits = self.options["high_bits"]
         generator = torch.Generator().manual_seed(self.options["seed"])
         rotation = resq_basis(inputs, high, generator)
         rotated = weight @ rotation
         quantized = torch.cat(
-            [quantize_rows(rotated[:, :high], high_bits), quantize_rows(rotated[:, high:], self.bits)],
+            [
+                quantize_rows(rotated[:, :high], high_bits),
+                quantize_rows(rotated[:, high:], self.bits),
+            ],
             dim=1,
         )
         bits = (high * high_bits + (d_in - high) * self.bits) / d_in

@@ -19,7 +19,7 @@ from torch import nn
 from harness import RunContext, fit
 from spectral_harness_peft.assets import record_asset, resolve_asset
 from spectral_harness_peft.bert import linear_names, load_bert
-from spectral_harness_peft.contract import AdaptProblem, Adapted
+from spectral_harness_peft.contract import Adapted, AdaptProblem
 from spectral_harness_peft.memory import SavedTensorMeter, train_memory_mb
 from spectral_harness_peft.text import make_sentences, tokenize
 
@@ -63,7 +63,9 @@ def run_sentiment(cfg: Any, ctx: RunContext, build: Build) -> dict[str, float]:
     with torch.no_grad():
         probe_output = encoder(*probe)
     steps = cfg.epochs * math.ceil(cfg.n_train / cfg.batch_size)
-    problem = AdaptProblem(encoder, tuple(linear_names(encoder)), probe, probe_output, ctx.seed, steps)
+    problem = AdaptProblem(
+        encoder, tuple(linear_names(encoder)), probe, probe_output, ctx.seed, steps
+    )
     adapted: Adapted = build(problem)
     head = nn.Linear(encoder.shape.hidden, 2).to(device)
     model = Classifier(adapted.encoder, head).to(device)

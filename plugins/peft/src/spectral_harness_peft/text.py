@@ -59,9 +59,9 @@ def lexicon_words(asset: Asset, min_valence: float, max_std: float) -> list[tupl
     words = []
     for line in asset.file("vader_lexicon.txt").read_text(encoding="utf-8").splitlines():
         token, mean, std, *_ = line.split("\t")
-        if token.isalpha() and len(token) >= 3 and token.islower():
-            if abs(float(mean)) >= min_valence and float(std) <= max_std:
-                words.append((token, float(mean)))
+        plain = token.isalpha() and len(token) >= 3 and token.islower()
+        if plain and abs(float(mean)) >= min_valence and float(std) <= max_std:
+            words.append((token, float(mean)))
     return words
 
 
