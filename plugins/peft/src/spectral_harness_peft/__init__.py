@@ -118,7 +118,7 @@ class SpectralConfig(MethodConfig):
     k: int = param(64, ge=1)
     rank: int = param(4, ge=1)
     targets: str = param("query,value", choices=TARGETS)
-    lr: float = param(1e-3, gt=0)
+    lr: float = param(5e-3, gt=0)
 
 
 @dataclass
