@@ -171,10 +171,10 @@ def stored_record(
     """The record stored for ``cell`` (as the job that runs it will name it), or ``None``."""
     from harness.cell import resolve_device_kind
     from harness.records import RecordStore
+    from harness.runner import stored_under
 
     kind = _jobs_kind(cell, device_kind) or resolve_device_kind(cell.cell.trainer.device)
-    store = RecordStore(settings.runs_dir)
-    return store.load(cell.task.name, cell.method.name, cell.run_id(kind))
+    return stored_under(RecordStore(settings.runs_dir), cell, kind)[1]
 
 
 def record_key(record: RunRecord | None) -> tuple[int, str] | None:

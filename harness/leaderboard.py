@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -140,7 +140,7 @@ def build_leaderboard(
     table["ci95_high"] = table["primary_mean"] + half
     table["rank"] = _ranks(table)
     table["label"] = _labels(table, configs)
-    table["paper"] = [_paper_value(registry, row) for row in table.itertuples()]
+    table["paper"] = [_paper_value(registry, row, configs) for row in table.itertuples()]
     ordered = [
         "task",
         "scale",
@@ -194,25 +194,42 @@ class _CurrentCode:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self.known: dict[tuple[str, str], str | None] = {}
+        self.known: dict[tuple[str, str], frozenset[str]] = {}
+        self.labels: dict[tuple[str, str], str] = {}
 
-    def hash_of(self, task: str, method: str) -> str | None:
-        """The short code hash of the installed plugins, ``None`` when they are not installed."""
+    def hashes_of(self, task: str, method: str) -> frozenset[str]:
+        """The code hashes a current record of ``task`` and ``method`` may carry: that of the
+        installed code's import closure, and the legacy whole-package one (records made before
+        closures); none when the plugins are not installed."""
         from harness.errors import UserError
-        from harness.identity import code_hash, code_identity
+        from harness.identity import code_hash, code_identity_of, legacy_code_identity_of
 
         key = (task, method)
         if key not in self.known:
             try:
-                self.known[key] = code_hash(code_identity(self.registry, task, method))
+                specs = self.registry.check_pair(task, method)
             except UserError:
-                self.known[key] = None
+                self.known[key] = frozenset()
+            else:
+                self.known[key] = frozenset(
+                    code_hash(identity(self.registry, *specs))
+                    for identity in (code_identity_of, legacy_code_identity_of)
+                )
         return self.known[key]
+
+    def canonical(self, task: str, method: str) -> str:
+        """The installed code's hash for ``task`` and ``method`` as the board labels it."""
+        from harness.identity import code_hash, code_identity
+
+        key = (task, method)
+        if key not in self.labels:
+            self.labels[key] = code_hash(code_identity(self.registry, task, method))
+        return self.labels[key]
 
     def is_current(self, record: RunRecord, code: str) -> bool:
         """Whether ``record``, of code hash ``code`` (see :func:`_code_of`), was run by the
         installed code."""
-        return code != UNKNOWN_CODE and code == self.hash_of(record.task, record.method)
+        return code != UNKNOWN_CODE and code in self.hashes_of(record.task, record.method)
 
 
 def _code_of(record: RunRecord) -> str:
@@ -277,8 +294,11 @@ def _runs_frame(
         columns["primary_value"].append(r.metrics.get(r.primary_metric, np.nan))
         code = _code_of(r)
         columns["data"].append(_data_of(r))
+        is_current = current.is_current(r, code) if current else True
+        if current and is_current:  # a legacy identity of the installed code is that code
+            code = current.canonical(r.task, r.method)
         columns["code"].append(code[:8])
-        columns["current"].append(current.is_current(r, code) if current else True)
+        columns["current"].append(is_current)
         columns["runtime"].append(_runtime_of(r))
         if r.config_hash not in configs:
             configs[r.config_hash] = r.config
@@ -371,10 +391,13 @@ def _labels(table: pd.DataFrame, configs: dict[str, dict]) -> pd.Series:
     return labels
 
 
-def _paper_value(registry: Registry | None, row: object) -> float:
+def _paper_value(registry: Registry | None, row: Any, configs: Mapping[str, dict]) -> float:
+    """The paper's number for the row's primary metric under the row's task config."""
     if registry is None:
         return np.nan
-    spec = registry.methods.get((row.slot, row.method))  # type: ignore[attr-defined]
+    spec = registry.methods.get((row.slot, row.method))
     if spec is None or spec.paper is None:
         return np.nan
-    return spec.paper.reported.get(row.task, {}).get(row.primary_metric, np.nan)  # type: ignore[attr-defined]
+    task_config = configs.get(row.config_hash, {}).get("task", {})
+    value = spec.paper.number(row.task, row.primary_metric, task_config)
+    return np.nan if value is None else value

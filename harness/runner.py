@@ -32,9 +32,9 @@ from harness.cell import (
     make_cell,
     resolve_device_kind,
 )
-from harness.context import RunContext
+from harness.context import ProbeTarget, RunContext, run_probe
 from harness.data.store import DataStore
-from harness.errors import ContractError, Diverged, TimeLimitExceeded
+from harness.errors import ContractError, Diverged, TimeLimitExceeded, UserError
 from harness.isolation import run_isolated
 from harness.lean_torch import avoid_dynamo_import
 from harness.locks import HEARTBEAT_S, CellLock
@@ -59,16 +59,12 @@ class Plan:
     data: dict[str, str]
     user_data: dict[str, str]
     attempt: int
+    run_id: str  # the name of the cell's record (see stored_under)
 
     @property
     def cell(self) -> Cell:
         """The cell as the user asked for it."""
         return self.resolved.cell
-
-    @property
-    def run_id(self) -> str:
-        """The name of the cell's record."""
-        return self.resolved.run_id(self.device_kind)
 
 
 def run_cell(
@@ -81,10 +77,9 @@ def run_cell(
     """
     resolved = _resolved(cell, registry)
     device_kind = resolve_device_kind(resolved.cell.trainer.device)
-    run_id = resolved.run_id(device_kind)
     store = RecordStore(settings.runs_dir)
+    run_id, previous = stored_under(store, resolved, device_kind)
     data, user_data = data_checksums(resolved, registry, settings)
-    previous = _previous(store, resolved, run_id)
     if not force and _reusable(previous, data, user_data):
         log.info("skip %s: already ok (%s)", _name(resolved.cell), run_id)
         return previous
@@ -105,7 +100,7 @@ def run_cell(
             return previous
         _remove_orphan_temp_files(store, resolved, run_id)
         attempt = previous.attempt + 1 if previous is not None else 1
-        plan = Plan(resolved, device_kind, data, user_data, attempt)
+        plan = Plan(resolved, device_kind, data, user_data, attempt, run_id)
         notify(registry.pm, "spectral_harness_before_cell", settings=settings)
         if not resolved.cell.trainer.isolate:
             return execute(plan, registry, settings)
@@ -123,9 +118,10 @@ def is_done(
     """Whether ``cell`` has a valid ``ok`` record (same code identity, same data), so that a
     launcher need not submit it (``device_kind``: where the job will run, if not here)."""
     resolved = _resolved(cell, registry)
-    run_id = resolved.run_id(device_kind or resolve_device_kind(resolved.cell.trainer.device))
+    kind = device_kind or resolve_device_kind(resolved.cell.trainer.device)
+    _, previous = stored_under(RecordStore(settings.runs_dir), resolved, kind)
     data, user_data = data_checksums(resolved, registry, settings)
-    return _reusable(_previous(RecordStore(settings.runs_dir), resolved, run_id), data, user_data)
+    return _reusable(previous, data, user_data)
 
 
 def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | None:
@@ -183,6 +179,8 @@ def _execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | 
         pm=registry.pm,
         time_limit_s=cell.trainer.time_limit_s,
         amp=cell.trainer.amp,
+        trainer=cell.trainer,
+        probes=list(resolved.probes),
     )
     started_at = _now()
 
@@ -196,7 +194,8 @@ def _execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | 
     try:
         notify(registry.pm, "spectral_harness_run_start", run=ctx)
         metrics = {k: float(v) for k, v in resolve(task.run)(resolved.task_cfg, ctx, build).items()}
-        _warn_undeclared(task, metrics)
+        metrics.update(run_probes(ctx))
+        _warn_undeclared(registry, task, metrics)
         primary = metrics.get(task.primary)
         if primary is None:
             raise KeyError(f"task {task.name!r} did not report its primary metric {task.primary!r}")
@@ -253,12 +252,12 @@ def write_status_record(
     resolved = _resolved(cell, registry)
     device_kind = device_kind or resolve_device_kind(resolved.cell.trainer.device)
     store = RecordStore(settings.runs_dir)
-    previous = _previous(store, resolved, resolved.run_id(device_kind))
+    run_id, previous = stored_under(store, resolved, device_kind)
     if previous is not None and previous.status == "ok":
         return previous
     data, user_data = data_checksums(resolved, registry, settings)
     attempt = previous.attempt + 1 if previous is not None else 1
-    plan = Plan(resolved, device_kind, data, user_data, attempt)
+    plan = Plan(resolved, device_kind, data, user_data, attempt, run_id)
     record = _record(plan, registry, status=status, error=error, started_at=_now())
     return record if save_record(record, settings) else None
 
@@ -294,13 +293,35 @@ def data_checksums(
     return data, user
 
 
-def _warn_undeclared(task: TaskSpec, metrics: Mapping[str, float]) -> None:
-    """One line naming the metrics ``task`` reported but does not declare.
+def run_probes(ctx: RunContext) -> dict[str, float]:
+    """Run the cell's asked-for probes on the model its task trained; their metrics, named
+    ``<probe>/<metric>``. A probe that fails fails the cell (the task's metrics stay in the
+    record), naming the probe."""
+    if not ctx.probes:
+        return {}
+    if ctx.model is None:
+        raise UserError(
+            f"probes need the trained model, which task {ctx.task.name!r} does not expose (it "
+            "trains without harness.fit and never calls ctx.expose_model); run it without probes"
+        )
+    values: dict[str, float] = {}
+    for probe, cfg in ctx.probes:
+        try:
+            values |= run_probe(probe, cfg, ProbeTarget(ctx.model, ctx.probe_loss, ctx))
+        except (Diverged, TimeLimitExceeded, UserError):
+            raise
+        except Exception as exc:
+            raise RuntimeError(f"probe {probe.name!r} failed: {type(exc).__name__}: {exc}") from exc
+    return values
+
+
+def _warn_undeclared(registry: Registry, task: TaskSpec, metrics: Mapping[str, float]) -> None:
+    """One line naming the metrics ``task`` reported but neither it nor a probe declares.
 
     Not a failed cell: the numbers are true, only their declaration is missing (a plugin
     author's slip), so the record keeps them and the board shows them without a goal.
     """
-    undeclared = [name for name in metrics if not task.declares(name)]
+    undeclared = [name for name in metrics if registry.metric_spec(task.name, name) is None]
     if undeclared:
         print(
             f"warning: task {task.name!r} reported undeclared metric(s) "
@@ -403,6 +424,8 @@ def _preload(plan: Plan) -> None:
     git_sha()  # memoised: asked once here, not by git in every cell
     resolve(plan.resolved.task.run)
     resolve(plan.resolved.method.build)
+    for probe, _ in plan.resolved.probes:
+        resolve(probe.run)
 
 
 def _record(
@@ -464,6 +487,26 @@ def _resolved(cell: Cell | ResolvedCell, registry: Registry) -> ResolvedCell:
 
 def _previous(store: RecordStore, resolved: ResolvedCell, run_id: str) -> RunRecord | None:
     return store.load(resolved.task.name, resolved.method.name, run_id)
+
+
+def stored_under(
+    store: RecordStore, resolved: ResolvedCell, device_kind: str
+) -> tuple[str, RunRecord | None]:
+    """The name of the cell's record and the record stored under it, if any.
+
+    A record made before code identity was an import closure is stored under the cell's legacy
+    name; while its plugins' packages are unchanged it is the same cell (and current), so the
+    cell keeps that name: resume finds it, and a rerun replaces it instead of adding a second
+    record of the same seed beside it.
+    """
+    run_id = resolved.run_id(device_kind)
+    previous = _previous(store, resolved, run_id)
+    legacy = resolved.legacy_run_id(device_kind)
+    if previous is None and legacy is not None and legacy != run_id:
+        old = _previous(store, resolved, legacy)
+        if old is not None and old.code == resolved.legacy_code:
+            return legacy, old
+    return run_id, previous
 
 
 def _reusable(previous: RunRecord | None, data: dict[str, str], user_data: dict[str, str]) -> bool:

@@ -6,7 +6,7 @@ import importlib
 import sys
 import textwrap
 
-from harness.identity import code_identity, source_hash
+from harness.identity import code_identity, forget_sources
 from harness.plugins import Registry, build_plugin_manager
 from harness.records import RecordStore
 from harness.runner import make_cell, run_cell
@@ -38,7 +38,7 @@ def _registry(tmp_path, monkeypatch, bias: bool) -> Registry:
     (tmp_path / "edited_plugin.py").write_text(textwrap.dedent(PLUGIN.format(bias=bias)))
     monkeypatch.syspath_prepend(str(tmp_path))
     sys.modules.pop("edited_plugin", None)
-    source_hash.cache_clear()  # a running process's code never changes; this test's does
+    forget_sources()  # a running process's code never changes; this test's does
     module = importlib.import_module("edited_plugin")
     return Registry.from_plugin_manager(build_plugin_manager([module]))
 
