@@ -21,7 +21,7 @@ from spectral_harness_peft.spectra import layer_snr, snr_ratio
 
 CONFIGS = {
     "head_only": SimpleNamespace(),
-    "full_ft": SimpleNamespace(lr=1e-4, wd=0.0),
+    "full_ft": SimpleNamespace(lr=1e-4),
     "lora": SimpleNamespace(rank=2, alpha=4.0, targets="query,value", lr=1e-3),
     "fourierft": SimpleNamespace(
         n_frequency=20, scaling=150.0, entry_seed=777, targets="query,value", lr=0.05
@@ -30,7 +30,7 @@ CONFIGS = {
         n_frequency=20, scaling=150.0, entry_seed=777, targets="query,value", lr=0.05
     ),
     "spectralft": SimpleNamespace(k=4, rank=2, targets="query,value", lr=1e-3),
-    "spectrum": SimpleNamespace(fraction=0.5, selection="snr", lr=1e-4, wd=0.0),
+    "spectrum": SimpleNamespace(fraction=0.5, selection="snr", lr=1e-4),
 }
 
 

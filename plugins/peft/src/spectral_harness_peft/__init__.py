@@ -83,10 +83,9 @@ class PlainConfig(MethodConfig):
 
 @dataclass
 class FullConfig(MethodConfig):
-    """Every encoder parameter at learning rate ``lr`` (AdamW, weight decay ``wd``)."""
+    """Every encoder parameter at learning rate ``lr``."""
 
     lr: float = param(1e-4, gt=0)
-    wd: float = param(0.0, ge=0)
 
 
 @dataclass
@@ -129,7 +128,6 @@ class SpectrumConfig(MethodConfig):
     fraction: float = param(0.5, gt=0, le=1)
     selection: str = param("snr", choices=("snr", "random", "bottom"))
     lr: float = param(1e-4, gt=0)
-    wd: float = param(0.0, ge=0)
 
 
 @dataclass

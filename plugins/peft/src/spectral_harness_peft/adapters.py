@@ -45,8 +45,8 @@ def _replace(model: nn.Module, name: str, module: nn.Module) -> None:
     setattr(model.get_submodule(parent) if parent else model, child, module)
 
 
-def _group(params: list[Tensor], lr: float, weight_decay: float = 0.0) -> list[dict[str, Any]]:
-    return [{"params": params, "lr": lr, "weight_decay": weight_decay}] if params else []
+def _group(params: list[Tensor], lr: float) -> list[dict[str, Any]]:
+    return [{"params": params, "lr": lr}] if params else []
 
 
 def _trainable(encoder: nn.Module) -> list[Tensor]:
@@ -63,7 +63,7 @@ def build_full_ft(cfg: Any, problem: AdaptProblem) -> Adapted:
     """Train every encoder parameter (embeddings included) at ``cfg.lr``."""
     for p in problem.encoder.parameters():
         p.requires_grad_(True)
-    return Adapted(problem.encoder, _group(list(problem.encoder.parameters()), cfg.lr, cfg.wd))
+    return Adapted(problem.encoder, _group(list(problem.encoder.parameters()), cfg.lr))
 
 
 def build_lora(cfg: Any, problem: AdaptProblem) -> Adapted:
@@ -216,4 +216,4 @@ def build_spectrum(cfg: Any, problem: AdaptProblem) -> Adapted:
         "layers": float(len(chosen)),
         "mean_snr": sum(chosen.values()) / len(chosen),
     }
-    return Adapted(problem.encoder, _group(_trainable(problem.encoder), cfg.lr, cfg.wd), info)
+    return Adapted(problem.encoder, _group(_trainable(problem.encoder), cfg.lr), info)

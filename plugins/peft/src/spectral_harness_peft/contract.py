@@ -33,7 +33,7 @@ class AdaptProblem:
 class Adapted:
     """What an adapter returns: the adapted ``encoder`` (same call signature; pretrained weights
     it does not train are frozen), the optimizer ``groups`` of its trainable parameters (each
-    ``{"params": [...], "lr": float, "weight_decay": float}``; empty for a frozen encoder) and
+    ``{"params": [...], "lr": float}``; empty for a frozen encoder) and
     ``info`` (the method's own facts, reported as ``info_<name>``)."""
 
     encoder: Any

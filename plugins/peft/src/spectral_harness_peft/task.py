@@ -3,7 +3,8 @@ a linear head) on VADER-labelled sentiment sentences whose sentiment words are u
 
 The assets (encoder and lexicon) are resolved from their installed packages and their versions
 and checksums go into the record. The method adapts the encoder; the task trains the method's
-parameter groups together with the head (AdamW) for ``epochs`` passes over the training set and
+parameter groups together with the head (``harness.make_optimizer``: Adam unless
+``trainer.optimizer`` says otherwise) for ``epochs`` passes over the training set and
 reports test accuracy with the method's costs.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from harness import RunContext, fit
+from harness import RunContext, fit, make_optimizer
 from spectral_harness_peft.assets import record_asset, resolve_asset
 from spectral_harness_peft.bert import linear_names, load_bert
 from spectral_harness_peft.contract import Adapted, AdaptProblem
@@ -70,7 +71,7 @@ def run_sentiment(cfg: Any, ctx: RunContext, build: Build) -> dict[str, float]:
     head = nn.Linear(encoder.shape.hidden, 2).to(device)
     model = Classifier(adapted.encoder, head).to(device)
     groups = [*adapted.groups, {"params": list(head.parameters()), "lr": cfg.head_lr}]
-    optimizer = torch.optim.AdamW(groups, weight_decay=0.0)
+    optimizer = make_optimizer(ctx, groups, lr=cfg.head_lr)
     trainable = sum(p.numel() for g in adapted.groups for p in g["params"])
     head_params = sum(p.numel() for p in head.parameters())
     meter = SavedTensorMeter(model)
@@ -78,20 +79,35 @@ def run_sentiment(cfg: Any, ctx: RunContext, build: Build) -> dict[str, float]:
 
     def step(i: int) -> torch.Tensor:
         model.train()
-        rows = order[i - 1]
-        ids, mask, labels = (t[rows].to(device) for t in train)
-        optimizer.zero_grad(set_to_none=True)
-        with meter.measure():
-            loss = nn.functional.cross_entropy(model(ids, mask), labels)
-        loss.backward()
-        optimizer.step()
-        return loss.detach()
+        ids, mask, labels = (t[order[i - 1]].to(device) for t in train)
+
+        def closure() -> torch.Tensor:
+            optimizer.zero_grad(set_to_none=True)
+            with meter.measure():
+                loss = nn.functional.cross_entropy(model(ids, mask), labels)
+            loss.backward()
+            return loss
+
+        return optimizer.step(closure).detach()
+
+    fixed = tuple(t[: cfg.batch_size].to(device) for t in train)
+
+    def probe_loss() -> torch.Tensor:
+        return nn.functional.cross_entropy(model(fixed[0], fixed[1]), fixed[2])
 
     def evaluate() -> dict[str, float]:
         return {"accuracy": accuracy(model, test, cfg.batch_size * 4, device)}
 
     result = fit(
-        ctx, model, step, evaluate, steps=steps, eval_every=steps, select="accuracy", goal="max"
+        ctx,
+        model,
+        step,
+        evaluate,
+        steps=steps,
+        eval_every=steps,
+        select="accuracy",
+        goal="max",
+        probe_loss=probe_loss,
     )
     return {
         "accuracy": result.metrics["accuracy"],
