@@ -95,7 +95,7 @@ class LoraConfig(MethodConfig):
     rank: int = param(8, ge=1)
     alpha: float = param(16.0, gt=0)
     targets: str = param("query,value", choices=TARGETS)
-    lr: float = param(1e-3, gt=0)
+    lr: float = param(5e-3, gt=0)
 
 
 @dataclass
