@@ -12,8 +12,8 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from peft_fixtures import tiny_problem
 
-from conftest import tiny_problem
 from harness import ContractError
 from spectral_harness_peft import adapters
 from spectral_harness_peft.contract import Adapted, check_adapter
@@ -32,6 +32,12 @@ CONFIGS = {
     "spectralft": SimpleNamespace(k=4, rank=2, targets="query,value", lr=1e-3),
     "spectrum": SimpleNamespace(fraction=0.5, selection="snr", lr=1e-4),
 }
+
+
+@pytest.fixture
+def problem():
+    """A fresh tiny adaptation problem."""
+    return tiny_problem()
 
 
 def build(method: str, problem):

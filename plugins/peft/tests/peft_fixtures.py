@@ -1,8 +1,7 @@
-"""Shared fixtures: a tiny random BERT (fast) and the real MiniLM asset (when a test needs it)."""
+"""Test helpers: a tiny random BERT and an adaptation problem on it (fast)."""
 
 from __future__ import annotations
 
-import pytest
 import torch
 
 from spectral_harness_peft.bert import Bert, BertShape, linear_names
@@ -23,9 +22,3 @@ def tiny_problem(seed: int = 0) -> AdaptProblem:
     with torch.no_grad():
         output = encoder(ids, mask)
     return AdaptProblem(encoder, tuple(linear_names(encoder)), (ids, mask), output, seed, 10)
-
-
-@pytest.fixture
-def problem() -> AdaptProblem:
-    """A fresh tiny adaptation problem."""
-    return tiny_problem()
