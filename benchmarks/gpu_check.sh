@@ -40,6 +40,21 @@ sweep() {  # sweep NAME OVERRIDES... : one timed multirun, its log in $OUT
   echo "$name: exit $? in $((SECONDS - start)) s" | tee -a "$OUT/summary.txt"
 }
 
+# Every task with every method of its slot, at scale=smoke on CUDA (one multirun per slot): each
+# installed family's code runs on the GPU unchanged (a failure is a record with its status).
+"$PY" - > "$OUT/slots.txt" <<'PYEOF'
+from harness.testing import load_registry
+registry = load_registry()
+for slot in sorted(registry.slots):
+    tasks = registry.tasks_for_slot(slot)
+    methods = registry.methods_for_slot(slot)
+    if tasks and methods:
+        print(slot, ",".join(tasks), ",".join(methods))
+PYEOF
+while read -r slot tasks methods; do
+  sweep "smoke_$slot" "task=$tasks" "method=$methods" scale=smoke seed=0
+done < "$OUT/slots.txt"
+
 # INR: the paper's audio protocol (150k samples, 4 x 222, 1000 full-batch steps), 3 seeds;
 # images at 512^2 with the paper's network, 1000 of its 4000 steps.
 sweep inr_audio task=inr_audio scale=full method=siren,winner,fourier_features seed=0,1,2

@@ -31,6 +31,8 @@ from harness.specs import (
     MethodSpec,
     MetricSpec,
     PaperReference,
+    ProbeConfig,
+    ProbeSpec,
     RemoteFile,
     SlotSpec,
     TaskConfig,
@@ -39,7 +41,7 @@ from harness.specs import (
 )
 
 if TYPE_CHECKING:
-    from harness.context import RunContext
+    from harness.context import ProbeTarget, RunContext
     from harness.contracts import check_tensor, module_device
     from harness.data.cache import ContentCache
     from harness.eigen import (
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
         laplacian,
         structure_digest,
     )
+    from harness.optim import SAM, make_optimizer
     from harness.spectral import spectral_centroid
     from harness.storage import stable_hash
     from harness.train import FitResult, count_parameters, fit
@@ -61,6 +64,7 @@ hookimpl = pluggy.HookimplMarker("spectral_harness")
 
 # Public name -> the module that defines it, imported on first access (PEP 562).
 _LAZY_EXPORTS = {
+    "ProbeTarget": "harness.context",
     "RunContext": "harness.context",
     "check_tensor": "harness.contracts",
     "module_device": "harness.contracts",
@@ -73,12 +77,15 @@ _LAZY_EXPORTS = {
     "structure_digest": "harness.eigen",
     "spectral_centroid": "harness.spectral",
     "stable_hash": "harness.storage",
+    "SAM": "harness.optim",
+    "make_optimizer": "harness.optim",
     "FitResult": "harness.train",
     "count_parameters": "harness.train",
     "fit": "harness.train",
 }
 
 __all__ = [
+    "SAM",
     "Claim",
     "ContentCache",
     "ContractError",
@@ -90,6 +97,9 @@ __all__ = [
     "MethodSpec",
     "MetricSpec",
     "PaperReference",
+    "ProbeConfig",
+    "ProbeSpec",
+    "ProbeTarget",
     "RemoteFile",
     "RunContext",
     "SlotSpec",
@@ -104,6 +114,7 @@ __all__ = [
     "graph_eigenpairs",
     "hookimpl",
     "laplacian",
+    "make_optimizer",
     "module_device",
     "param",
     "spectral_centroid",

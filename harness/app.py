@@ -107,10 +107,26 @@ def cell_from_config(
             task_cfg=cast(TaskConfig, OmegaConf.to_object(cfg.task)),  # the task's dataclass
             method_cfg=method_config(method, OmegaConf.to_object(cfg.method)),
             trainer=trainer,
+            probes=_probes_from_config(cfg, registry),
         )
     except (ValueError, TypeError) as exc:  # e.g. seed=a, or a value of the wrong type
         raise UserError(f"invalid override value: {_explain(exc)}") from None
     return resolve_cell(cell, task, method, registry)
+
+
+def _probes_from_config(cfg: DictConfig, registry: Registry) -> dict[str, Any]:
+    """``probes=[name,…]`` with each probe's ``probe_options.<name>``, as the probes' configs."""
+    from omegaconf import OmegaConf
+
+    asked = cfg.get("probes") or []
+    names = [asked] if isinstance(asked, str) else [str(name) for name in asked]
+    options = cfg.get("probe_options") or {}
+    probes: dict[str, Any] = {}
+    for name in names:
+        spec = registry.probe(name)
+        node = options.get(name)
+        probes[name] = spec.config() if node is None else OmegaConf.to_object(node)
+    return probes
 
 
 def main(argv: Sequence[str]) -> int:
@@ -284,9 +300,11 @@ def _check_cell(
         check_device(str(cfg.trainer.device))  # a GPU job's device is checked on its node
     cell = cell_from_config(cfg, registry)
     task, method = cell.task.name, cell.method.name
-    if ("code", task, method) not in checked:
-        check_code_references(registry, cell.task, cell.method)
-        checked.add(("code", task, method))
+    probes = [spec for spec, _ in cell.probes]
+    code_key = ("code", task, method, *(spec.name for spec in probes))
+    if code_key not in checked:
+        check_code_references(registry, cell.task, cell.method, probes)
+        checked.add(code_key)
     store = data_store(registry, settings)
     for dataset in dataset_entries(cell, registry):
         if (dataset, str(settings.data_dir)) not in checked:

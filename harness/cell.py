@@ -12,13 +12,24 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from harness.config import apply_scale
 from harness.errors import UserError
 from harness.identity import code_hash, code_identity_of
-from harness.specs import MethodConfig, MethodSpec, TaskConfig, TaskSpec, param, validate_config
+from harness.specs import (
+    MethodConfig,
+    MethodSpec,
+    ProbeConfig,
+    ProbeSpec,
+    TaskConfig,
+    TaskSpec,
+    param,
+    resolve,
+    validate_config,
+)
 from harness.storage import stable_hash
 
 if TYPE_CHECKING:
@@ -31,9 +42,21 @@ MAX_SEED = 2**63 - 1
 class TrainerOptions:
     """How to execute a cell (Hydra group ``trainer``; typed, so ``time_limit_s=abc`` is refused).
 
-    Only the options that change a cell's numbers (the resolved device kind and ``amp``) enter
-    its identity; the others are recorded but do not make a record stale.
+    Only the options that change a cell's numbers (the resolved device kind, ``amp`` and the
+    optimizer options) enter its identity; the others are recorded but do not make a record
+    stale.
     """
+
+    def optimizer_identity(self) -> dict[str, Any]:
+        """The optimizer options that change a cell's numbers; empty for the default (the
+        task's own Adam), so the names of records made before these options existed hold."""
+        if self.optimizer == "adam":
+            return {}
+        options: dict[str, Any] = {"optimizer": self.optimizer, "momentum": self.momentum}
+        if self.optimizer == "sam":
+            options |= {"rho": self.sam_rho, "normalized": self.sam_normalized}
+            options["base"] = self.sam_base
+        return options
 
     device: str = param("auto", doc="auto | cpu | cuda[:N]; auto picks CUDA when present")
     time_limit_s: float | None = param(
@@ -45,6 +68,15 @@ class TrainerOptions:
     amp: bool = param(False, doc="bf16 autocast on CUDA where the task supports it")
     num_threads: int | None = param(None, ge=1, doc="torch CPU threads per cell")
     isolate: bool = param(True, doc="run each cell in a child process (false: in-process, debug)")
+    optimizer: str = param(
+        "adam",
+        choices=("adam", "sgd", "sam"),
+        doc="for tasks that build their optimizer with harness.make_optimizer",
+    )
+    momentum: float = param(0.0, ge=0, lt=1, doc="SGD momentum (optimizer=sgd, or sam on sgd)")
+    sam_rho: float = param(0.05, gt=0, doc="SAM's ascent radius ρ")
+    sam_normalized: bool = param(True, doc="SAM's ascent ρ g/|g| (true) or ρ g (false)")
+    sam_base: str = param("sgd", choices=("sgd", "adam"), doc="the optimizer SAM steps with")
 
 
 @dataclass(frozen=True)
@@ -58,6 +90,7 @@ class Cell:
     task_cfg: TaskConfig
     method_cfg: MethodConfig
     trainer: TrainerOptions = field(default_factory=TrainerOptions)
+    probes: Mapping[str, ProbeConfig] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,23 +106,27 @@ class ResolvedCell:
     config: dict[str, Any]
     config_hash: str
     code: dict[str, dict[str, str]]
+    probes: tuple[tuple[ProbeSpec, ProbeConfig], ...] = ()
 
     def run_id(self, device_kind: str) -> str:
         """The name of the cell's record when it runs on ``device_kind`` (``cpu`` or ``cuda``).
 
-        It hashes the config, the seed, the code identity, the device kind and ``amp``, so a cell
-        run with other code, on a GPU instead of a CPU or in bf16 is a different record and never
-        resumes from this one. Paths and thread counts are not part of it.
+        It hashes the config (the probes asked for included), the seed, the code identity, the
+        device kind, ``amp`` and a non-default optimizer, so a cell run with other code, on a GPU
+        instead of a CPU, in bf16 or with SAM is a different record and never resumes from this
+        one. Paths and thread counts are not part of it.
         """
-        return stable_hash(
-            {
-                "config": self.config_hash,
-                "seed": self.cell.seed,
-                "code": code_hash(self.code),
-                "device_kind": device_kind,
-                "amp": self.cell.trainer.amp,
-            }
-        )
+        identity = {
+            "config": self.config_hash,
+            "seed": self.cell.seed,
+            "code": code_hash(self.code),
+            "device_kind": device_kind,
+            "amp": self.cell.trainer.amp,
+        }
+        optimizer = self.cell.trainer.optimizer_identity()
+        if optimizer:
+            identity["optimizer"] = optimizer
+        return stable_hash(identity)
 
     def trainer_record(self, device_kind: str) -> dict[str, Any]:
         """Every trainer option and the device kind, as the cell's record stores them."""
@@ -113,10 +150,13 @@ def make_cell(
     task_overrides: dict[str, Any] | None = None,
     method_overrides: dict[str, Any] | None = None,
     trainer: TrainerOptions | None = None,
+    probes: Mapping[str, ProbeConfig] | Sequence[str] = (),
 ) -> Cell:
     """A cell with the plugins' default configs plus overrides, for code that runs without Hydra
     (tests, benchmarks, notebooks)."""
     task_spec, method_spec = registry.check_pair(task, method)
+    if not isinstance(probes, Mapping):
+        probes = {name: registry.probe(name).config() for name in probes}
     return Cell(
         task=task,
         method=method,
@@ -125,6 +165,7 @@ def make_cell(
         task_cfg=task_spec.config(name=task, **(task_overrides or {})),
         method_cfg=method_spec.config(name=method, **(method_overrides or {})),
         trainer=trainer or TrainerOptions(),
+        probes=dict(probes),
     )
 
 
@@ -146,11 +187,16 @@ def resolve_cell(
     method_cfg = apply_scale(method, cell.method_cfg, cell.scale)
     validate_config(task_cfg, "task")
     validate_config(method_cfg, "method")
-    config = {
+    _check_config(task, task_cfg, "task")
+    _check_config(method, method_cfg, "method")
+    config: dict[str, Any] = {
         "task": dataclasses.asdict(task_cfg),
         "method": dataclasses.asdict(method_cfg),
         "scale": cell.scale,
     }
+    probes = resolve_probes(cell.probes, registry)
+    if probes:  # absent when none is asked for, so older records keep their config hash
+        config["probes"] = {spec.name: dataclasses.asdict(cfg) for spec, cfg in probes}
     return ResolvedCell(
         cell=cell,
         task=task,
@@ -160,7 +206,43 @@ def resolve_cell(
         config=config,
         config_hash=stable_hash(config),
         code=code_identity_of(registry, task, method),
+        probes=probes,
     )
+
+
+def _check_config(spec: TaskSpec | MethodSpec, cfg: Any, kind: str) -> None:
+    """The plugin's own check of a whole config (``check_config``), its refusal one line."""
+    if spec.check_config is None:
+        return
+    try:
+        check = resolve(spec.check_config)
+    except Exception as exc:
+        raise UserError(
+            f"{kind} {spec.name!r} has check_config={spec.check_config!r}, which cannot be used: "
+            f"{type(exc).__name__}: {exc}; fix the plugin or choose another {kind}"
+        ) from None
+    try:
+        check(cfg)
+    except (ValueError, TypeError) as exc:  # a plugin that raised the wrong error type
+        raise UserError(f"invalid {kind} config for {spec.name!r}: {exc}") from None
+
+
+def resolve_probes(
+    requested: Mapping[str, ProbeConfig], registry: Registry
+) -> tuple[tuple[ProbeSpec, ProbeConfig], ...]:
+    """The asked-for probes with their checked options, in the order asked; an unknown probe or
+    an option of the wrong probe type or out of range is one line."""
+    resolved = []
+    for name, cfg in requested.items():
+        spec = registry.probe(name)
+        if not isinstance(cfg, spec.config):
+            raise UserError(
+                f"probe {name!r} takes options of type {spec.config.__name__}, not "
+                f"{type(cfg).__name__}"
+            )
+        validate_config(cfg, f"probe_options.{name}")
+        resolved.append((spec, cfg))
+    return tuple(resolved)
 
 
 def dataset_entries(resolved: ResolvedCell, registry: Registry) -> list[str]:

@@ -88,7 +88,7 @@ class ClaimResult:
             "runtime": self.runtime,
             "metric": claim.metric,
             "method": claim.method,
-            "baseline": claim.baseline or "",
+            "baseline": ", ".join(claim.baselines),
             "expect": claim.expect,
             "verdict": self.verdict,
             "n_seeds": self.n_seeds,
@@ -129,15 +129,19 @@ def evaluate_claim(board: Leaderboard, claim: Claim) -> list[ClaimResult]:
         if claim.baseline is None:
             results.extend(_judge_values(claim, section, runtime, mine))
             continue
-        theirs = _method_rows(rows, board.configs, claim.baseline, claim.baseline_where)
-        if theirs.empty:
+        theirs = {
+            name: _method_rows(rows, board.configs, name, claim.baseline_where)
+            for name in claim.baselines
+        }
+        missing = [name for name, found in theirs.items() if found.empty]
+        if missing:
             results.append(
                 ClaimResult(
                     claim,
                     "not run",
                     section,
                     runtime,
-                    reason=f"no records of baseline {claim.baseline!r} in this section",
+                    reason=f"no records of baseline {missing[0]!r} in this section",
                 )
             )
             continue
@@ -239,7 +243,7 @@ def _judge_pairs(
     section: tuple[str, ...],
     runtime: str,
     mine: pd.DataFrame,
-    theirs: pd.DataFrame,
+    theirs: Mapping[str, pd.DataFrame],
     board: Leaderboard,
 ) -> list[ClaimResult]:
     spec = board.tasks[claim.task].metric(claim.metric) if claim.task in board.tasks else None
@@ -257,7 +261,12 @@ def _judge_pairs(
         ]
     sign = 1.0 if goal == "max" else -1.0
     results = []
-    baseline_values = _values(theirs, claim.metric)
+    if len(theirs) == 1:
+        baseline_values = _values(next(iter(theirs.values())), claim.metric)
+    else:
+        baseline_values, problem = _best_of(theirs, claim.metric, sign)
+        if problem:
+            return [ClaimResult(claim, "not run", section, runtime, reason=problem)]
     for config_hash, group in _by_config(_values(mine, claim.metric)):
         for other_hash, other in _by_config(baseline_values):
             paired = group.merge(other, on="seed", suffixes=("", "_b"))
@@ -282,6 +291,26 @@ def _judge_pairs(
     return results or [
         ClaimResult(claim, "not run", section, runtime, reason=f"no finite {claim.metric}")
     ]
+
+
+def _best_of(
+    theirs: Mapping[str, pd.DataFrame], metric: str, sign: float
+) -> tuple[pd.DataFrame, str]:
+    """Per seed, the best value among several baselines (seeds all of them ran), or a reason
+    why they cannot be combined: a baseline with several configs in the section."""
+    best: pd.DataFrame | None = None
+    for name, rows in theirs.items():
+        values = _values(rows, metric)
+        if values["config_hash"].nunique() > 1:
+            return values, (
+                f"baseline {name!r} has several configs in this section; pick one with "
+                "baseline_where"
+            )
+        values = values[["seed", "value"]].rename(columns={"value": name})
+        best = values if best is None else best.merge(values, on="seed")
+    assert best is not None
+    value = sign * (sign * best.drop(columns="seed")).max(axis=1)
+    return pd.DataFrame({"seed": best["seed"], "config_hash": "best", "value": value}), ""
 
 
 def _by_config(values: pd.DataFrame) -> list[tuple[str | None, pd.DataFrame]]:

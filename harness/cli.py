@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     slots = sub.add_parser("slots", help="slots (task ↔ method contracts), their tasks and methods")
     slots.add_argument("name", nargs="?", help="show this slot in full")
     sub.add_parser("tasks", help="tasks, their slots, metrics and scales")
+    sub.add_parser("probes", help="probes: measurements of any trained model (probes=[…])")
     methods = sub.add_parser("methods", help="methods and the slot each fills")
     methods.add_argument("--slot", help="only methods for this slot")
     board = sub.add_parser("leaderboard", help="aggregate run records into a leaderboard")
@@ -134,6 +135,9 @@ def _dispatch(ns: argparse.Namespace) -> int:
     if ns.command == "tasks":
         _tasks(registry)
         return 0
+    if ns.command == "probes":
+        _probes(registry)
+        return 0
     if ns.command == "methods":
         if ns.slot and ns.slot not in registry.slots:
             raise UserError(
@@ -179,6 +183,30 @@ def _tasks(registry: Registry) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[4])
         if task.summary:
             print(f"{'':<{widths[0]}}  {task.summary}")
+
+
+def _probes(registry: Registry) -> None:
+    """One line per probe: what it reads, its metrics and options, and its plugin."""
+    import dataclasses
+
+    if not registry.probes:
+        print("no probes installed (a plugin registers them with spectral_harness_register_probes)")
+        return
+    width = max(len(name) for name in registry.probes) + 2
+    for name, probe in sorted(registry.probes.items()):
+        needs = "model+loss" if "loss" in probe.needs else "model"
+        track = ", also during training" if probe.track else ""
+        print(
+            f"{name:<{width}}reads {needs}{track}: {probe.summary}  [plugin "
+            f"{registry.plugin_of('probe', probe)}]"
+        )
+        metrics = ", ".join(probe.metric_name(m.name) for m in probe.metrics) or "none declared"
+        options = ", ".join(
+            f"probe_options.{name}.{f.name}={f.default!r}" for f in dataclasses.fields(probe.config)
+        )
+        print(f"{'':<{width}}metrics: {metrics}")
+        if options:
+            print(f"{'':<{width}}options: {options}")
 
 
 def _plugins(registry: Registry, as_json: bool) -> int:

@@ -28,6 +28,12 @@ def register_configs(registry: Registry) -> None:
     store = ConfigStore.instance()
     # The trainer group's YAML files extend this schema, so its options are typed and checked.
     store.store(group="trainer", name="schema", node=TrainerOptions)
+    # Every probe's options, typed, so `probe_options.<probe>.<field>=…` is checked like a task's.
+    store.store(
+        group="probe_options",
+        name="all",
+        node={name: spec.config() for name, spec in sorted(registry.probes.items())},
+    )
     for task in registry.tasks.values():
         store.store(group="task", name=task.name, node=task.config(name=task.name))
     for name in registry.method_names():

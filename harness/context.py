@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,9 +15,25 @@ if TYPE_CHECKING:
     import pluggy
     import torch
 
+    from harness.cell import TrainerOptions
     from harness.data.store import DataStore
     from harness.settings import Settings
-    from harness.specs import MethodSpec, TaskSpec
+    from harness.specs import MethodSpec, ProbeConfig, ProbeSpec, TaskSpec
+
+
+@dataclass
+class ProbeTarget:
+    """What a probe measures: a cell's trained model and, where the task exposes one, its loss.
+
+    ``loss()`` recomputes the training loss on a fixed batch from the model's *current*
+    parameters (so a probe can differentiate it twice for Hessian-vector products); ``step`` is
+    ``None`` after training and the training step when a ``track`` probe runs during training.
+    """
+
+    model: torch.nn.Module
+    loss: Callable[[], torch.Tensor] | None
+    ctx: RunContext
+    step: int | None = None
 
 
 @dataclass
@@ -41,6 +57,11 @@ class RunContext:
     data_checksums: dict[str, str] = field(default_factory=dict)
     curves: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     arrays: dict[str, dict[str, Any]] = field(default_factory=dict)
+    trainer: TrainerOptions | None = None
+    probes: list[tuple[ProbeSpec, ProbeConfig]] = field(default_factory=list)
+    model: torch.nn.Module | None = None
+    probe_loss: Callable[[], torch.Tensor] | None = None
+    optimizer_made: bool = False
 
     @property
     def name(self) -> str:
@@ -60,6 +81,38 @@ class RunContext:
             curve["step"].append(int(step))
             curve["value"].append(float(value))
         notify(self.pm, "spectral_harness_log_metrics", run=self, step=step, metrics=metrics)
+
+    def expose_model(
+        self, model: torch.nn.Module, loss: Callable[[], torch.Tensor] | None = None
+    ) -> None:
+        """Name the model the cell trains (and a loss closure on a fixed batch) for probes.
+
+        :func:`harness.fit` calls this for the model it trains; a task that trains without it
+        calls it itself. A requested probe that needs the loss while the task exposes none is
+        refused here, before the training it would otherwise waste.
+        """
+        self.model = model
+        self.probe_loss = loss
+        if loss is None:
+            needing = [probe.name for probe, _ in self.probes if "loss" in probe.needs]
+            if needing:
+                from harness.errors import UserError
+
+                raise UserError(
+                    f"probe {needing[0]!r} needs the training loss, which task "
+                    f"{self.task.name!r} does not expose (its training loop passes no "
+                    "probe_loss to harness.fit); ask for a probe that needs only the model"
+                )
+
+    def track_probes(self, step: int) -> None:
+        """Run the ``track`` probes on the model being trained and log their values at ``step``
+        (called by :func:`harness.fit` at each evaluation)."""
+        if self.model is None:
+            return
+        for probe, cfg in self.probes:
+            if probe.track:
+                values = run_probe(probe, cfg, ProbeTarget(self.model, self.probe_loss, self, step))
+                self.log_metrics(step, values)
 
     def check_time(self) -> None:
         """Raise :class:`TimeLimitExceeded` once the run is past its wall-clock limit."""
@@ -124,3 +177,31 @@ class RunContext:
     def record_data(self, name: str, checksum: str) -> None:
         """Note the checksum of data the run used, for the record's provenance."""
         self.data_checksums[name] = checksum
+
+
+def run_probe(probe: ProbeSpec, cfg: ProbeConfig, target: ProbeTarget) -> dict[str, float]:
+    """Run one probe on ``target`` with its modules in eval mode, under its own RNG stream
+    (seeded by the cell's seed), and restore the modules' mode, the RNG state and the
+    parameters' gradients afterwards, so a probe during training leaves the training exactly as
+    it would be without it. Returns the record's names (``<probe>/<metric>``)."""
+    import torch
+
+    from harness.specs import resolve
+
+    model = target.model
+    was_training = model.training
+    params = list(model.parameters())
+    grads = [None if p.grad is None else p.grad.clone() for p in params]
+    device = target.ctx.device
+    model.eval()
+    try:
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(target.ctx.seed)
+            values = resolve(probe.run)(target, cfg)
+    finally:
+        model.train(was_training)
+        for param, grad in zip(params, grads, strict=True):
+            param.grad = grad
+    if not isinstance(values, dict):
+        raise TypeError(f"probe {probe.name!r} returned {type(values).__name__}, not a dict")
+    return {probe.metric_name(name): float(value) for name, value in values.items()}

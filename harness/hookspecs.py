@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from harness.leaderboard import Leaderboard
     from harness.records import RunRecord
     from harness.settings import Settings
-    from harness.specs import Claim, DatasetSpec, MethodSpec, SlotSpec, TaskSpec
+    from harness.specs import Claim, DatasetSpec, MethodSpec, ProbeSpec, SlotSpec, TaskSpec
 
 hookspec = pluggy.HookspecMarker("spectral_harness")
 
@@ -89,6 +89,20 @@ def spectral_harness_register_claims() -> list[Claim]:
     warning line.
 
     :returns: a list of :class:`harness.Claim`.
+    """
+
+
+@hookspec
+def spectral_harness_register_probes() -> list[ProbeSpec]:
+    """Return the probes this plugin provides: measurements of any cell's trained model.
+
+    Called once per process while the registry is built. All results are collected; a probe
+    name registered twice keeps its first registration, with one warning line. A user asks for
+    probes with ``probes=[name,…]``; they run in the cell's process after the task has trained
+    (and, for ``track`` probes, at each evaluation of :func:`harness.fit`), and their metrics
+    land in the cell's record as diagnostics named ``<probe>/<metric>``.
+
+    :returns: a list of :class:`harness.ProbeSpec`.
     """
 
 

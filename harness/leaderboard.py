@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -140,7 +140,7 @@ def build_leaderboard(
     table["ci95_high"] = table["primary_mean"] + half
     table["rank"] = _ranks(table)
     table["label"] = _labels(table, configs)
-    table["paper"] = [_paper_value(registry, row) for row in table.itertuples()]
+    table["paper"] = [_paper_value(registry, row, configs) for row in table.itertuples()]
     ordered = [
         "task",
         "scale",
@@ -371,10 +371,13 @@ def _labels(table: pd.DataFrame, configs: dict[str, dict]) -> pd.Series:
     return labels
 
 
-def _paper_value(registry: Registry | None, row: object) -> float:
+def _paper_value(registry: Registry | None, row: Any, configs: Mapping[str, dict]) -> float:
+    """The paper's number for the row's primary metric under the row's task config."""
     if registry is None:
         return np.nan
-    spec = registry.methods.get((row.slot, row.method))  # type: ignore[attr-defined]
+    spec = registry.methods.get((row.slot, row.method))
     if spec is None or spec.paper is None:
         return np.nan
-    return spec.paper.reported.get(row.task, {}).get(row.primary_metric, np.nan)  # type: ignore[attr-defined]
+    task_config = configs.get(row.config_hash, {}).get("task", {})
+    value = spec.paper.number(row.task, row.primary_metric, task_config)
+    return np.nan if value is None else value

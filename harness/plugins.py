@@ -36,6 +36,8 @@ from harness.specs import (
     LazyRef,
     MethodConfig,
     MethodSpec,
+    MetricSpec,
+    ProbeSpec,
     SlotSpec,
     TaskConfig,
     TaskSpec,
@@ -50,6 +52,7 @@ REGISTRATION_HOOKS = (
     ("method", "spectral_harness_register_methods", MethodSpec),
     ("dataset", "spectral_harness_register_datasets", DatasetSpec),
     ("claim", "spectral_harness_register_claims", Claim),
+    ("probe", "spectral_harness_register_probes", ProbeSpec),
 )
 
 
@@ -116,6 +119,7 @@ class Registry:
     methods: dict[tuple[str, str], MethodSpec] = field(default_factory=dict)
     datasets: dict[str, DatasetSpec] = field(default_factory=dict)
     claims: dict[str, Claim] = field(default_factory=dict)
+    probes: dict[str, ProbeSpec] = field(default_factory=dict)
     owners: dict[tuple[str, object], str] = field(default_factory=dict)
 
     @classmethod
@@ -226,6 +230,25 @@ class Registry:
     def tasks_for_slot(self, slot: str) -> list[str]:
         """Names of the tasks of ``slot``."""
         return sorted(name for name, task in self.tasks.items() if task.slot == slot)
+
+    def probe(self, name: str) -> ProbeSpec:
+        """The probe called ``name``, or a one-line error listing the installed probes."""
+        if name not in self.probes:
+            known = ", ".join(sorted(self.probes)) or "none installed"
+            raise UserError(
+                f"unknown probe {name!r}{did_you_mean(name, self.probes)}; available probes: "
+                f"{known} (see `spectral-harness probes`)"
+            )
+        return self.probes[name]
+
+    def metric_spec(self, task: str, name: str) -> MetricSpec | None:
+        """How a record of ``task`` reporting metric ``name`` declares it: by the task, or by
+        the probe whose ``<probe>/`` prefix it carries (``None``: undeclared)."""
+        spec = self.tasks.get(task)
+        if spec is not None and spec.declares(name):
+            return spec.metric(name)
+        probe = self.probes.get(name.partition("/")[0])
+        return probe.declared(name) if probe is not None else None
 
     def check_pair(self, task_name: str, method_name: str) -> tuple[TaskSpec, MethodSpec]:
         """Both specs, or a one-line error when the method does not fit the task's slot."""
@@ -363,15 +386,18 @@ def plugin_table(pm: PluginHost) -> list[PluginRow]:
     return rows
 
 
-def check_code_references(registry: Registry, task: TaskSpec, method: MethodSpec) -> None:
+def check_code_references(
+    registry: Registry, task: TaskSpec, method: MethodSpec, probes: Iterable[ProbeSpec] = ()
+) -> None:
     """Import every ``"module:function"`` a cell of ``task`` × ``method`` will call (the task's
-    ``run``, the method's ``build``, the slot's ``check``); refuse in one line if one is
-    missing, does not import or is not callable."""
+    ``run``, the method's ``build``, the slot's ``check``, each asked-for probe's ``run``);
+    refuse in one line if one is missing, does not import or is not callable."""
     slot = registry.slots[task.slot]
     references: list[tuple[str, Any, str, LazyRef | None]] = [
         ("task", task, "run", task.run),
         ("method", method, "build", method.build),
         ("slot", slot, "check", slot.check),
+        *(("probe", probe, "run", probe.run) for probe in probes),
     ]
     for kind, spec, role, ref in references:
         if ref is None or callable(ref):
@@ -388,5 +414,5 @@ def check_code_references(registry: Registry, task: TaskSpec, method: MethodSpec
             raise UserError(
                 f"plugin {plugin!r}{where}: {kind} {spec.name!r} has {role}={ref!r}, which cannot "
                 f"be used: {problem}; fix the reference or the plugin's dependencies, or choose "
-                f"another {'task' if kind == 'task' else 'method'}"
+                f"another {kind if kind in ('task', 'probe') else 'method'}"
             )

@@ -32,9 +32,9 @@ from harness.cell import (
     make_cell,
     resolve_device_kind,
 )
-from harness.context import RunContext
+from harness.context import ProbeTarget, RunContext, run_probe
 from harness.data.store import DataStore
-from harness.errors import ContractError, Diverged, TimeLimitExceeded
+from harness.errors import ContractError, Diverged, TimeLimitExceeded, UserError
 from harness.isolation import run_isolated
 from harness.lean_torch import avoid_dynamo_import
 from harness.locks import HEARTBEAT_S, CellLock
@@ -183,6 +183,8 @@ def _execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | 
         pm=registry.pm,
         time_limit_s=cell.trainer.time_limit_s,
         amp=cell.trainer.amp,
+        trainer=cell.trainer,
+        probes=list(resolved.probes),
     )
     started_at = _now()
 
@@ -196,7 +198,8 @@ def _execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | 
     try:
         notify(registry.pm, "spectral_harness_run_start", run=ctx)
         metrics = {k: float(v) for k, v in resolve(task.run)(resolved.task_cfg, ctx, build).items()}
-        _warn_undeclared(task, metrics)
+        metrics.update(run_probes(ctx))
+        _warn_undeclared(registry, task, metrics)
         primary = metrics.get(task.primary)
         if primary is None:
             raise KeyError(f"task {task.name!r} did not report its primary metric {task.primary!r}")
@@ -294,13 +297,35 @@ def data_checksums(
     return data, user
 
 
-def _warn_undeclared(task: TaskSpec, metrics: Mapping[str, float]) -> None:
-    """One line naming the metrics ``task`` reported but does not declare.
+def run_probes(ctx: RunContext) -> dict[str, float]:
+    """Run the cell's asked-for probes on the model its task trained; their metrics, named
+    ``<probe>/<metric>``. A probe that fails fails the cell (the task's metrics stay in the
+    record), naming the probe."""
+    if not ctx.probes:
+        return {}
+    if ctx.model is None:
+        raise UserError(
+            f"probes need the trained model, which task {ctx.task.name!r} does not expose (it "
+            "trains without harness.fit and never calls ctx.expose_model); run it without probes"
+        )
+    values: dict[str, float] = {}
+    for probe, cfg in ctx.probes:
+        try:
+            values |= run_probe(probe, cfg, ProbeTarget(ctx.model, ctx.probe_loss, ctx))
+        except (Diverged, TimeLimitExceeded, UserError):
+            raise
+        except Exception as exc:
+            raise RuntimeError(f"probe {probe.name!r} failed: {type(exc).__name__}: {exc}") from exc
+    return values
+
+
+def _warn_undeclared(registry: Registry, task: TaskSpec, metrics: Mapping[str, float]) -> None:
+    """One line naming the metrics ``task`` reported but neither it nor a probe declares.
 
     Not a failed cell: the numbers are true, only their declaration is missing (a plugin
     author's slip), so the record keeps them and the board shows them without a goal.
     """
-    undeclared = [name for name in metrics if not task.declares(name)]
+    undeclared = [name for name in metrics if registry.metric_spec(task.name, name) is None]
     if undeclared:
         print(
             f"warning: task {task.name!r} reported undeclared metric(s) "
@@ -403,6 +428,8 @@ def _preload(plan: Plan) -> None:
     git_sha()  # memoised: asked once here, not by git in every cell
     resolve(plan.resolved.task.run)
     resolve(plan.resolved.method.build)
+    for probe, _ in plan.resolved.probes:
+        resolve(probe.run)
 
 
 def _record(

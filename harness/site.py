@@ -80,7 +80,7 @@ def build_site(
     sections = board.sections() if not board.table.empty else []
     tasks = sorted({key[0] for key in sections})
     for task in tasks:
-        _task_page(board, task, [k for k in sections if k[0] == task], out)
+        _task_page(board, task, [k for k in sections if k[0] == task], out, by_task.get(task, []))
         for run in by_task.get(task, []):
             _cell_page(run, out)
     index = out / "index.html"
@@ -169,7 +169,9 @@ def _rank_matrix(board: Leaderboard, tasks: list[str]) -> str:
     return _table(["method", *tasks], rows, sortable=True, cls="matrix")
 
 
-def _task_page(board: Leaderboard, task: str, keys: list[Section], out: Path) -> None:
+def _task_page(
+    board: Leaderboard, task: str, keys: list[Section], out: Path, stored: list[StoredRun]
+) -> None:
     from harness.claims import claims_of_section
 
     labels = [_section_label(key) for key in keys]
@@ -225,6 +227,10 @@ def _task_page(board: Leaderboard, task: str, keys: list[Section], out: Path) ->
             for metric in _metrics_of(board, key)
         ]
         runs = board.section_runs(*key)
+        section_ids = set(runs["run_id"])
+        plots += _artifact_panels(
+            [run for run in stored if run.record.run_id in section_ids], key, out
+        )
         cells = [
             f"<li><a href='../cell/{_e(task)}/{_e(r.method)}/{_e(r.run_id)}.html'>"
             f"{_e(r.method)} seed {r.seed}</a> {_e(r.status)}</li>"
@@ -288,11 +294,13 @@ def _cell_page(run: StoredRun, out: Path) -> None:
         except RecordError as exc:
             parts.append(f"<p class='note'>{_e(name)} not shown: {_e(str(exc))}</p>")
             continue
-        for key, array in sorted(arrays.items()):
-            if getattr(array, "ndim", 0) == 1 and array.size > 1:
-                path = out / "plots" / f"{stem}-array-{_slug(name)}-{_slug(key)}.svg"
-                _line_plot(path, f"{name}.{key}", list(range(array.size)), array.tolist(), "index")
-                plots.append(_img(path, 3, f"array {name}.{key}"))
+        if _plottable(arrays):
+            path = out / "plots" / f"{stem}-array-{_slug(name)}.svg"
+            plt = _pyplot()
+            fig, ax = plt.subplots(figsize=(4.6, 2.8))
+            _draw_arrays(ax, arrays, name)
+            _save(fig, path)
+            plots.append(_img(path, 3, f"arrays {name}"))
     if plots:
         parts.append(f"<h2>Curves</h2><div class='plots'>{''.join(plots)}</div>")
     parts.append(f"<h2>Config</h2><pre>{_e(json.dumps(record.config, indent=1))}</pre>")
@@ -344,6 +352,102 @@ def _metric_plot(board: Leaderboard, key: Section, metric: str, out: Path) -> Pa
     fig.savefig(path, format="svg")
     plt.close(fig)
     return path
+
+
+AXIS_KEYS = ("x", "step", "grid")  # an artifact's 1-D key that the other arrays are drawn against
+MAX_LINES = 12
+
+
+def _axis(arrays: dict[str, Any]) -> tuple[str, Any] | None:
+    for key in AXIS_KEYS:
+        array = arrays.get(key)
+        if array is not None and getattr(array, "ndim", 0) == 1 and array.size > 1:
+            return key, array
+    return None
+
+
+def _series(arrays: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The arrays of an artifact that can be drawn as lines: 1-D ones, and 2-D ones whose
+    columns are lines (a per-step, per-frequency residual), of the axis's length if it has one."""
+    axis = _axis(arrays)
+    length = axis[1].size if axis else None
+    found = []
+    for key, array in sorted(arrays.items()):
+        ndim = getattr(array, "ndim", 0)
+        if (axis and key == axis[0]) or ndim not in (1, 2) or array.shape[0] < 2:
+            continue
+        if length is None or array.shape[0] == length:
+            found.append((key, array))
+    return found
+
+
+def _plottable(arrays: dict[str, Any]) -> bool:
+    return bool(_series(arrays))
+
+
+def _draw_arrays(ax: Any, arrays: dict[str, Any], title: str) -> None:
+    """Draw an artifact on ``ax``: each 1-D array as a line, each 2-D array as one line per
+    column (up to 12, labelled by the artifact's ``labels`` when it has as many), against the
+    artifact's ``x``/``step``/``grid`` array when it has one."""
+    axis = _axis(arrays)
+    labels = arrays.get("labels")
+    for key, array in _series(arrays):
+        x = axis[1] if axis else range(array.shape[0])
+        if array.ndim == 1:
+            ax.plot(x, array, label=key)
+            continue
+        names = (
+            [str(v) for v in labels]
+            if labels is not None and len(labels) == array.shape[1]
+            else [f"{key}[{j}]" for j in range(array.shape[1])]
+        )
+        for j in range(min(array.shape[1], MAX_LINES)):
+            ax.plot(x, array[:, j], label=names[j])
+    ax.set_xlabel(axis[0] if axis else "index")
+    ax.set_title(title, fontsize=9)
+    if len(ax.get_lines()) > 1:
+        ax.legend(fontsize=6)
+
+
+def _artifact_panels(stored: list[StoredRun], key: Section, out: Path) -> list[str]:
+    """Per saved artifact (spectra, densities, per-frequency curves), one figure with one panel
+    per method (its lowest ok seed), so methods are compared side by side."""
+    first: dict[str, StoredRun] = {}
+    for run in sorted(stored, key=lambda r: (r.record.method, r.record.seed)):
+        if run.record.status == "ok":
+            first.setdefault(run.record.method, run)
+    names = sorted({n for run in first.values() for n in run.record.artifacts} - {"curves"})
+    images = []
+    for name in names:
+        panels = []
+        for method, run in first.items():
+            if name not in run.record.artifacts:
+                continue
+            try:
+                arrays = run.store.read_artifact(run.record, name)
+            except RecordError:
+                continue
+            if _plottable(arrays):
+                panels.append((method, arrays))
+        if not panels:
+            continue
+        plt = _pyplot()
+        fig, axes = plt.subplots(
+            1, len(panels), figsize=(3.2 * len(panels), 2.8), sharey=True, squeeze=False
+        )
+        for ax, (method, arrays) in zip(axes[0], panels, strict=True):
+            _draw_arrays(ax, arrays, f"{method}")
+        fig.suptitle(f"{name} (one panel per method, lowest seed)", fontsize=9)
+        path = out / "plots" / f"{_slug('-'.join(key))}-artifact-{_slug(name)}.svg"
+        _save(fig, path)
+        images.append(_img(path, 1, f"{name} by method"))
+    return images
+
+
+def _save(fig: Any, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, format="svg")
+    _pyplot().close(fig)
 
 
 def _line_plot(path: Path, name: str, x: Iterable[float], y: Iterable[float], xlabel: str) -> None:

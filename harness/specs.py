@@ -197,14 +197,116 @@ def _name_pattern(declared: str) -> re.Pattern[str]:
     return re.compile(".+".join(re.escape(part) for part in _PLACEHOLDER.split(declared)))
 
 
+@dataclass
+class ProbeConfig:
+    """Base class of a probe's options (``probe_options.<probe>.<field>=…`` on the command line)."""
+
+
+PROBE_NEEDS: tuple[str, ...] = ("model", "loss")
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """A measurement of a trained model that any task's cell can ask for, whatever its family.
+
+    ``run(target, cfg)`` (a lazy reference) receives a :class:`harness.ProbeTarget` (the cell's
+    trained model, in eval mode, and, where the task exposes it, a loss closure on a fixed batch)
+    and the probe's options, and returns ``{metric: value}``; each lands in the cell's record as
+    the diagnostic ``<probe>/<metric>``. Results that are not scalars (a spectrum, a density)
+    go beside the record through ``target.ctx.save_arrays``. ``needs`` says what the probe reads:
+    ``("model",)`` or ``("model", "loss")``. ``metrics`` declares what it reports (each a
+    diagnostic, with names relative to the probe). A ``track`` probe is also called at every
+    evaluation of :func:`harness.fit` (``target.step`` set), its values kept as curves.
+    Users ask for probes with ``probes=[name,…]``.
+    """
+
+    name: str
+    summary: str
+    run: LazyRef
+    needs: tuple[str, ...] = ("model",)
+    metrics: tuple[MetricSpec, ...] = ()
+    config: type[ProbeConfig] = ProbeConfig
+    track: bool = False
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", self.name):
+            raise UserError(f"probe name {self.name!r} must be a word (letters, digits, _)")
+        unknown = sorted(set(self.needs) - set(PROBE_NEEDS))
+        if unknown or "model" not in self.needs:
+            raise UserError(
+                f"probe {self.name!r} needs {list(self.needs)}; needs is ('model',) or "
+                "('model', 'loss')"
+            )
+        for spec in self.metrics:
+            if spec.kind != "diagnostic":
+                raise UserError(
+                    f"probe {self.name!r} declares metric {spec.name!r} as a {spec.kind}: a "
+                    "probe's metrics are diagnostics (kind='diagnostic'); they measure a model, "
+                    "they do not rank it"
+                )
+        if not (dataclasses.is_dataclass(self.config) and issubclass(self.config, ProbeConfig)):
+            raise UserError(
+                f"the config of probe {self.name!r} must be a dataclass subclass of "
+                "harness.ProbeConfig"
+            )
+
+    def metric_name(self, metric: str) -> str:
+        """The name a probe metric has in a record: ``<probe>/<metric>``."""
+        return f"{self.name}/{metric}"
+
+    def declared(self, name: str) -> MetricSpec | None:
+        """The declaration of a record's metric ``name`` if it is one of this probe's."""
+        prefix, _, metric = name.partition("/")
+        if prefix != self.name:
+            return None
+        return next((spec for spec in self.metrics if spec.matches(metric)), None)
+
+
 @dataclass(frozen=True)
 class PaperReference:
-    """The paper a method comes from and the numbers it reports, ``{task: {metric: value}}``."""
+    """The paper a method comes from and the numbers it reports, ``{task: {metric: value}}``.
+
+    A key may name one protocol of a task by its task config, ``"gcl_node[dataset=CiteSeer]"``
+    (several ``field=value`` pairs separated by commas): the paper reports one number per
+    dataset, and a board row shows the number of the most specific key its config matches (a
+    plain task name matches every config of the task).
+    """
 
     title: str
     arxiv: str = ""
     reported: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     note: str = ""
+
+    def __post_init__(self) -> None:
+        for key in self.reported:
+            _reported_key(key)
+
+    def number(self, task: str, metric: str, task_config: Mapping[str, Any]) -> float | None:
+        """The paper's number for ``metric`` of ``task`` run with ``task_config``, if reported."""
+        best: tuple[int, float] | None = None
+        for key, values in self.reported.items():
+            name, conditions = _reported_key(key)
+            if name != task or metric not in values:
+                continue
+            matches = all(str(task_config.get(k)) == v for k, v in conditions.items())
+            if matches and (best is None or len(conditions) > best[0]):
+                best = (len(conditions), float(values[metric]))
+        return None if best is None else best[1]
+
+
+@cache
+def _reported_key(key: str) -> tuple[str, dict[str, str]]:
+    """``"task[a=1,b=x]"`` → ``("task", {"a": "1", "b": "x"})``; a malformed key is refused."""
+    match = re.fullmatch(r"([^\[\]]+?)(?:\[([^\]]*)\])?", key)
+    if match is None:
+        raise UserError(f"reported key {key!r} must be 'task' or 'task[field=value,...]'")
+    conditions: dict[str, str] = {}
+    for part in filter(None, (match.group(2) or "").split(",")):
+        field_name, sep, value = part.partition("=")
+        if not sep or not field_name.strip():
+            raise UserError(f"reported key {key!r}: {part!r} is not field=value")
+        conditions[field_name.strip()] = value.strip()
+    return match.group(1), conditions
 
 
 @dataclass(frozen=True)
@@ -215,6 +317,7 @@ class MethodSpec:
     the components of its slot (the slot's contract), and returns the component.
     ``scales`` (optional) maps ``smoke``/``cpu``/``full`` to values for config fields left at
     ``None``, like a task's presets, so records show the sizes that actually ran.
+    ``check_config(cfg)`` (optional, see :class:`TaskSpec`) refuses what ranges cannot say.
     """
 
     name: str
@@ -226,6 +329,7 @@ class MethodSpec:
     requires_gpu: bool = False
     is_baseline: bool = False
     scales: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    check_config: LazyRef | None = None
 
 
 @dataclass(frozen=True)
@@ -240,6 +344,11 @@ class TaskSpec:
     ``borrowed_datasets`` names the datasets among them that another family registers, with the
     distribution that registers them (``{"kodak24": "spectral-harness-inr"}``): without it, a
     run that reads one is refused in one line saying which distribution to install or unblock.
+    ``check_config(cfg)`` (optional; a cheap, torch-free function) receives the config with the
+    scale preset filled and raises :class:`harness.UserError` for what ``param`` ranges cannot
+    say (a combination of fields, a width that must divide the grid, a file an option needs);
+    the host calls it in the pre-flight of a sweep and again in the worker, so such a config is
+    one line before any cell starts instead of a failed cell.
     """
 
     name: str
@@ -252,6 +361,7 @@ class TaskSpec:
     datasets: Callable[[Any], list[str]] | None = None
     summary: str = ""
     borrowed_datasets: Mapping[str, str] = field(default_factory=dict)
+    check_config: LazyRef | None = None
 
     def __post_init__(self) -> None:
         if not self.declares(self.primary):
@@ -306,6 +416,8 @@ class Claim:
       per-seed paired differences. The baseline may be another config of the same method
       (``baseline=method`` with ``where={"method.loss": "masked"}``,
       ``baseline_where={"method.loss": "reference"}``): an ablation.
+      ``baseline`` may name several methods (a tuple): the claim is then about the *best* of
+      them, seed by seed ("beats every baseline"), each baseline with one config per section.
     - ``not_worse``: ``method`` is at most ``margin`` worse than ``baseline`` ("matches").
     - ``at_least`` / ``at_most``: ``method``'s mean is ≥ / ≤ ``value``.
     - ``within``: ``method``'s mean is within ``tolerance`` of ``value`` (a reported number
@@ -330,7 +442,7 @@ class Claim:
     metric: str
     method: str
     expect: Expectation = "better"
-    baseline: str | None = None
+    baseline: str | tuple[str, ...] | None = None
     margin: float = 0.0
     value: float | None = None
     tolerance: float | None = None
@@ -349,10 +461,16 @@ class Claim:
         if self.expect not in EXPECTATIONS:
             refuse(f"expect={self.expect!r}; choose one of {', '.join(EXPECTATIONS)}")
         paired = self.expect in ("better", "not_worse")
+        if isinstance(self.baseline, (list, tuple)):
+            object.__setattr__(self, "baseline", tuple(self.baseline))
+            if len(self.baseline) == 1:
+                object.__setattr__(self, "baseline", self.baseline[0])
         if paired and not self.baseline:
             refuse(f"expect={self.expect!r} compares with a baseline: name one")
+        if not paired and self.baseline:
+            refuse(f"expect={self.expect!r} compares with a value, not with a baseline")
         mine = {k: v for k, v in self.where.items() if k.startswith("method.")}
-        if paired and self.baseline == self.method and mine == dict(self.baseline_where):
+        if paired and self.method in self.baselines and mine == dict(self.baseline_where):
             refuse(
                 "the baseline must be another method, or another config of the same method "
                 "(method.* keys in where differing from baseline_where)"
@@ -369,6 +487,13 @@ class Claim:
             odd = [k for k in where if not k.startswith(("task.", "method."))]
             if odd:
                 refuse(f"{name} keys must start with 'task.' or 'method.': {odd}")
+
+    @property
+    def baselines(self) -> tuple[str, ...]:
+        """The baseline methods, as a tuple (empty for a claim about a value)."""
+        if self.baseline is None:
+            return ()
+        return self.baseline if isinstance(self.baseline, tuple) else (self.baseline,)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ def fit(
     select: str,
     goal: str,
     log_every: int = 10,
+    probe_loss: Callable[[], torch.Tensor] | None = None,
 ) -> FitResult:
     """Run ``steps`` optimisation steps, evaluating every ``eval_every`` steps and at the end.
 
@@ -43,7 +44,13 @@ def fit(
     ``select`` metric is kept as a deep copy of its weights and restored at the end, then evaluated
     once more, so the returned metrics are those of the model actually returned, not a log entry.
     The loss is checked for NaN/inf every ``log_every`` steps (and on every evaluation).
+
+    ``model`` is the model probes measure (``probes=[…]``); ``probe_loss`` (optional) recomputes
+    the training loss on a fixed batch from the model's current parameters, for probes that need
+    it (Hessian spectra). ``track`` probes run after each evaluation.
     """
+    ctx.expose_model(model, probe_loss)
+    _check_optimizer_source(ctx)
     better = (lambda a, b: a > b) if goal == "max" else (lambda a, b: a < b)
     best_value: float | None = None
     best_state: dict[str, torch.Tensor] | None = None
@@ -70,6 +77,7 @@ def fit(
                 if best_value is None or better(metrics[select], best_value):
                     best_value, best_step = metrics[select], i
                     best_state = copy.deepcopy(model.state_dict())
+                ctx.track_probes(i)
     if best_state is not None:
         model.load_state_dict(best_state)
     with ctx.timer("eval"):
@@ -81,6 +89,20 @@ def fit(
         steps=steps,
         steps_per_second=steps / train_s if train_s > 0 else float("nan"),
     )
+
+
+def _check_optimizer_source(ctx: RunContext) -> None:
+    """``trainer.optimizer`` other than Adam reaches only tasks that build their optimizer with
+    :func:`harness.make_optimizer`; refuse a cell that would record an optimizer it never used."""
+    trainer = ctx.trainer
+    if trainer is not None and trainer.optimizer != "adam" and not ctx.optimizer_made:
+        from harness.errors import UserError
+
+        raise UserError(
+            f"trainer.optimizer={trainer.optimizer} does not reach task {ctx.task.name!r}: it "
+            "builds its own optimizer instead of harness.make_optimizer; leave "
+            "trainer.optimizer at adam for it"
+        )
 
 
 def count_parameters(module: torch.nn.Module, trainable_only: bool = True) -> int:

@@ -90,6 +90,36 @@ def test_a_clear_win_holds_with_the_paired_interval():
     )
 
 
+def test_several_baselines_are_beaten_only_when_the_best_of_them_is_seed_by_seed():
+    """b wins seeds 0 and 1, c wins seed 2: a beats each of them on average, but the claim is
+    about the best of them per seed, which a beats on every seed by 0.01 only."""
+    records = [rec("a", s, 0.90) for s in range(3)]
+    records += [rec("b", s, v) for s, v in enumerate([0.89, 0.89, 0.50])]
+    records += [rec("c", s, v) for s, v in enumerate([0.50, 0.50, 0.89])]
+    records += [rec("d", s, 0.95) for s in range(2)]  # ran two seeds only
+    board = board_of(records)
+    result = only(evaluate_claim(board, claim(baseline=("b", "c"))))
+    assert result.verdict == "holds" and result.n_seeds == 3
+    assert result.estimate == pytest.approx(0.01)
+    assert result.baseline_mean == pytest.approx(0.89)
+    assert result.as_row()["baseline"] == "b, c"
+    assert only(evaluate_claim(board, claim(baseline=["b", "c"], margin=0.05))).verdict == (
+        "refuted"
+    )
+    with_d = only(evaluate_claim(board, claim(baseline=("b", "d"))))
+    assert with_d.verdict == "refuted" and with_d.n_seeds == 2  # seeds every baseline ran
+    missing = only(evaluate_claim(board, claim(baseline=("b", "zz"))))
+    assert missing.verdict == "not run" and "'zz'" in missing.reason
+
+
+def test_several_baselines_refuse_an_ambiguous_config():
+    records = [rec("a", s, 0.9) for s in range(2)]
+    records += [rec("b", s, 0.5, method_cfg={"k": k}) for s in range(2) for k in (1, 2)]
+    records += [rec("c", s, 0.5) for s in range(2)]
+    result = only(evaluate_claim(board_of(records), claim(baseline=("b", "c"))))
+    assert result.verdict == "not run" and "baseline_where" in result.reason
+
+
 def test_a_tie_is_inconclusive_for_better_and_holds_for_not_worse_within_a_margin():
     records = [rec("a", s, v) for s, v in enumerate([0.80, 0.82, 0.79])]
     records += [rec("b", s, v) for s, v in enumerate([0.81, 0.80, 0.80])]
@@ -226,6 +256,8 @@ def test_swapping_method_and_baseline_mirrors_the_interval(baseline, shift):
         ({"expect": "huge"}, "expect"),
         ({"baseline": None}, "baseline"),
         ({"baseline": "a"}, "another method"),
+        ({"baseline": ("b", "a")}, "another method"),
+        ({"expect": "at_least", "value": 1.0}, "not with a baseline"),
         ({"expect": "at_least", "baseline": None}, "needs a value"),
         ({"expect": "within", "value": 1.0, "baseline": None}, "tolerance"),
         ({"margin": -1.0}, "margin"),
@@ -301,3 +333,23 @@ def test_the_claims_command_lists_claims_of_tasks_with_records_here(tmp_path, mo
     assert "a-beats-b" in out and "elsewhere" not in out
     assert _claims(registry, None, "csv", None, show_all=True) == 0
     assert "elsewhere" in capsys.readouterr().out
+
+
+def test_a_paper_number_can_be_keyed_by_the_task_config():
+    from harness import PaperReference
+
+    paper = PaperReference(
+        "P",
+        reported={
+            "node": {"acc": 83.3},
+            "node[dataset=CiteSeer]": {"acc": 71.2},
+            "node[dataset=CiteSeer, split=public]": {"acc": 72.0},
+        },
+    )
+    assert paper.number("node", "acc", {"dataset": "Cora"}) == 83.3
+    assert paper.number("node", "acc", {"dataset": "CiteSeer"}) == 71.2
+    assert paper.number("node", "acc", {"dataset": "CiteSeer", "split": "public"}) == 72.0
+    assert paper.number("node", "f1", {"dataset": "Cora"}) is None
+    assert paper.number("graph", "acc", {}) is None
+    with pytest.raises(UserError, match="is not field=value"):
+        PaperReference("P", reported={"node[dataset]": {"acc": 1.0}})

@@ -307,7 +307,9 @@ def test_preflight_resolves_code_once_per_task_and_method(monkeypatch):
 
     register_configs(get_registry())
     pairs = []
-    monkeypatch.setattr(app, "check_code_references", lambda r, t, m: pairs.append((t, m)))
+    monkeypatch.setattr(
+        app, "check_code_references", lambda r, t, m, probes=(): pairs.append((t, m))
+    )
     app.preflight(
         ["task=inr_image", "method=siren,winner", "task.steps=10,20", "seed=0,1,2", "scale=smoke"],
         multirun=True,

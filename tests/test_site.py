@@ -34,8 +34,17 @@ def make_records(runs_dir: Path) -> None:
                 curves = {
                     "loss": {"step": [0, 10, 20], "value": [1.0, 0.5 / (m + 1), 0.2 / (m + 1)]}
                 }
+                residual = {
+                    "step": np.array([0, 10, 20, 30]),
+                    "energy": rng.random((4, 3)),
+                    "labels": np.array([1, 4, 16]),
+                }
                 artifacts = store.save_artifacts(
-                    task, method, run_id, curves, {"spectrum": {"density": rng.random(16)}}
+                    task,
+                    method,
+                    run_id,
+                    curves,
+                    {"spectrum": {"density": rng.random(16)}, "residual": residual},
                 )
                 store.save(
                     RunRecord(
@@ -80,12 +89,40 @@ def test_index_lists_every_task_with_its_leader_and_counts(site: Path) -> None:
 def test_task_page_has_every_metric_plot_and_links_each_run(site: Path) -> None:
     page = (site / "task" / "fit_audio.html").read_text()
     plots = re.findall(r"src='\.\./plots/([^']+)'", page)
-    assert len(plots) == 2  # psnr and seconds
+    # psnr and seconds, then each artifact with one panel per method
+    assert [p.rsplit("-", 1)[-1] for p in plots] == [
+        "psnr.svg",
+        "seconds.svg",
+        "residual.svg",
+        "spectrum.svg",
+    ]
     assert all((site / "plots" / p).read_text().lstrip().startswith("<?xml") for p in plots)
     assert page.count("href='../cell/fit_audio/") == 9
     cell = site / "cell" / "fit_audio" / "siren" / "fitsir0.html"
     text = cell.read_text()
-    assert "curve loss" in text and "array spectrum.density" in text and "Provenance" in text
+    assert "curve loss" in text and "arrays spectrum" in text and "Provenance" in text
+    assert "arrays residual" in text
+
+
+def test_an_artifact_draws_against_its_axis_with_one_line_per_column() -> None:
+    from harness.site import _draw_arrays, _pyplot
+
+    fig, ax = _pyplot().subplots()
+    _pyplot().close(fig)
+    energy = np.arange(12.0).reshape(4, 3)
+    _draw_arrays(
+        ax, {"step": np.array([0, 5, 10, 15]), "energy": energy, "labels": [1, 4, 16]}, "t"
+    )
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["1", "4", "16"]
+    assert list(lines[2].get_xdata()) == [0, 5, 10, 15]
+    assert list(lines[2].get_ydata()) == [2.0, 5.0, 8.0, 11.0]
+    assert ax.get_xlabel() == "step"
+    fig2, ax2 = _pyplot().subplots()
+    _pyplot().close(fig2)
+    _draw_arrays(ax2, {"density": np.ones(5), "scalar": np.float64(3.0)}, "d")
+    assert [line.get_label() for line in ax2.get_lines()] == ["density"]
+    assert ax2.get_xlabel() == "index"
 
 
 def test_the_site_replaces_only_an_earlier_site(site: Path, tmp_path: Path) -> None:

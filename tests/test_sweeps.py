@@ -53,6 +53,12 @@ def test_joblib_sweep_builds_the_board_and_mirrors_it_to_wandb(isolated_dirs):
     table = json.loads(table_file.read_text())
     methods = {row[table["columns"].index("method")] for row in table["data"]}
     assert methods == {"siren", "winner", "fourier_features"}
+    # ... and the curves kept beside the records, summarised per record and curve
+    (curves_file,) = wandb_dir.glob("offline-run-*/files/media/table/curves_*.table.json")
+    curves = json.loads(curves_file.read_text())
+    rows = [dict(zip(curves["columns"], row, strict=True)) for row in curves["data"]]
+    assert len({row["run_id"] for row in rows if row["curve"] == "train/loss"}) == 6
+    assert all(row["points"] >= 1 and row["last_step"] >= row["min_step"] for row in rows)
     # each cell's run carries the record's versions, not a scan of every installed package
     cell_runs = [r for r in wandb_dir.glob("offline-run-*") if not list(r.glob("files/media"))]
     assert len(cell_runs) == 6

@@ -1,4 +1,5 @@
-"""Weights & Biases mirror: each run's config and metrics, and each leaderboard as a table.
+"""Weights & Biases mirror: each run's config and metrics, and each leaderboard as a table (with
+a second table summarising the training curves kept beside its records).
 
 Offline by default (no account, no network); online when the usual W&B variables say so
 (``WANDB_MODE=online`` or ``WANDB_API_KEY``). The local records stay the source of truth.
@@ -116,5 +117,50 @@ def spectral_harness_leaderboard_ready(board: Leaderboard, settings: Settings) -
     if wandb_run is None:
         return
     table = board.table.drop(columns=["config_hash"]).astype(object)
-    wandb_run.log({"leaderboard": wandb.Table(dataframe=table.where(table.notna(), None))})
+    tables = {"leaderboard": wandb.Table(dataframe=table.where(table.notna(), None))}
+    curves = curve_summaries(board, settings)
+    if curves:
+        columns: list[Any] = list(curves[0])
+        data: list[Any] = [list(row.values()) for row in curves]
+        tables["curves"] = wandb.Table(columns=columns, data=data)
+    wandb_run.log(tables)
     wandb_run.finish()
+
+
+def curve_summaries(board: Leaderboard, settings: Settings) -> list[dict[str, Any]]:
+    """One row per (record, curve) of the board: its points, first, last, best and at which
+    step, read from the curves kept beside each record, so W&B shows training without replaying
+    every run's history. A record whose curves file is missing or changed is left out."""
+    from harness.records import RecordError, RecordStore
+
+    store = RecordStore(settings.runs_dir)
+    rows: list[dict[str, Any]] = []
+    for run in board.runs.itertuples(index=False):
+        record = store.load(str(run.task), str(run.method), str(run.run_id))
+        if record is None or "curves" not in record.artifacts:
+            continue
+        try:
+            curves = store.read_artifact(record, "curves")
+        except RecordError:
+            continue
+        for name, curve in sorted(curves.items()):
+            steps, values = curve["step"], curve["value"]
+            if not values:
+                continue
+            low = min(range(len(values)), key=values.__getitem__)
+            rows.append(
+                {
+                    "task": record.task,
+                    "method": record.method,
+                    "seed": record.seed,
+                    "run_id": record.run_id,
+                    "curve": name,
+                    "points": len(values),
+                    "first": values[0],
+                    "last": values[-1],
+                    "min": values[low],
+                    "min_step": steps[low],
+                    "last_step": steps[-1],
+                }
+            )
+    return rows
