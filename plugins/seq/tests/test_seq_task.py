@@ -70,3 +70,12 @@ def test_bad_config_values_are_refused_in_one_line(
         method_overrides=method_overrides,
         registry=registry,
     )
+
+
+def test_the_trainers_optimizer_reaches_the_task(registry, settings):
+    """``trainer.optimizer=sam`` trains an LDS cell (the task builds it with make_optimizer)."""
+    trainer = TrainerOptions(num_threads=1, optimizer="sam", sam_rho=0.05)
+    cell = make_cell(registry, "lds_symmetric", "diag_ssm", trainer=trainer)
+    record = run_cell(cell, registry, settings)
+    assert record.status == "ok", record.error
+    assert math.isfinite(record.metrics["nmse"])

@@ -2,8 +2,10 @@
 
 One system per task config (drawn from ``data_seed``), fixed train / validation / test sequences,
 mean-squared error on targets scaled to unit variance (so the normalised MSE is 1 for predicting
-zero and 0 for the system itself). Adam on random minibatches through the host's ``fit``; the
-model with the best validation error is restored and scored on the test sequences.
+zero and 0 for the system itself). The trainer's optimizer (Adam unless ``trainer.optimizer``
+says otherwise) on random minibatches through the host's ``fit``; the model with the best
+validation error is restored and scored on the test sequences. Probes see the model and the
+loss on the first ``batch_size`` training sequences.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import torch
 
-from harness import RunContext, count_parameters, fit
+from harness import RunContext, count_parameters, fit, make_optimizer
 from spectral_harness_seq import LdsConfig, LdsRotationConfig
 from spectral_harness_seq.contract import SeqProblem
 from spectral_harness_seq.generators import SequenceData, lds_data
@@ -77,15 +79,22 @@ def fit_sequences(
     }
     u_train, y_train = tensors["train"]
     model = build(SeqProblem(cfg.d_in, cfg.d_out, cfg.length)).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    optimizer = make_optimizer(ctx, model.parameters(), lr=cfg.lr)
+    probe_rows = torch.arange(min(cfg.batch_size, u_train.shape[0]), device=device)
+
+    def batch_loss(rows: torch.Tensor) -> torch.Tensor:
+        return torch.mean((model(u_train[rows]) - y_train[rows]) ** 2)
 
     def step(_: int) -> torch.Tensor:
-        index = torch.randint(u_train.shape[0], (cfg.batch_size,), device=device)
-        loss = torch.mean((model(u_train[index]) - y_train[index]) ** 2)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        return loss.detach()
+        rows = torch.randint(u_train.shape[0], (cfg.batch_size,), device=device)
+
+        def closure() -> torch.Tensor:
+            optimizer.zero_grad(set_to_none=True)
+            loss = batch_loss(rows)
+            loss.backward()
+            return loss
+
+        return optimizer.step(closure).detach()
 
     def evaluate() -> dict[str, float]:
         return {"val_nmse": float(squared_error_by_step(model, *tensors["val"]).mean())}
@@ -100,6 +109,7 @@ def fit_sequences(
         select="val_nmse",
         goal="min",
         log_every=cfg.eval_every,
+        probe_loss=lambda: batch_loss(probe_rows),
     )
     with ctx.timer("eval"):
         by_step = squared_error_by_step(model, *tensors["test"]).cpu()
