@@ -103,7 +103,7 @@ def test_stu_refuses_longer_sequences():
         STU(1, 1, 8)(torch.zeros(1, 9, 1))
 
 
-@pytest.mark.parametrize("init", ["lru", "s4d_lin"])
+@pytest.mark.parametrize("init", ["lru", "s4d_lin", "s4d_legs", "ptd"])
 def test_diagonal_ssm_convolution_equals_its_recurrence(init):
     torch.manual_seed(1)
     model = DiagonalSSM(3, 2, state_dim=16, init=init)

@@ -93,13 +93,15 @@ class StuConfig(MethodConfig):
 @dataclass
 class DiagSsmConfig(MethodConfig):
     """Diagonal SSM with ``state_dim`` complex modes; ``init`` lru (ring [r_min, r_max], phase
-    in [0, max_phase]) or s4d_lin."""
+    in [0, max_phase]), s4d_lin, s4d_legs (HiPPO-LegS's normal part) or ptd (HiPPO-LegS
+    perturbed by ``ptd_epsilon``, then diagonalised)."""
 
     state_dim: int = param(64, ge=1)
-    init: str = param("lru", choices=("lru", "s4d_lin"))
+    init: str = param("lru", choices=("lru", "s4d_lin", "s4d_legs", "ptd"))
     r_min: float = param(0.5, ge=0, lt=1)
     r_max: float = param(0.99, gt=0, lt=1)
     max_phase: float = param(math.pi, ge=0, le=2 * math.pi)
+    ptd_epsilon: float = param(1e-2, gt=0, le=1)
 
 
 @dataclass

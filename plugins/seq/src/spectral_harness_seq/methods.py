@@ -35,6 +35,7 @@ def build_diag_ssm(cfg: DiagSsmConfig, problem: SeqProblem) -> nn.Module:
         r_min=cfg.r_min,
         r_max=cfg.r_max,
         max_phase=cfg.max_phase,
+        ptd_epsilon=cfg.ptd_epsilon,
     )
 
 

@@ -8,7 +8,12 @@ parameter value: stable by construction), the LRU normalisation ``γ_n = sqrt(1 
 
 * ``lru`` (Orvieto et al. 2023): |λ| uniform on the ring ``[r_min, r_max]`` (uniform in area),
   phase uniform in ``[0, max_phase]``;
-* ``s4d_lin`` (Gu et al. 2022): ``λ_n = exp(Δ(-1/2 + iπn))``, Δ log-uniform in [1e-3, 1e-1].
+* ``s4d_lin`` (Gu et al. 2022): ``λ_n = exp(Δ(-1/2 + iπn))``, Δ log-uniform in [1e-3, 1e-1];
+* ``s4d_legs`` (S4D-LegS / S5): the eigenvalues Λ and eigenvectors V of HiPPO-LegS's normal
+  part, ``ptd`` (S4-PTD / S5-PTD): those of the perturbed HiPPO-LegS matrix (:mod:`.hippo`).
+  Both discretise ``exp(ΔΛ)`` (Δ log-uniform in [1e-3, 1e-1]) and project random B, C as S5
+  does (``B̃ = V⁻¹B`` by zero-order hold, ``C̃ = CV``), balanced mode by mode (B̃_n s_n,
+  C̃_n / s_n keep the transfer function and equalise the norms).
 
 Training runs the layer as a convolution with its impulse response
 ``K_s = Re(C diag(γ λ^s) B)`` by FFT; :meth:`DiagonalSSM.scan` runs the recurrence step by step
@@ -19,12 +24,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
 from spectral_harness_seq.conv import Conv, causal_fft_conv
+from spectral_harness_seq.hippo import Diagonalisation, diagonalise, hippo_legs, normal_part, ptd
 
-INITS = ("lru", "s4d_lin")
+INITS = ("lru", "s4d_lin", "s4d_legs", "ptd")
+PTD_TRIALS = 20
+DT_RANGE = (1e-3, 1e-1)
 
 
 class DiagonalSSM(nn.Module):
@@ -39,22 +48,52 @@ class DiagonalSSM(nn.Module):
         r_min: float = 0.5,
         r_max: float = 0.99,
         max_phase: float = math.pi,
+        ptd_epsilon: float = 1e-2,
     ) -> None:
         super().__init__()
+        self.b = nn.Parameter(torch.randn(2, state_dim, d_in) / math.sqrt(2 * d_in))
+        self.c = nn.Parameter(torch.randn(2, d_out, state_dim) / math.sqrt(state_dim))
+        self.d = nn.Parameter(torch.randn(d_out, d_in) / math.sqrt(d_in))
+        low, high = math.log(DT_RANGE[0]), math.log(DT_RANGE[1])
         if init == "lru":
             u1, u2 = torch.rand(state_dim), torch.rand(state_dim)
             radius = torch.sqrt(u1 * (r_max**2 - r_min**2) + r_min**2)
             rate, angle = -torch.log(radius), max_phase * u2
         elif init == "s4d_lin":
-            dt = torch.exp(torch.empty(state_dim).uniform_(math.log(1e-3), math.log(1e-1)))
+            dt = torch.exp(torch.empty(state_dim).uniform_(low, high))
             rate, angle = 0.5 * dt, math.pi * dt * torch.arange(state_dim)
+        elif init in ("s4d_legs", "ptd"):
+            rng = np.random.default_rng(int(torch.randint(2**62, ())))
+            if init == "s4d_legs":
+                diagonal = diagonalise(normal_part(state_dim))
+            else:
+                diagonal = ptd(hippo_legs(state_dim)[0], ptd_epsilon, PTD_TRIALS, rng)
+            rate, angle = self._project(diagonal, np.exp(rng.uniform(low, high, state_dim)))
         else:
             raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
         self.log_rate = nn.Parameter(torch.log(rate))
         self.angle = nn.Parameter(angle)
-        self.b = nn.Parameter(torch.randn(2, state_dim, d_in) / math.sqrt(2 * d_in))
-        self.c = nn.Parameter(torch.randn(2, d_out, state_dim) / math.sqrt(state_dim))
-        self.d = nn.Parameter(torch.randn(d_out, d_in) / math.sqrt(d_in))
+
+    @torch.no_grad()
+    def _project(self, diagonal: Diagonalisation, dt: np.ndarray) -> tuple[torch.Tensor, ...]:
+        """Set B, C from ``diagonal`` (Λ, V) by zero-order hold with steps ``dt``; return the
+        (rate, angle) of ``exp(dt Λ)``."""
+        vectors = diagonal.eigenvectors
+        b = torch.complex(self.b[0], self.b[1]).to(torch.complex128).numpy()
+        c = torch.complex(self.c[0], self.c[1]).to(torch.complex128).numpy()
+        log_lam = dt * diagonal.eigenvalues
+        lam = np.exp(log_lam)
+        gamma = np.sqrt(np.clip(1 - np.abs(lam) ** 2, 1e-12, None))
+        b_bar = ((lam - 1) / diagonal.eigenvalues)[:, None] * np.linalg.solve(vectors, b)
+        b_tilde, c_tilde = b_bar / gamma[:, None], c @ vectors
+        scale = np.sqrt(np.linalg.norm(c_tilde, axis=0) / np.linalg.norm(b_tilde, axis=1))
+        b_tilde, c_tilde = b_tilde * scale[:, None], c_tilde / scale[None, :]
+        for param, value in ((self.b, b_tilde), (self.c, c_tilde)):
+            param.copy_(torch.as_tensor(np.stack([value.real, value.imag])))
+        rate = np.clip(-log_lam.real, 1e-6, None)  # Re Λ < 0: stable; the clip guards round-off
+        return torch.as_tensor(rate, dtype=torch.float32), torch.as_tensor(
+            log_lam.imag, dtype=torch.float32
+        )
 
     def eigenvalues(self) -> torch.Tensor:
         """λ (state_dim,), complex, |λ| < 1."""
