@@ -316,15 +316,17 @@ _MARGINAL = {"0999": 0.999, "099": 0.99}
 
 
 def _stu_vs(baseline: str, label: str, task: str, where: dict, what: str) -> Claim:
+    """The paper's STU (fixed filters) against ``baseline``, per section (task config)."""
     return Claim(
         id=f"stu-vs-{baseline}-{label}",
         paper=STU_CLAIM_PAPER,
-        statement=f"on {what}, STU reaches a lower test normalised MSE than {baseline}",
+        statement=f"on {what}, STU (fixed filters) reaches a lower test normalised MSE than "
+        f"{baseline}",
         task=task,
         metric="nmse",
         method="stu",
         baseline=baseline,
-        where=where,
+        where={**where, "method.learn_filters": False},
         source=_FIGURE,
     )
 
