@@ -31,6 +31,8 @@ def test_claims_name_registered_tasks_methods_and_configs(registry):
     for claim in claims.values():
         assert claim.method == "stu" and claim.metric == "nmse"
         assert claim.baseline in registry.methods_for_slot("sequence_model")
+        # the paper's STU keeps its filters fixed: the learned-filter ablation is never the claimant
+        assert claim.where["method.learn_filters"] is False
     ablation = claims["stu-fixed-filters-not-worse-than-learned"]
     assert ablation.where["method.learn_filters"] is False
     assert ablation.baseline_where == {"method.learn_filters": True}
