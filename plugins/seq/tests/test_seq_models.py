@@ -119,3 +119,15 @@ def test_diagonal_ssm_lru_init_lies_on_the_ring():
     assert radius.min() >= 0.6 - 1e-6 and radius.max() <= 0.9 + 1e-6
     with pytest.raises(ValueError, match="unknown init"):
         DiagonalSSM(1, 1, init="hippo")
+
+
+def test_s4d_legs_init_discretises_the_hippo_normal_parts_spectrum():
+    """exp(Δ Λ) with Λ = −1/2 + iω the eigenvalues of HiPPO-LegS's normal part: whatever the
+    step Δ of each mode, angle / rate = ω / (1/2)."""
+    from spectral_harness_seq.hippo import normal_part
+
+    torch.manual_seed(3)
+    model = DiagonalSSM(2, 2, state_dim=12, init="s4d_legs")
+    ratios = (model.angle / torch.exp(model.log_rate)).detach().double().numpy()
+    expected = 2 * np.linalg.eigvals(normal_part(12)).imag
+    np.testing.assert_allclose(np.sort(ratios), np.sort(expected), rtol=1e-4, atol=1e-4)
