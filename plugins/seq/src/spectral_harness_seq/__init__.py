@@ -1,0 +1,384 @@
+"""Sequence models on linear dynamical systems (slot ``sequence_model``): which causal model
+maps an input sequence to the outputs of an unknown linear dynamical system.
+
+Methods: ``stu`` (the Spectral Transform Unit of Spectral State Space Models, Agarwal, Suo,
+Chen & Hazan, arXiv 2312.06837: fixed Hankel-eigenvector filters, causal FFT convolutions, an
+AR part) and the baselines its paper compares to: ``diag_ssm`` (an LRU / S4D-style diagonal
+SSM), ``gru`` and a small causal ``transformer``. Tasks: ``lds_symmetric``, ``lds_marginal``
+(max |eig| 0.99 or 0.999) and ``lds_rotation`` (asymmetric, 2×2 rotation blocks), generated
+from a seed with a known answer (the system itself predicts with zero error).
+This module is what the entry point loads: it declares, it does not import torch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from harness import (
+    Claim,
+    MethodConfig,
+    MethodSpec,
+    MetricSpec,
+    PaperReference,
+    SlotSpec,
+    TaskConfig,
+    TaskSpec,
+    hookimpl,
+    param,
+)
+from spectral_harness_seq.contract import SLOT_SPEC
+
+SLOT = SLOT_SPEC.name
+
+# ------------------------------------------------------------------------------------------------
+# Task configs
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LdsConfig(TaskConfig):
+    """An LDS x_t = A x_{t-1} + B u_t, y_t = C x_t with ``state_dim`` states, drawn from
+    ``data_seed``; ``n_*`` sequences of ``length`` steps per split. Training: ``steps`` Adam
+    steps (``lr``) on random minibatches of ``batch_size`` sequences, the validation error every
+    ``eval_every`` steps, the best model restored (``None``: taken from the scale preset)."""
+
+    state_dim: int | None = param(None, ge=2)
+    d_in: int | None = param(None, ge=1)
+    d_out: int | None = param(None, ge=1)
+    length: int | None = param(None, ge=4)
+    max_eig: float | None = param(None, gt=0, lt=1)
+    n_train: int | None = param(None, ge=1)
+    n_val: int | None = param(None, ge=1)
+    n_test: int | None = param(None, ge=1)
+    steps: int | None = param(None, ge=1)
+    batch_size: int | None = param(None, ge=1)
+    lr: float | None = param(None, gt=0)
+    eval_every: int | None = param(None, ge=1)
+    data_seed: int = param(0, ge=0)
+
+
+@dataclass
+class LdsMarginalConfig(LdsConfig):
+    """A marginally stable symmetric LDS: max |eig(A)| is 0.99 or 0.999."""
+
+    max_eig: float | None = param(None, choices=(0.99, 0.999))
+
+
+@dataclass
+class LdsRotationConfig(LdsConfig):
+    """An asymmetric LDS of 2×2 rotation blocks r·R(θ), θ uniform in [0, ``max_angle``]."""
+
+    state_dim: int | None = param(None, ge=2)
+    max_angle: float = param(0.1, ge=0, le=math.pi)
+
+
+# ------------------------------------------------------------------------------------------------
+# Method configs
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StuConfig(MethodConfig):
+    """STU: ``num_filters`` Hankel eigenvectors (K), ``ar_input`` input taps (the M^u part),
+    ``ar_output`` output taps (M^y, 0: none), the (-1)^t branch, fixed or learned filters."""
+
+    num_filters: int = param(24, ge=1)
+    ar_input: int = param(3, ge=0)
+    ar_output: int = param(0, ge=0)
+    negative_branch: bool = True
+    learn_filters: bool = False
+
+
+@dataclass
+class DiagSsmConfig(MethodConfig):
+    """Diagonal SSM with ``state_dim`` complex modes; ``init`` lru (ring [r_min, r_max], phase
+    in [0, max_phase]), s4d_lin, s4d_legs (HiPPO-LegS's normal part) or ptd (HiPPO-LegS
+    perturbed by ``ptd_epsilon``, then diagonalised)."""
+
+    state_dim: int = param(64, ge=1)
+    init: str = param("lru", choices=("lru", "s4d_lin", "s4d_legs", "ptd"))
+    r_min: float = param(0.5, ge=0, lt=1)
+    r_max: float = param(0.99, gt=0, lt=1)
+    max_phase: float = param(math.pi, ge=0, le=2 * math.pi)
+    ptd_epsilon: float = param(1e-2, gt=0, le=1)
+
+
+@dataclass
+class GruConfig(MethodConfig):
+    """GRU of ``width`` units and ``layers`` layers."""
+
+    width: int = param(64, ge=1)
+    layers: int = param(1, ge=1)
+
+
+@dataclass
+class TransformerConfig(MethodConfig):
+    """Causal pre-norm Transformer: ``layers`` blocks of ``width`` (divisible by ``heads``)."""
+
+    width: int = param(64, ge=1)
+    layers: int = param(2, ge=1)
+    heads: int = param(4, ge=1)
+
+
+# ------------------------------------------------------------------------------------------------
+# Scale presets
+# ------------------------------------------------------------------------------------------------
+
+LDS_SMOKE = dict(
+    state_dim=8,
+    d_in=2,
+    d_out=2,
+    length=32,
+    n_train=32,
+    n_val=8,
+    n_test=8,
+    steps=4,
+    batch_size=4,
+    lr=3e-3,
+    eval_every=2,
+)
+# The research notes' CPU protocol (state 64, 8 in / 8 out, L = 256, batch 16), with 300 Adam
+# steps instead of 600 and Adam lr 1e-2 for every method, so that the board (4 methods × 4
+# systems × 3 seeds) fits ~20 CPU-minutes.
+LDS_CPU = dict(
+    state_dim=64,
+    d_in=8,
+    d_out=8,
+    length=256,
+    n_train=512,
+    n_val=64,
+    n_test=128,
+    steps=300,
+    batch_size=16,
+    lr=1e-2,
+    eval_every=50,
+)
+# Longer sequences and training, for a GPU. Not the paper's protocol: its synthetic-LDS setup
+# (sizes, steps) was not retrieved (see results/leaderboards/seq/COMMAND.md).
+LDS_FULL = dict(
+    state_dim=256,
+    d_in=16,
+    d_out=16,
+    length=1024,
+    n_train=4096,
+    n_val=256,
+    n_test=512,
+    steps=5000,
+    batch_size=32,
+    lr=1e-3,
+    eval_every=250,
+)
+
+
+def _scales(**extra: object) -> dict[str, dict[str, object]]:
+    return {name: {**preset, **extra} for name, preset in _PRESETS.items()}
+
+
+_PRESETS = {"smoke": LDS_SMOKE, "cpu": LDS_CPU, "full": LDS_FULL}
+
+# ------------------------------------------------------------------------------------------------
+# Metrics and papers
+# ------------------------------------------------------------------------------------------------
+
+METRICS = (
+    MetricSpec(
+        "nmse",
+        "min",
+        "test MSE on outputs scaled to unit variance per channel (0: the true system, "
+        "1: predicting zero), mean over steps",
+    ),
+    MetricSpec("nmse_late", "min", "the same over the second half of the steps (long memory)"),
+    MetricSpec("val_nmse", "min", "validation normalised MSE of the restored model"),
+    MetricSpec("params", "min", "trainable parameters", kind="cost"),
+    MetricSpec("steps_per_s", "max", "training steps per second", "1/s", kind="cost"),
+    MetricSpec("best_step", description="step of the restored model", kind="diagnostic"),
+    MetricSpec(
+        "spectral_radius", description="max |eig(A)| of the generated system", kind="diagnostic"
+    ),
+)
+
+STU_ARXIV = "2312.06837"
+STU_PAPER = PaperReference(
+    title="Spectral State Space Models",
+    arxiv=STU_ARXIV,
+    note=(
+        "synthetic-LDS experiments (Sec. 'Experiments', figures of training loss of STU vs LRU "
+        "on a marginally stable symmetric LDS): a statement, no table number to copy; "
+        "claims stu-vs-* carry it"
+    ),
+)
+LRU_PAPER = PaperReference(
+    title="Resurrecting Recurrent Neural Networks for Long Sequences",
+    arxiv="2303.06349",
+    note="the diagonal-SSM baseline of the STU paper's LDS experiments; no LDS number of its own",
+)
+GRU_PAPER = PaperReference(
+    title="Learning Phrase Representations using RNN Encoder-Decoder",
+    arxiv="1406.1078",
+    note="baseline; no LDS number",
+)
+TRANSFORMER_PAPER = PaperReference(
+    title="Attention Is All You Need",
+    arxiv="1706.03762",
+    note="baseline; no LDS number",
+)
+
+
+@hookimpl
+def spectral_harness_register_slots() -> list[SlotSpec]:
+    """The ``sequence_model`` slot and its contract (shape, finiteness, causality)."""
+    return [SLOT_SPEC]
+
+
+@hookimpl
+def spectral_harness_register_tasks() -> list[TaskSpec]:
+    """Symmetric, marginally stable and rotation-block LDS, generated from a seed."""
+    return [
+        TaskSpec(
+            name="lds_symmetric",
+            slot=SLOT,
+            config=LdsConfig,
+            run="spectral_harness_seq.task:run_lds_symmetric",
+            metrics=METRICS,
+            primary="nmse",
+            scales=_scales(max_eig=0.9),
+            summary="symmetric LDS, max |eig| 0.9: input sequence → system outputs (generated)",
+        ),
+        TaskSpec(
+            name="lds_marginal",
+            slot=SLOT,
+            config=LdsMarginalConfig,
+            run="spectral_harness_seq.task:run_lds_marginal",
+            metrics=METRICS,
+            primary="nmse",
+            scales=_scales(max_eig=0.999),
+            summary="marginally stable symmetric LDS, max |eig| 0.999 (or 0.99) (generated)",
+        ),
+        TaskSpec(
+            name="lds_rotation",
+            slot=SLOT,
+            config=LdsRotationConfig,
+            run="spectral_harness_seq.task:run_lds_rotation",
+            metrics=METRICS,
+            primary="nmse",
+            scales=_scales(max_eig=0.99),
+            summary="asymmetric LDS of 2×2 rotation blocks, radius ≤ 0.99, angle ≤ 0.1 (generated)",
+        ),
+    ]
+
+
+@hookimpl
+def spectral_harness_register_methods() -> list[MethodSpec]:
+    """STU and the three baselines."""
+    return [
+        MethodSpec(
+            name="stu",
+            slot=SLOT,
+            config=StuConfig,
+            build="spectral_harness_seq.methods:build_stu",
+            summary="Spectral Transform Unit: fixed Hankel filters, FFT convolutions, AR part",
+            paper=STU_PAPER,
+        ),
+        MethodSpec(
+            name="diag_ssm",
+            slot=SLOT,
+            config=DiagSsmConfig,
+            build="spectral_harness_seq.methods:build_diag_ssm",
+            summary="diagonal complex SSM (LRU ring init or S4D-Lin), convolution mode",
+            paper=LRU_PAPER,
+            is_baseline=True,
+        ),
+        MethodSpec(
+            name="gru",
+            slot=SLOT,
+            config=GruConfig,
+            build="spectral_harness_seq.methods:build_gru",
+            summary="one-layer GRU, 64 units",
+            paper=GRU_PAPER,
+            is_baseline=True,
+        ),
+        MethodSpec(
+            name="transformer",
+            slot=SLOT,
+            config=TransformerConfig,
+            build="spectral_harness_seq.methods:build_transformer",
+            summary="two-layer causal Transformer, width 64, learned positions",
+            paper=TRANSFORMER_PAPER,
+            is_baseline=True,
+        ),
+    ]
+
+
+STU_CLAIM_PAPER = f"Spectral State Space Models (Agarwal, Suo, Chen, Hazan, arXiv {STU_ARXIV})"
+_FIGURE = "Sec. 'Experiments', synthetic LDS figures (statement, no number)"
+_MARGINAL = {"0999": 0.999, "099": 0.99}
+
+
+def _stu_vs(baseline: str, label: str, task: str, where: dict, what: str) -> Claim:
+    """The paper's STU (fixed filters) against ``baseline``, per section (task config)."""
+    return Claim(
+        id=f"stu-vs-{baseline}-{label}",
+        paper=STU_CLAIM_PAPER,
+        statement=f"on {what}, STU (fixed filters) reaches a lower test normalised MSE than "
+        f"{baseline}",
+        task=task,
+        metric="nmse",
+        method="stu",
+        baseline=baseline,
+        where={**where, "method.learn_filters": False},
+        source=_FIGURE,
+    )
+
+
+@hookimpl
+def spectral_harness_register_claims() -> list[Claim]:
+    """STU learns marginally stable LDS better than a diagonal SSM (and the GRU / Transformer
+    baselines), and its filters need no learning (fixed filters are not worse than learned)."""
+    claims = [
+        _stu_vs(
+            "diag_ssm",
+            f"marginal-{label}",
+            "lds_marginal",
+            {"task.max_eig": value},
+            f"a marginally stable symmetric LDS (max |eig| {value})",
+        )
+        for label, value in _MARGINAL.items()
+    ]
+    claims += [
+        _stu_vs(
+            baseline,
+            "marginal-0999",
+            "lds_marginal",
+            {"task.max_eig": 0.999},
+            "a marginally stable symmetric LDS (max |eig| 0.999)",
+        )
+        for baseline in ("gru", "transformer")
+    ]
+    claims.append(
+        _stu_vs(
+            "diag_ssm",
+            "rotation",
+            "lds_rotation",
+            {},
+            "an asymmetric rotation-block LDS (not in the paper: does the gain carry?)",
+        )
+    )
+    claims.append(
+        Claim(
+            id="stu-fixed-filters-not-worse-than-learned",
+            paper=STU_CLAIM_PAPER,
+            statement="STU's fixed Hankel filters need no tuning: training the filters too "
+            "does not lower the test normalised MSE by more than 0.01 (max |eig| 0.999)",
+            task="lds_marginal",
+            metric="nmse",
+            method="stu",
+            expect="not_worse",
+            baseline="stu",
+            margin=0.01,
+            where={"task.max_eig": 0.999, "method.learn_filters": False},
+            baseline_where={"method.learn_filters": True},
+            source="abstract ('fixed convolutional filters that do not require learning')",
+        )
+    )
+    return claims
