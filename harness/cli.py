@@ -343,14 +343,18 @@ def _emit(text: str, out: str | None) -> None:
 
 
 def _data_check(registry: Registry) -> int:
-    """Each dataset: present, and every file matching its registered sha256 (memoised)."""
-    from harness.data.store import DataStore
+    """Each dataset: present, and every file matching its registered sha256 (memoised).
+
+    Says where it looked and why there, and per dataset how many files were checked against a
+    registered sha256; it never downloads.
+    """
     from harness.errors import DataCorruptError
-    from harness.settings import Settings
+    from harness.runner import data_store
+    from harness.settings import Settings, data_dir_origin
 
     settings = Settings.from_env(allow_download=False)
-    store = DataStore(settings.data_dir, settings.cache_dir, registry.datasets)
-    print(f"data directory: {settings.data_dir}")
+    store = data_store(registry, settings)
+    print(f"data directory: {settings.data_dir} ({data_dir_origin()})")
     complete = True
     for name in sorted(store.datasets):
         files = store.datasets[name].files
@@ -366,9 +370,11 @@ def _data_check(registry: Registry) -> int:
             complete = False
             print(f"✗ {name:<20} {exc}")
             continue
-        unverified = sum(1 for remote in files.values() if not remote.sha256)
-        verified = f"{unverified} unverified (no registered sha256)" if unverified else "verified"
-        print(f"✓ {name:<20} {total}/{total} files {verified}, sha256 {checksum[:16]}")
+        hashed = sum(1 for remote in files.values() if remote.sha256)
+        verified = f"sha256 verified {hashed}/{total}" + (
+            f" ({total - hashed} with no registered sha256)" if hashed < total else ""
+        )
+        print(f"✓ {name:<20} {total}/{total} files, {verified}; dataset sha256 {checksum[:16]}")
     return 0 if complete else 1
 
 
