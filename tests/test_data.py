@@ -310,4 +310,4 @@ def test_make_test_and_a_hand_run_look_in_the_same_place(monkeypatch):
 
     makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
     assert "HARNESS_DATA_DIR ?= $(abspath ../shared/data)" in makefile
-    assert settings.SHARED_DATA == Path(__file__).resolve().parents[2] / "shared" / "data"
+    assert Path(__file__).resolve().parents[2] / "shared" / "data" == settings.SHARED_DATA
