@@ -258,14 +258,14 @@ def _leaderboard(
     if task is not None:
         registry.task(task)  # an unknown task is said so, not "no run records"
     settings = Settings.from_env()
-    records = list(RecordStore(settings.runs_dir).iter_records(task))
-    if not records:
+    runs = RecordStore(settings.runs_dir).runs_table(task)
+    if not runs.columns["run_id"]:
         where = f" for task {task!r}" if task else ""
         raise UserError(
             f"no run records{where} in {settings.runs_dir}; run a sweep first "
             "or set HARNESS_RESULTS_DIR"
         )
-    board = build_leaderboard(records, registry, all_versions)
+    board = build_leaderboard(runs, registry, all_versions)
     _emit(render(board, fmt), out)
     return 0
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from harness.index import BOARD_FIELDS, UNKNOWN_CODE, RunsTable, table_of_records
 from harness.records import RunRecord
 from harness.specs import GOALS, MetricKind, MetricSpec, TaskSpec
 
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 SECTION = ["task", "scale", "variant", "data"]
 GROUP = [*SECTION, "method", "config_hash", "code", "runtime"]
 Section = tuple[str, str, str, str]
-UNKNOWN_CODE = "unknown"
 
 
 @dataclass(frozen=True)
@@ -95,9 +93,12 @@ def _in_section(frame: pd.DataFrame, key: Section) -> pd.Series:
 
 
 def build_leaderboard(
-    records: Iterable[RunRecord], registry: Registry | None = None, all_versions: bool = False
+    records: Iterable[RunRecord] | RunsTable,
+    registry: Registry | None = None,
+    all_versions: bool = False,
 ) -> Leaderboard:
-    """Aggregate ``records``; with a registry, add the paper's reported number where declared.
+    """Aggregate ``records`` (or their columns, :meth:`RecordStore.runs_table`); with a
+    registry, add the paper's reported number where declared.
 
     With a registry, only records of the installed code count (see :mod:`harness.identity`):
     records of other code are left out and a note says how many, unless ``all_versions``, which
@@ -209,88 +210,39 @@ class _CurrentCode:
                 self.known[key] = None
         return self.known[key]
 
-    def is_current(self, record: RunRecord, code: str) -> bool:
-        """Whether ``record``, of code hash ``code`` (see :func:`_code_of`), was run by the
-        installed code."""
-        return code != UNKNOWN_CODE and code == self.hash_of(record.task, record.method)
-
-
-def _code_of(record: RunRecord) -> str:
-    """The short hash of a record's code identity (``unknown`` for records without one)."""
-    if not record.code:
-        return UNKNOWN_CODE
-    return _hash_code(tuple((part, tuple(sorted(i.items()))) for part, i in record.code.items()))
-
-
-@cache
-def _hash_code(code: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> str:
-    # The records of a board share a handful of code identities: hash each once.
-    from harness.identity import code_hash
-
-    return code_hash({part: dict(items) for part, items in code})
-
-
-def _runtime_of(record: RunRecord) -> str:
-    """``cpu``, ``cuda`` or ``cuda+amp``: the device kind and precision that ran the record."""
-    kind = record.trainer.get("device_kind") or record.device.get("type") or "?"
-    return f"{kind}+amp" if record.trainer.get("amp") else str(kind)
-
-
-def _data_of(record: RunRecord) -> str:
-    """The user's own files a record read, as ``name@sha256[:8]`` (empty: registered data)."""
-    return ", ".join(
-        f"{Path(path).name}@{checksum[:8]}" for path, checksum in sorted(record.user_data.items())
-    )
-
-
-RUN_FIELDS = (
-    "run_id",
-    "task",
-    "method",
-    "slot",
-    "seed",
-    "scale",
-    "status",
-    "config_hash",
-    "primary_metric",
-    "goal",
-    "train_seconds",
-)
+    def is_current(self, task: str, method: str, code: str) -> bool:
+        """Whether a record of ``task`` and ``method`` with code hash ``code`` (see
+        :func:`harness.index.code_of`) was run by the installed code."""
+        return code != UNKNOWN_CODE and code == self.hash_of(task, method)
 
 
 def _runs_frame(
-    records: Iterable[RunRecord], registry: Registry | None
+    records: Iterable[RunRecord] | RunsTable, registry: Registry | None
 ) -> tuple[pd.DataFrame, dict[str, dict]]:
     """One row per record, and the config (``task``, ``method``, …) of each config hash.
 
-    Built column by column: a list of 100k dicts is several times slower.
+    Built column by column (a list of 100k dicts is several times slower), from the records'
+    index when given a :class:`~harness.index.RunsTable`.
     """
-    current = _CurrentCode(registry) if registry is not None else None
-    columns: dict[str, list[object]] = {name: [] for name in RUN_FIELDS}
-    for name in ("primary_value", "data", "code", "current", "runtime"):
-        columns[name] = []
-    metrics: dict[str, list[float]] = {}
-    configs: dict[str, dict] = {}
-    for n, r in enumerate(records):
-        for name in RUN_FIELDS:
-            columns[name].append(getattr(r, name))
-        columns["primary_value"].append(r.metrics.get(r.primary_metric, np.nan))
-        code = _code_of(r)
-        columns["data"].append(_data_of(r))
-        columns["code"].append(code[:8])
-        columns["current"].append(current.is_current(r, code) if current else True)
-        columns["runtime"].append(_runtime_of(r))
-        if r.config_hash not in configs:
-            configs[r.config_hash] = r.config
-        for key, value in r.metrics.items():
-            column = metrics.get(f"metric:{key}")
-            if column is None:  # first record with this metric: earlier rows lack it
-                column = metrics[f"metric:{key}"] = [np.nan] * n
-            column.append(value)
-        for column in metrics.values():
-            if len(column) == n:  # this record lacks the metric
-                column.append(np.nan)
-    return pd.DataFrame({**columns, **metrics}), configs
+    table = records if isinstance(records, RunsTable) else table_of_records(records)
+    columns = table.columns
+    codes = columns["code"]
+    if registry is None:
+        current = [True] * len(codes)
+    else:
+        installed = _CurrentCode(registry)
+        known: dict[tuple[str, str, str], bool] = {}
+        current = []
+        for key in zip(columns["task"], columns["method"], codes, strict=True):
+            if key not in known:
+                known[key] = installed.is_current(*key)
+            current.append(known[key])
+    frame = {name: columns[name] for name in (*BOARD_FIELDS, "primary_value", "data")}
+    frame["code"] = [code[:8] for code in codes]
+    frame["current"] = current
+    frame["runtime"] = columns["runtime"]
+    metrics = {name: column for name, column in columns.items() if name.startswith("metric:")}
+    return pd.DataFrame({**frame, **metrics}), table.configs
 
 
 def _differences(configs: list[dict]) -> list[str]:
