@@ -72,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also show records of other code than the installed plugins', labelled",
     )
+    board.add_argument(
+        "--metrics",
+        choices=["costs", "scores", "diagnostics", "all"],
+        default="costs",
+        help="what the text/md/html tables show beside the primary score: costs (default), "
+        "scores (secondary scores and costs), diagnostics (e.g. probes' <probe>/<metric>), "
+        "or all; csv and json hold every metric",
+    )
     claims = sub.add_parser(
         "claims", help="papers' claims judged on the run records: verdict with its 95%% CI"
     )
@@ -148,7 +156,7 @@ def _dispatch(ns: argparse.Namespace) -> int:
             print(f"{method.name:<18} slot={method.slot:<16} {kind:<8} {method.summary}{paper}")
         return 0
     if ns.command == "leaderboard":
-        return _leaderboard(registry, ns.task, ns.format, ns.out, ns.all_versions)
+        return _leaderboard(registry, ns.task, ns.format, ns.out, ns.all_versions, ns.metrics)
     if ns.command == "claims":
         return _claims(registry, ns.task, ns.format, ns.out, ns.all)
     if ns.command == "report":
@@ -248,8 +256,15 @@ def _callable_name(fn: object) -> str:
 
 
 def _leaderboard(
-    registry: Registry, task: str | None, fmt: str, out: str | None, all_versions: bool
+    registry: Registry,
+    task: str | None,
+    fmt: str,
+    out: str | None,
+    all_versions: bool,
+    metrics: str = "costs",
 ) -> int:
+    import dataclasses
+
     from harness.leaderboard import build_leaderboard
     from harness.records import RecordStore
     from harness.render import render
@@ -265,7 +280,7 @@ def _leaderboard(
             f"no run records{where} in {settings.runs_dir}; run a sweep first "
             "or set HARNESS_RESULTS_DIR"
         )
-    board = build_leaderboard(runs, registry, all_versions)
+    board = dataclasses.replace(build_leaderboard(runs, registry, all_versions), shown=metrics)
     _emit(render(board, fmt), out)
     return 0
 

@@ -106,16 +106,13 @@ UPSERT = (
 )
 
 Stamp = tuple[int, int, int, int]
+FIELDS = tuple(RunRecord.__dataclass_fields__)
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One ``*.json`` file under the runs folder as the index knows it, in path order."""
-
-    path: Path
-    kind: str  # RECORD, BAD (``problem`` says why) or STRAY
-    problem: str | None
-    row: tuple[Any, ...] | None  # the file's row (``COLUMNS``) for a record
+# What :meth:`RecordIndex.entries` gives per file: these columns, then the ones asked for.
+HEAD = ("key", "kind", "problem", "run_id")
+DERIVED = ("primary_value", "code", "data", "runtime")
+BOARD_COLUMNS = (*BOARD_FIELDS, *DERIVED, "metrics")  # what a leaderboard reads
 
 
 def code_of(record: RunRecord) -> str:
@@ -157,9 +154,16 @@ class RecordIndex:
     """The index of the records under ``runs_dir`` (see the module's docstring)."""
 
     def __init__(self, runs_dir: Path, warn: Callable[[str], None]) -> None:
-        self.runs_dir = Path(runs_dir)
+        self.runs_dir = runs_dir
         self.warn = warn
-        self.path = self.runs_dir / INDEX_DIR / INDEX_NAME
+        # strings: a store is made per cell, and resume checks thousands of cells
+        self.root = os.fspath(runs_dir)
+        self.name = os.path.join(self.root, INDEX_DIR, INDEX_NAME)
+
+    @property
+    def path(self) -> Path:
+        """The index's file."""
+        return Path(self.name)
 
     # -- writing -------------------------------------------------------------------------
     def put(self, path: Path) -> None:
@@ -169,40 +173,52 @@ class RecordIndex:
             con = _connection(self, create=True)
             assert con is not None
             parts = path.relative_to(self.runs_dir).parts
-            row = _read_row(self.runs_dir, parts, _fresh_stamp(path.stat(), time.time_ns()))
+            # The file is this process's own, just renamed into place (a new inode): its stamp
+            # is trusted at once, unlike that of a file found by a read (see RACY_NS).
+            row = _read_row(self.runs_dir, parts, _stamp(path.stat()))
             with _transaction(con):
                 con.execute(UPSERT, row)
 
     # -- reading -------------------------------------------------------------------------
-    def entries(self, task: str | None = None, full: bool = True) -> list[Entry]:
+    def entries(self, task: str | None = None, columns: tuple[str, ...] = ()) -> list[tuple]:
         """Every ``*.json`` file under the runs folder (of one task's folder), in path order,
-        after bringing the index up to date. Records' rows hold their JSON (the last column)
-        only when ``full``."""
+        after bringing the index up to date: a row of :data:`HEAD` (``kind`` is ``record``,
+        ``bad`` with the ``problem``, or ``stray``) and then ``columns`` (of a record; ``body``:
+        its JSON). Rows, not objects: a board reads 100 000 of them."""
         top = (task,) if task else ()
         if not (self.runs_dir.joinpath(*top)).is_dir():
             return []
         try:
-            return _Sync(self, self._usable(), top).run(full)
+            return _Sync(self, self._usable(), top).run(columns)
         except sqlite3.DatabaseError as exc:
             if not _is_damage(exc):
                 raise
             self._reset(exc)
-            return _Sync(self, self._usable(), top).run(full)
+            return _Sync(self, self._usable(), top).run(columns)
+
+    def path_of(self, key: str) -> Path:
+        """The file of an entry's ``key``."""
+        return self.runs_dir.joinpath(*key.split(SEP))
+
+    def body(self, key: str) -> dict[str, Any]:
+        """The JSON of the indexed record ``key`` (an entry of kind ``record``)."""
+        row = self._usable().execute("SELECT body FROM files WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
 
     def lookup(self, task: str, method: str, run_id: str) -> RunRecord | None:
         """The record stored for a cell, or ``None``; a file there that is no valid record of
         this cell is warned about (``the cell will run again``) and gives ``None``.
 
         Stats the file: its stamp must be the indexed one, else it is read (and indexed).
+        Resume asks this once per cell of a sweep, so it works on strings, not paths.
         """
-        path = self.runs_dir / task / method / f"{run_id}.json"
+        name = f"{run_id}.json"
         try:
-            st = path.stat()
+            st: os.stat_result | None = os.stat(os.path.join(self.root, task, method, name))
         except FileNotFoundError:
             return None
         except OSError:
             st = None
-        key = _key((task, method, path.name))
         con = None
         with contextlib.suppress(sqlite3.Error, OSError):
             con = _connection(self, create=True)
@@ -210,20 +226,28 @@ class RecordIndex:
         if con is not None and st is not None:
             with contextlib.suppress(sqlite3.Error):
                 known = con.execute(
-                    f"SELECT {', '.join(COLUMNS)} FROM files WHERE key = ?", (key,)
+                    "SELECT ino, size, mtime_ns, ctime_ns, kind, problem, body FROM files "
+                    "WHERE key = ?",
+                    (_key((task, method, name)),),
                 ).fetchone()
-        if known is not None and tuple(known[2:6]) == _stamp(st):  # type: ignore[arg-type]
-            if known[6] == RECORD:
-                return record_from_row(known)
-            self.warn(f"ignoring {path}: {known[7]}; the cell will run again")
+        if known is not None and st is not None and known[:4] == _stamp(st):
+            if known[4] == RECORD:
+                return RunRecord(**json.loads(known[6]))
+            self.warn(
+                f"ignoring {self.runs_dir / task / method / name}: {known[5]}; the cell "
+                "will run again"
+            )
             return None
         stamp = _fresh_stamp(st, time.time_ns()) if st is not None else None
-        row = _read_row(self.runs_dir, (task, method, path.name), stamp)
+        row = _read_row(self.runs_dir, (task, method, name), stamp)
         if con is not None and stamp is not None:
             with contextlib.suppress(sqlite3.Error, OSError), _transaction(con):
                 con.execute(UPSERT, row)
         if row[6] != RECORD:
-            self.warn(f"ignoring {path}: {row[7]}; the cell will run again")
+            self.warn(
+                f"ignoring {self.runs_dir / task / method / name}: {row[7]}; the cell "
+                "will run again"
+            )
             return None
         return record_from_row(row)
 
@@ -277,7 +301,13 @@ def _row(
         data_of(record),
         runtime_of(record),
         json.dumps(record.metrics, sort_keys=True),
-        json.dumps(record.to_dict(), sort_keys=True, separators=(",", ":"), default=str),
+        # its fields hold JSON values already: no deep copy (``asdict``) needed to dump them
+        json.dumps(
+            {name: getattr(record, name) for name in FIELDS},
+            sort_keys=True,
+            separators=(",", ":"),
+            default=str,
+        ),
     )
 
 
@@ -348,7 +378,7 @@ def _cached(name: str) -> sqlite3.Connection | None:
 
 
 def _forget(index: RecordIndex) -> None:
-    con = _OPEN.pop(_cache_key(str(index.path)), None)
+    con = _OPEN.pop(_cache_key(index.name), None)
     if con is not None:
         with contextlib.suppress(sqlite3.Error):
             con.close()
@@ -362,7 +392,7 @@ def _identity(runs_dir: Path) -> str:
 def _connection(index: RecordIndex, create: bool) -> sqlite3.Connection | None:
     """The open index of ``index`` (``None`` when it has none and ``create`` is false),
     created or rebuilt (emptied) when missing, of another format or from another folder."""
-    cached = _cached(str(index.path))
+    cached = _cached(index.name)
     if cached is not None:
         return cached
     if not index.path.is_file():
@@ -381,7 +411,7 @@ def _connection(index: RecordIndex, create: bool) -> sqlite3.Connection | None:
     except BaseException:
         con.close()
         raise
-    return _keep(_cache_key(str(index.path)), con)
+    return _keep(_cache_key(index.name), con)
 
 
 def _memory_connection(index: RecordIndex) -> sqlite3.Connection:
@@ -430,7 +460,7 @@ class _Sync:
         self.root = index.runs_dir
         self.now_ns = time.time_ns()
 
-    def run(self, full: bool) -> list[Entry]:
+    def run(self, columns: tuple[str, ...]) -> list[tuple]:
         """Bring the index up to date under ``top``; its entries in path order."""
         scope = "/".join(self.top)
         where, args = self._scope_sql("rel", scope)
@@ -466,7 +496,7 @@ class _Sync:
             listed[rel] = (mtime, files, subdirs)
             queue.extend(subdirs)
         self._apply(known, listed, seen)
-        return self._entries(scope, full)
+        return self._entries(scope, columns)
 
     def _scope_sql(self, column: str, scope: str) -> tuple[str, tuple[str, ...]]:
         if not scope:
@@ -546,16 +576,11 @@ class _Sync:
             self.con.executemany(UPSERT, rows)
             self.con.executemany("INSERT OR REPLACE INTO dirs VALUES (?, ?, ?, ?)", dirs)
 
-    def _entries(self, scope: str, full: bool) -> list[Entry]:
+    def _entries(self, scope: str, columns: tuple[str, ...]) -> list[tuple]:
         where, args = self._scope_sql("dir", scope)
-        columns = COLUMNS if full else COLUMNS[:-1]
-        entries = []
-        for row in self.con.execute(
-            f"SELECT {', '.join(columns)} FROM files WHERE {where} ORDER BY key", args
-        ):
-            path = self.root.joinpath(*row[0].split(SEP))
-            entries.append(Entry(path, row[6], row[7], row if row[6] == RECORD else None))
-        return entries
+        wanted = ", ".join((*HEAD, *columns))
+        query = f"SELECT {wanted} FROM files WHERE {where} ORDER BY key"
+        return self.con.execute(query, args).fetchall()
 
 
 @dataclass
@@ -607,23 +632,20 @@ def table_of_records(records: Iterable[RunRecord]) -> RunsTable:
     return RunsTable({**columns, **metric_columns}, configs)
 
 
-def table_of_entries(entries: list[Entry], config_of: Callable[[Entry], dict]) -> RunsTable:
-    """The :class:`RunsTable` of indexed records (``entries`` of kind ``record``), without
-    reading their JSON except one record's config per config hash (``config_of``)."""
-    columns = _empty_columns()
-    metric_columns: dict[str, list[Any]] = {}
+def table_of_entries(rows: list[tuple], config_of: Callable[[str], dict]) -> RunsTable:
+    """The :class:`RunsTable` of indexed records: rows of :data:`HEAD` and
+    :data:`BOARD_COLUMNS`, without reading any record's JSON but one per config hash, for its
+    config (``config_of(key)``)."""
+    start = len(HEAD)
+    transposed = list(zip(*rows, strict=True)) or [()] * (start + len(BOARD_COLUMNS))
+    columns = {name: list(transposed[start + n]) for n, name in enumerate(BOARD_COLUMNS[:-1])}
+    columns["primary_value"] = [math.nan if v is None else v for v in columns["primary_value"]]
     configs: dict[str, dict[str, Any]] = {}
-    first = COLUMNS.index(BOARD_FIELDS[0])
-    derived = ("primary_value", "code", "data", "runtime")
-    hash_at = first + BOARD_FIELDS.index("config_hash")
-    for n, entry in enumerate(entries):
-        row = entry.row
-        assert row is not None
-        for offset, name in enumerate((*BOARD_FIELDS, *derived)):
-            columns[name].append(row[first + offset])
-        if columns["primary_value"][-1] is None:
-            columns["primary_value"][-1] = math.nan
-        if row[hash_at] not in configs:
-            configs[row[hash_at]] = config_of(entry)
-        _add_metrics(metric_columns, n, json.loads(row[first + len(BOARD_FIELDS) + 4]))
-    return RunsTable({**columns, **metric_columns}, configs)
+    for key, config_hash in zip(transposed[0], columns["config_hash"], strict=True):
+        if config_hash not in configs:
+            configs[config_hash] = config_of(key)
+    metrics = json.loads(f"[{','.join(transposed[-1])}]")  # one call parses them all
+    names = dict.fromkeys(name for found in metrics for name in found)
+    for name in names:
+        columns[f"metric:{name}"] = [found.get(name, math.nan) for found in metrics]
+    return RunsTable(columns, configs)

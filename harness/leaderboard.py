@@ -27,6 +27,14 @@ if TYPE_CHECKING:
 SECTION = ["task", "scale", "variant", "data"]
 GROUP = [*SECTION, "method", "config_hash", "code", "runtime"]
 Section = tuple[str, str, str, str]
+# What the text, Markdown and HTML tables show beside the primary score (the CSV and JSON hold
+# every metric): costs (the default), secondary scores too, diagnostics only, or every metric.
+METRIC_VIEWS: dict[str, tuple[MetricKind, ...]] = {
+    "costs": ("cost",),
+    "scores": ("score", "cost"),
+    "diagnostics": ("diagnostic",),
+    "all": ("score", "cost", "diagnostic"),
+}
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,33 @@ class Leaderboard:
     tasks: Mapping[str, TaskSpec] = field(default_factory=dict)
     configs: Mapping[str, dict] = field(default_factory=dict)
     claims: tuple[ClaimResult, ...] = ()
+    shown: str = "costs"  # which metrics the tables show beside the primary score (METRIC_VIEWS)
+
+    def shown_metrics(self, key: Section) -> list[tuple[str, MetricSpec | None]]:
+        """The metrics the tables of section ``key`` show beside its primary score, each with
+        its declaration (``None``: a metric the task does not declare, such as a probe's
+        ``<probe>/<metric>``, shown as a diagnostic), by kind in the order of
+        :data:`METRIC_VIEWS` ``[self.shown]`` and within a kind as the task declares them."""
+        task = self.tasks.get(key[0])
+        found: list[tuple[str, MetricSpec | None]] = []
+        for kind in METRIC_VIEWS[self.shown]:
+            found += [
+                (name, spec)
+                for name, spec in self.metrics_of_kind(key, kind)
+                if not (task is not None and name == task.primary)
+            ]
+            if kind == "diagnostic" and task is not None:
+                rows = self.table[_in_section(self.table, key)]
+                found += [
+                    (name, None)
+                    for name in (
+                        c.removeprefix("metric:") for c in self.runs if c.startswith("metric:")
+                    )
+                    if not task.declares(name)
+                    and f"{name}_mean" in rows
+                    and rows[f"{name}_mean"].notna().any()
+                ]
+        return found
 
     def sections(self) -> list[Section]:
         """The (task, scale, variant, data) sections of the board, in order."""
@@ -128,11 +163,14 @@ def build_leaderboard(
     table["failed"] = table["n_runs"] - table["n_seeds"]
     table["primary_mean"] = grouped_ok["primary_value"].mean().reindex(table.index)
     table["primary_std"] = grouped_ok["primary_value"].std(ddof=1).reindex(table.index)
+    # every metric's columns joined at once (inserted one by one, they fragment the frame)
+    columns: dict[str, pd.Series] = {}
     for col in metric_cols:
         name = col.removeprefix("metric:")
-        table[f"{name}_mean"] = grouped_ok[col].mean().reindex(table.index)
-        table[f"{name}_std"] = grouped_ok[col].std(ddof=1).reindex(table.index)
-    table["train_seconds_mean"] = grouped_ok["train_seconds"].mean().reindex(table.index)
+        columns[f"{name}_mean"] = grouped_ok[col].mean().reindex(table.index)
+        columns[f"{name}_std"] = grouped_ok[col].std(ddof=1).reindex(table.index)
+    columns["train_seconds_mean"] = grouped_ok["train_seconds"].mean().reindex(table.index)
+    table = pd.concat([table, pd.DataFrame(columns, index=table.index)], axis=1)
     table = table.reset_index()
     half = _t_quantile(table["n_seeds"]) * table["primary_std"] / np.sqrt(table["n_seeds"])
     # One seed says nothing about spread: no interval, and the row ties with every other row.

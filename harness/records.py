@@ -16,7 +16,7 @@ STATUSES: tuple[str, ...] = ("ok", "failed", "diverged", "timeout", "crashed")
 SCHEMA_VERSION = 3
 
 if TYPE_CHECKING:
-    from harness.index import Entry, RunsTable
+    from harness.index import RunsTable
 
 
 @dataclass
@@ -306,50 +306,45 @@ class RecordStore:
         Temporary files of writers (``.<name>.tmp``) are never read; everything else that is
         skipped gets one warning line with its path and the reason.
         """
-        from harness.index import record_from_row
-
-        for entry in self._counted(task, full=True):
-            assert entry.row is not None
-            yield record_from_row(entry.row)
+        for row in self._counted(task, ("body",)):
+            yield RunRecord(**json.loads(row[-1]))
 
     def runs_table(self, task: str | None = None) -> RunsTable:
         """The records of :meth:`iter_records` as a leaderboard's columns, from the index (no
         record's JSON is parsed but one per config hash, for its config)."""
-        from harness.index import table_of_entries
+        from harness.index import BOARD_COLUMNS, table_of_entries
 
-        def config_of(entry: Entry) -> dict[str, Any]:
-            record = self.index.lookup(
-                *entry.path.relative_to(self.runs_dir).parts[:2], entry.path.stem
-            )
-            return record.config if record is not None else {}
+        def config_of(key: str) -> dict[str, Any]:
+            return dict(self.index.body(key).get("config", {}))
 
-        return table_of_entries(self._counted(task, full=False), config_of)
+        return table_of_entries(self._counted(task, BOARD_COLUMNS), config_of)
 
-    def _counted(self, task: str | None, full: bool) -> list[Entry]:
-        """The index's records that count, after warning about every file that does not."""
+    def _counted(self, task: str | None, columns: tuple[str, ...]) -> list[tuple]:
+        """The index's rows (:data:`harness.index.HEAD`, then ``columns``) of the records that
+        count, after warning about every file that does not."""
         from harness.index import RECORD, STRAY
 
         counted = []
-        seen: dict[str, Path] = {}
-        for entry in self.index.entries(task, full):
-            if entry.kind == STRAY:
+        seen: dict[str, str] = {}
+        for row in self.index.entries(task, columns):
+            key, kind, problem, run_id = row[:4]
+            if kind == RECORD and run_id not in seen:
+                seen[run_id] = key
+                counted.append(row)
+                continue
+            path = self.index.path_of(key)
+            if kind == STRAY:
                 self.warn(
-                    f"ignoring stray file {entry.path}: records live at "
+                    f"ignoring stray file {path}: records live at "
                     f"{self.runs_dir}/<task>/<method>/<run_id>.json"
                 )
-                continue
-            if entry.kind != RECORD:
-                self.warn(f"ignoring {entry.path}: {entry.problem}")
-                continue
-            assert entry.row is not None
-            run_id = entry.path.stem
-            if run_id in seen:
+            elif kind != RECORD:
+                self.warn(f"ignoring {path}: {problem}")
+            else:
                 self.warn(
-                    f"ignoring {entry.path}: run id {run_id} is already counted from {seen[run_id]}"
+                    f"ignoring {path}: run id {run_id} is already counted from "
+                    f"{self.index.path_of(seen[run_id])}"
                 )
-                continue
-            seen[run_id] = entry.path
-            counted.append(entry)
         return counted
 
 
