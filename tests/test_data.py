@@ -87,6 +87,7 @@ def test_content_cache_computes_once(tmp_path):
     assert len(calls) == 2
 
 
+@pytest.mark.needs_data()
 def test_data_check_lists_the_shared_datasets(data_dir, capsys):
     assert main(["data", "check"]) == 0
     out = capsys.readouterr().out
@@ -311,3 +312,21 @@ def test_make_test_and_a_hand_run_look_in_the_same_place(monkeypatch):
     makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
     assert "HARNESS_DATA_DIR ?= $(abspath ../shared/data)" in makefile
     assert Path(__file__).resolve().parents[2] / "shared" / "data" == settings.SHARED_DATA
+
+
+def test_only_a_missing_dataset_excuses_a_failure(tmp_path):
+    from harness.data.missing import missing_data_reason
+
+    toy = _spec()
+    assert missing_data_reason("dataset 'toy' is missing toy/a.txt", tmp_path, toy) == (
+        f"needs toy, not in the data directory {tmp_path} "
+        "(set HARNESS_DATA_DIR to a folder with the shared datasets)"
+    )
+    text = f"FileNotFoundError: [Errno 2] No such file or directory: '{tmp_path}/toy/b.txt'"
+    assert "needs toy/b.txt, not in" in missing_data_reason(text, tmp_path, toy)
+    assert missing_data_reason("AssertionError: assert 1 == 2", tmp_path, toy) is None
+    _write(tmp_path / "toy" / "a.txt", b"a")
+    _write(tmp_path / "toy" / "b.txt", b"b")
+    # with every dataset present nothing is excused, even a message that names one
+    assert missing_data_reason("dataset 'toy' is missing toy/a.txt", tmp_path, toy) is None
+    assert missing_data_reason(text.replace("b.txt", "c.txt"), tmp_path, toy) is None
