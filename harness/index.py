@@ -498,7 +498,8 @@ class _Sync:
         self._apply(known, listed, seen)
         return self._entries(scope, columns)
 
-    def _scope_sql(self, column: str, scope: str) -> tuple[str, tuple[str, ...]]:
+    def _scope_sql(self, column: str, scope: str) -> tuple[str, tuple[str | int, ...]]:
+        """A WHERE clause for ``column`` (a folder) within ``scope``, and its arguments."""
         if not scope:
             return "1", ()
         return f"({column} = ? OR substr({column}, 1, ?) = ?)", (
