@@ -427,16 +427,18 @@ def _memory_connection(index: RecordIndex) -> sqlite3.Connection:
 
 
 def _prepare(index: RecordIndex, con: sqlite3.Connection) -> None:
-    """Create the tables, or empty them when they are of another format or another folder."""
+    """Create the tables, or empty them when they are of another format or another folder.
+
+    Checked without a lock first: every cell's process opens the index, and only the first
+    (or a rebuild) needs to write."""
     identity = _identity(index.runs_dir)
+    if _state(con, identity) == "ok":
+        return
     with _transaction(con):
-        version = con.execute("PRAGMA user_version").fetchone()[0]
-        found = None
-        if version == FORMAT:
-            found = con.execute("SELECT value FROM meta WHERE key = 'runs_dir'").fetchone()
-        if version == FORMAT and found is not None and found[0] == identity:
+        state = _state(con, identity)  # another process may have prepared it meanwhile
+        if state == "ok":
             return
-        if version == FORMAT and found is not None:
+        if state == "foreign":
             index.warn(
                 f"the record index {index.path} was built for another results folder; "
                 "rebuilding it from the records"
@@ -448,6 +450,16 @@ def _prepare(index: RecordIndex, con: sqlite3.Connection) -> None:
                 con.execute(statement)
         con.execute(f"PRAGMA user_version = {FORMAT}")
         con.execute("INSERT INTO meta VALUES ('runs_dir', ?)", (identity,))
+
+
+def _state(con: sqlite3.Connection, identity: str) -> str:
+    """``ok``, ``foreign`` (built for another folder) or ``new`` (empty or of another format)."""
+    if con.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+        return "new"
+    found = con.execute("SELECT value FROM meta WHERE key = 'runs_dir'").fetchone()
+    if found is None:
+        return "new"
+    return "ok" if found[0] == identity else "foreign"
 
 
 class _Sync:
