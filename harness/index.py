@@ -170,8 +170,7 @@ class RecordIndex:
         """Index the record just stored at ``path`` (read back, so the index holds what any
         reader of the file gets); a failed write is skipped (the next read indexes the file)."""
         with contextlib.suppress(sqlite3.Error, OSError):
-            con = _connection(self, create=True)
-            assert con is not None
+            con = _connection(self)
             parts = path.relative_to(self.runs_dir).parts
             # The file is this process's own, just renamed into place (a new inode): its stamp
             # is trusted at once, unlike that of a file found by a read (see RACY_NS).
@@ -221,7 +220,7 @@ class RecordIndex:
             st = None
         con = None
         with contextlib.suppress(sqlite3.Error, OSError):
-            con = _connection(self, create=True)
+            con = _connection(self)
         known = None
         if con is not None and st is not None:
             with contextlib.suppress(sqlite3.Error):
@@ -256,18 +255,18 @@ class RecordIndex:
         """The index's connection, rebuilt when damaged; an index in memory where the folder
         cannot hold one."""
         try:
-            con = _connection(self, create=True)
+            con = _connection(self)
         except sqlite3.DatabaseError as exc:
             if not _is_damage(exc):
                 return _memory_connection(self)
             self._reset(exc)
             try:
-                con = _connection(self, create=True)
+                con = _connection(self)
             except sqlite3.Error:
                 return _memory_connection(self)
         except OSError:
             return _memory_connection(self)
-        return con if con is not None else _memory_connection(self)
+        return con
 
     def _reset(self, exc: BaseException) -> None:
         """Delete a damaged index (one warning line); the next read rebuilds it."""
@@ -389,15 +388,13 @@ def _identity(runs_dir: Path) -> str:
     return f"{st.st_dev}:{st.st_ino}"
 
 
-def _connection(index: RecordIndex, create: bool) -> sqlite3.Connection | None:
-    """The open index of ``index`` (``None`` when it has none and ``create`` is false),
-    created or rebuilt (emptied) when missing, of another format or from another folder."""
+def _connection(index: RecordIndex) -> sqlite3.Connection:
+    """The open index of ``index``, created or rebuilt (emptied) when missing, of another
+    format or from another folder."""
     cached = _cached(index.name)
     if cached is not None:
         return cached
     if not index.path.is_file():
-        if not create:
-            return None
         folder = index.path.parent
         folder.mkdir(exist_ok=True)
         ignore = folder / ".gitignore"
