@@ -608,38 +608,35 @@ def _empty_columns() -> dict[str, list[Any]]:
     return {name: [] for name in (*BOARD_FIELDS, "primary_value", "code", "data", "runtime")}
 
 
-def _add_metrics(columns: dict[str, list[Any]], n: int, metrics: dict[str, float]) -> None:
-    """Append one record's metrics as row ``n`` (earlier rows lack a metric first seen here)."""
-    for key, value in metrics.items():
-        column = columns.get(f"metric:{key}")
-        if column is None:
-            column = columns[f"metric:{key}"] = [math.nan] * n
-        column.append(value)
-    for name, column in columns.items():
-        if len(column) == n and name.startswith("metric:"):
-            column.append(math.nan)
-
-
 def table_of_records(records: Iterable[RunRecord]) -> RunsTable:
     """The :class:`RunsTable` of records in memory."""
     columns = _empty_columns()
-    metric_columns: dict[str, list[Any]] = {}
+    metrics: dict[str, list[Any]] = {}
     configs: dict[str, dict[str, Any]] = {}
-    codes: dict[str, str] = {}
+    codes: dict[Any, str] = {}
     for n, r in enumerate(records):
         for name in BOARD_FIELDS:
             columns[name].append(getattr(r, name))
         columns["primary_value"].append(r.metrics.get(r.primary_metric, math.nan))
         # the records of a board share a handful of code identities: hash each once
-        identity = json.dumps(r.code, sort_keys=True)
+        identity = tuple((part, tuple(sorted(i.items()))) for part, i in r.code.items())
         if identity not in codes:
             codes[identity] = code_of(r)
         columns["code"].append(codes[identity])
-        columns["data"].append(data_of(r))
+        columns["data"].append(data_of(r) if r.user_data else "")
         columns["runtime"].append(runtime_of(r))
-        configs.setdefault(r.config_hash, r.config)
-        _add_metrics(metric_columns, n, r.metrics)
-    return RunsTable({**columns, **metric_columns}, configs)
+        if r.config_hash not in configs:
+            configs[r.config_hash] = r.config
+        for key, value in r.metrics.items():
+            column = metrics.get(key)
+            if column is None:  # first record with this metric: earlier rows lack it
+                column = metrics[key] = [math.nan] * n
+            column.append(value)
+        for column in metrics.values():
+            if len(column) == n:  # this record lacks the metric
+                column.append(math.nan)
+    columns.update({f"metric:{key}": column for key, column in metrics.items()})
+    return RunsTable(columns, configs)
 
 
 def table_of_entries(rows: list[tuple], config_of: Callable[[str], dict]) -> RunsTable:
