@@ -1,5 +1,10 @@
 """Test settings for every test folder (tests/ and plugins/<family>/tests/): real data from
-../shared/data, never a download, results in temp folders."""
+../shared/data, never a download, results in temp folders.
+
+Without the shared data (``HARNESS_DATA_DIR`` pointing at a folder that lacks a dataset), a
+test that fails only because a dataset is missing is reported as skipped, naming what is
+missing (:mod:`harness.data.missing`); ``@pytest.mark.needs_data("name", ...)`` skips a test
+up front (no names: every registered dataset)."""
 
 from __future__ import annotations
 
@@ -107,3 +112,48 @@ def _numeric_state_restored():
 
     with restored_numeric_state():
         yield
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "needs_data(*datasets): skip unless these registered datasets (default: all) are "
+        "complete in HARNESS_DATA_DIR",
+    )
+
+
+def _datasets() -> dict:
+    from harness.plugins import get_registry
+
+    return dict(get_registry().datasets)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    marker = item.get_closest_marker("needs_data")
+    if marker is None:
+        return
+    from harness.data.missing import incomplete_datasets
+
+    data_dir = Path(os.environ["HARNESS_DATA_DIR"])
+    datasets = _datasets()
+    wanted = {name: datasets[name] for name in marker.args} if marker.args else datasets
+    missing = incomplete_datasets(data_dir, wanted)
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}, not in the data directory {data_dir}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A failure caused only by a dataset missing from the data directory becomes a skip that
+    names it (never when every dataset is present)."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed or call.excinfo is None or hasattr(report, "wasxfail"):
+        return
+    from harness.data.missing import missing_data_reason
+
+    data_dir = Path(os.environ["HARNESS_DATA_DIR"])
+    reason = missing_data_reason(report.longreprtext, data_dir, _datasets())
+    if reason is not None:
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {reason}")

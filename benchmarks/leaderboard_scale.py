@@ -1,16 +1,23 @@
-"""Time to build a leaderboard from 100 000 run records (in memory, and from JSON files on disk).
+"""Time to build a leaderboard from 100 000 run records (in memory, and from JSON files on disk),
+and resume's "already ok" check of a 10 000-cell sweep.
 
 Synthetic records: 20 tasks × 50 methods × 100 seeds, with 5 metrics each and 2 % failures.
-``--baseline REV`` also times ``harness/leaderboard.py`` as it was at git revision REV on the same
-records in the same process (in a fresh interpreter each, so imports are counted for both), and
-prints the ratio. Writes results/benchmarks/leaderboard_scale.json.
+``--baseline REV`` also times the code of git revision REV on the same records in the same run:
+its ``harness/leaderboard.py`` building the board in memory (in a fresh interpreter each, so
+imports are counted for both), its ``harness/records.py`` reading the records from disk (every
+JSON file, as before the index), and its ``harness/runner.py`` checking the resumed cells; and
+prints the ratios. The resume check uses real cells (``--resume-task``/``--resume-method`` at
+scale=smoke, one per seed) with an ``ok`` record each; its data is read from the data directory.
+Writes results/benchmarks/leaderboard_scale.json.
 
     python benchmarks/leaderboard_scale.py [--records 100000] [--skip-disk] [--baseline REV]
+        [--resume-cells 10000] [--workdir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import random
@@ -20,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from harness.leaderboard import build_leaderboard
 from harness.records import RecordStore, RunRecord
@@ -73,7 +81,9 @@ def time_build(module_path: Path | None, n: int) -> float:
         "start = time.perf_counter()\n"
         "if path:\n"
         "    spec = importlib.util.spec_from_file_location('baseline_board', path)\n"
-        "    module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        "    module = importlib.util.module_from_spec(spec)\n"
+        "    sys.modules['baseline_board'] = module  # dataclasses look their module up\n"
+        "    spec.loader.exec_module(module)\n"
         "else:\n"
         "    import harness.leaderboard as module\n"
         "module.build_leaderboard(records)\n"
@@ -83,11 +93,147 @@ def time_build(module_path: Path | None, n: int) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def module_at(revision: str, path: str, name: str) -> Any:
+    """The module ``path`` as it was at git ``revision``, imported under ``name``."""
+    source = subprocess.run(
+        ["git", "show", f"{revision}:{path}"], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout
+    folder = Path(tempfile.mkdtemp(prefix="baseline-"))
+    (folder / f"{name}.py").write_text(source)
+    spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def timed(fn: Any) -> float:
+    """Seconds ``fn()`` takes."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def forget_connections() -> None:
+    """What a new process finds: no index connection open."""
+    from harness import index
+
+    for con in index._OPEN.values():
+        con.close()
+    index._OPEN.clear()
+
+
+LEADERBOARD_PROCESS = """
+import sys
+from pathlib import Path
+from harness.leaderboard import build_leaderboard
+from harness.records import RecordStore
+from harness.render import render
+render(build_leaderboard(RecordStore(Path(sys.argv[1])).runs_table()), "md")
+"""
+
+
+def disk(records: list[RunRecord], runs: Path, baseline: str | None) -> dict[str, Any]:
+    """Write ``records`` under ``runs`` and time the boards read from there."""
+    result: dict[str, Any] = {}
+    store = RecordStore(runs)
+    if not (runs / ".complete").is_file():
+        start = time.perf_counter()
+        for record in records:
+            store.save(record)
+        result["write_records_s"] = time.perf_counter() - start
+        (runs / ".complete").write_text(f"{len(records)}\n")
+    if baseline:  # every JSON file read and checked, as before the index
+        old = module_at(baseline, "harness/records.py", "baseline_records")
+        result["baseline_load_and_build_from_disk_s"] = timed(
+            lambda: build_leaderboard(old.RecordStore(runs).iter_records())
+        )
+    forget_connections()
+    shutil.rmtree(runs / ".index", ignore_errors=True)
+    result["index_rebuild_load_and_build_s"] = timed(lambda: build_leaderboard(store.runs_table()))
+    forget_connections()
+    result["load_and_build_from_disk_s"] = timed(lambda: build_leaderboard(store.runs_table()))
+    walls = []
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", LEADERBOARD_PROCESS, str(runs)], check=True)
+        walls.append(time.perf_counter() - start)
+    result["leaderboard_process_md_s"] = sorted(walls)[1]
+    if baseline:
+        result["disk_speedup"] = (
+            result["baseline_load_and_build_from_disk_s"] / result["load_and_build_from_disk_s"]
+        )
+    return result
+
+
+def resume(n: int, task: str, method: str, results: Path, baseline: str | None) -> dict[str, Any]:
+    """Time resume's check of ``n`` cells of ``task`` × ``method`` (seeds 0..n-1), each with an
+    ``ok`` record already."""
+    from harness import runner
+    from harness.plugins import get_registry
+    from harness.settings import Settings
+
+    registry = get_registry()
+    settings = Settings.from_env(results_dir=results)
+    result: dict[str, Any] = {"resume_cells": n, "resume_cell": f"{task}/{method} scale=smoke"}
+    start = time.perf_counter()
+    cells = [
+        runner.identify(runner.make_cell(registry, task, method, seed=seed), registry)
+        for seed in range(n)
+    ]
+    result["resume_identify_s"] = time.perf_counter() - start  # outside the check
+    store = RecordStore(settings.runs_dir)
+    kind = runner.resolve_device_kind("auto")
+    data, user_data = runner.data_checksums(cells[0], registry, settings)
+    if not (settings.runs_dir / ".complete").is_file():
+        for cell in cells:
+            record = RunRecord(
+                run_id=cell.run_id(kind),
+                task=cell.task.name,
+                method=cell.method.name,
+                slot=cell.task.slot,
+                seed=cell.cell.seed,
+                scale=cell.cell.scale,
+                status="ok",
+                config_hash=cell.config_hash,
+                metrics={cell.task.primary: 1.0},
+                primary_metric=cell.task.primary,
+                goal=cell.task.goal,
+                data=data,
+                user_data=user_data,
+                code=cell.code,
+                trainer=cell.trainer_record(kind),
+                config=cell.config,
+            )
+            store.save(record)
+        (settings.runs_dir / ".complete").write_text(f"{n}\n")
+
+    def check(is_done: Any) -> None:
+        assert all(is_done(cell, registry, settings) for cell in cells)
+
+    if baseline:
+        old = module_at(baseline, "harness/runner.py", "baseline_runner")
+        old.RecordStore = module_at(baseline, "harness/records.py", "baseline_records").RecordStore
+        result["baseline_resume_check_s"] = timed(lambda: check(old.is_done))
+    forget_connections()
+    result["resume_check_s"] = timed(lambda: check(runner.is_done))
+    if baseline:
+        result["resume_speedup"] = result["baseline_resume_check_s"] / result["resume_check_s"]
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--skip-disk", action="store_true")
-    parser.add_argument("--baseline", help="git revision whose leaderboard.py to compare against")
+    parser.add_argument("--baseline", help="git revision whose code to compare against")
+    parser.add_argument("--resume-cells", type=int, default=10_000, help="0: no resume check")
+    parser.add_argument("--resume-task", default="inr_audio")
+    parser.add_argument("--resume-method", default="siren")
+    parser.add_argument(
+        "--workdir", help="keep the generated records here (reused by the next run; default: temp)"
+    )
     args = parser.parse_args()
     records = synthetic(args.records)
     board = build_leaderboard(records)
@@ -95,54 +241,58 @@ def main() -> None:
     start = time.perf_counter()
     render(board, "md")
     render_md = time.perf_counter() - start
-    result = {
+    result: dict[str, Any] = {
         "records": args.records,
         "rows": len(board.table),
         "build_in_memory_s": in_memory,
         "render_md_s": render_md,
     }
     if args.baseline:
-        source = subprocess.run(
-            ["git", "show", f"{args.baseline}:harness/leaderboard.py"],
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "baseline_board.py"
-            path.write_text(source)
-            # alternate the two so that load changes on the machine hit both alike
-            base, new = [], []
-            for _ in range(3):
-                base.append(time_build(path, args.records))
-                new.append(time_build(None, args.records))
+        path = Path(tempfile.mkdtemp(prefix="baseline-")) / "baseline_board.py"
+        path.write_text(
+            subprocess.run(
+                ["git", "show", f"{args.baseline}:harness/leaderboard.py"],
+                cwd=REPO,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        # alternate the two so that load changes on the machine hit both alike
+        base, new = [], []
+        for _ in range(3):
+            base.append(time_build(path, args.records))
+            new.append(time_build(None, args.records))
         result.update(
             baseline=args.baseline,
             baseline_build_s=min(base),
             build_in_memory_s=min(new),
             speedup=min(base) / min(new),
         )
-    if not args.skip_disk:
-        tmp = Path(tempfile.mkdtemp(prefix="board-scale-"))
-        try:
-            store = RecordStore(tmp)
-            start = time.perf_counter()
-            for record in records:
-                store.save(record)
-            result["write_records_s"] = time.perf_counter() - start
-            start = time.perf_counter()
-            build_leaderboard(store.iter_records())
-            result["load_and_build_from_disk_s"] = time.perf_counter() - start
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+    work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="board-scale-"))
+    try:
+        if not args.skip_disk:
+            result.update(disk(records, work / "board" / "runs", args.baseline))
+        if args.resume_cells:
+            result.update(
+                resume(
+                    args.resume_cells,
+                    args.resume_task,
+                    args.resume_method,
+                    work / "resume",
+                    args.baseline,
+                )
+            )
+    finally:
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
     result["cpu_count"] = os.cpu_count()
     result["load_average_1min"] = os.getloadavg()[0]  # other work on the machine skews times
     out = REPO / "results" / "benchmarks" / "leaderboard_scale.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     for key, value in result.items():
-        print(f"{key:>28}: {value:.3f}" if isinstance(value, float) else f"{key:>28}: {value}")
+        print(f"{key:>36}: {value:.3f}" if isinstance(value, float) else f"{key:>36}: {value}")
 
 
 if __name__ == "__main__":

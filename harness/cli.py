@@ -73,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also show records of other code than the installed plugins', labelled",
     )
+    board.add_argument(
+        "--metrics",
+        choices=["costs", "scores", "diagnostics", "all"],
+        default="costs",
+        help="what the text/md/html tables show beside the primary score: costs (default), "
+        "scores (secondary scores and costs), diagnostics (e.g. probes' <probe>/<metric>), "
+        "or all; csv and json hold every metric",
+    )
     claims = sub.add_parser(
         "claims", help="papers' claims judged on the run records: verdict with its 95%% CI"
     )
@@ -160,7 +168,7 @@ def _dispatch(ns: argparse.Namespace) -> int:
             print(f"{method.name:<18} slot={method.slot:<16} {kind:<8} {method.summary}{paper}")
         return 0
     if ns.command == "leaderboard":
-        return _leaderboard(registry, ns.task, ns.format, ns.out, ns.all_versions)
+        return _leaderboard(registry, ns.task, ns.format, ns.out, ns.all_versions, ns.metrics)
     if ns.command == "claims":
         return _claims(registry, ns.task, ns.format, ns.out, ns.all)
     if ns.command == "report":
@@ -300,8 +308,15 @@ def _callable_name(fn: object) -> str:
 
 
 def _leaderboard(
-    registry: Registry, task: str | None, fmt: str, out: str | None, all_versions: bool
+    registry: Registry,
+    task: str | None,
+    fmt: str,
+    out: str | None,
+    all_versions: bool,
+    metrics: str = "costs",
 ) -> int:
+    import dataclasses
+
     from harness.leaderboard import build_leaderboard
     from harness.records import RecordStore
     from harness.render import render
@@ -310,14 +325,14 @@ def _leaderboard(
     if task is not None:
         registry.task(task)  # an unknown task is said so, not "no run records"
     settings = Settings.from_env()
-    records = list(RecordStore(settings.runs_dir).iter_records(task))
-    if not records:
+    runs = RecordStore(settings.runs_dir).runs_table(task)
+    if not runs.columns["run_id"]:
         where = f" for task {task!r}" if task else ""
         raise UserError(
             f"no run records{where} in {settings.runs_dir}; run a sweep first "
             "or set HARNESS_RESULTS_DIR"
         )
-    board = build_leaderboard(records, registry, all_versions)
+    board = dataclasses.replace(build_leaderboard(runs, registry, all_versions), shown=metrics)
     _emit(render(board, fmt), out)
     return 0
 
@@ -395,14 +410,18 @@ def _emit(text: str, out: str | None) -> None:
 
 
 def _data_check(registry: Registry) -> int:
-    """Each dataset: present, and every file matching its registered sha256 (memoised)."""
-    from harness.data.store import DataStore
+    """Each dataset: present, and every file matching its registered sha256 (memoised).
+
+    Says where it looked and why there, and per dataset how many files were checked against a
+    registered sha256; it never downloads.
+    """
     from harness.errors import DataCorruptError
-    from harness.settings import Settings
+    from harness.runner import data_store
+    from harness.settings import Settings, data_dir_origin
 
     settings = Settings.from_env(allow_download=False)
-    store = DataStore(settings.data_dir, settings.cache_dir, registry.datasets)
-    print(f"data directory: {settings.data_dir}")
+    store = data_store(registry, settings)
+    print(f"data directory: {settings.data_dir} ({data_dir_origin()})")
     complete = True
     for name in sorted(store.datasets):
         files = store.datasets[name].files
@@ -418,9 +437,11 @@ def _data_check(registry: Registry) -> int:
             complete = False
             print(f"✗ {name:<20} {exc}")
             continue
-        unverified = sum(1 for remote in files.values() if not remote.sha256)
-        verified = f"{unverified} unverified (no registered sha256)" if unverified else "verified"
-        print(f"✓ {name:<20} {total}/{total} files {verified}, sha256 {checksum[:16]}")
+        hashed = sum(1 for remote in files.values() if remote.sha256)
+        verified = f"sha256 verified {hashed}/{total}" + (
+            f" ({total - hashed} with no registered sha256)" if hashed < total else ""
+        )
+        print(f"✓ {name:<20} {total}/{total} files, {verified}; dataset sha256 {checksum[:16]}")
     return 0 if complete else 1
 
 

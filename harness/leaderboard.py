@@ -5,13 +5,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from harness.index import BOARD_FIELDS, UNKNOWN_CODE, RunsTable, table_of_records
 from harness.records import RunRecord
 from harness.specs import GOALS, MetricKind, MetricSpec, TaskSpec
 
@@ -28,7 +27,14 @@ if TYPE_CHECKING:
 SECTION = ["task", "scale", "variant", "data"]
 GROUP = [*SECTION, "method", "config_hash", "code", "runtime"]
 Section = tuple[str, str, str, str]
-UNKNOWN_CODE = "unknown"
+# What the text, Markdown and HTML tables show beside the primary score (the CSV and JSON hold
+# every metric): costs (the default), secondary scores too, diagnostics only, or every metric.
+METRIC_VIEWS: dict[str, tuple[MetricKind, ...]] = {
+    "costs": ("cost",),
+    "scores": ("score", "cost"),
+    "diagnostics": ("diagnostic",),
+    "all": ("score", "cost", "diagnostic"),
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,33 @@ class Leaderboard:
     tasks: Mapping[str, TaskSpec] = field(default_factory=dict)
     configs: Mapping[str, dict] = field(default_factory=dict)
     claims: tuple[ClaimResult, ...] = ()
+    shown: str = "costs"  # which metrics the tables show beside the primary score (METRIC_VIEWS)
+
+    def shown_metrics(self, key: Section) -> list[tuple[str, MetricSpec | None]]:
+        """The metrics the tables of section ``key`` show beside its primary score, each with
+        its declaration (``None``: a metric the task does not declare, such as a probe's
+        ``<probe>/<metric>``, shown as a diagnostic), by kind in the order of
+        :data:`METRIC_VIEWS` ``[self.shown]`` and within a kind as the task declares them."""
+        task = self.tasks.get(key[0])
+        found: list[tuple[str, MetricSpec | None]] = []
+        for kind in METRIC_VIEWS[self.shown]:
+            found += [
+                (name, spec)
+                for name, spec in self.metrics_of_kind(key, kind)
+                if not (task is not None and name == task.primary)
+            ]
+            if kind == "diagnostic" and task is not None:
+                rows = self.table[_in_section(self.table, key)]
+                found += [
+                    (name, None)
+                    for name in (
+                        c.removeprefix("metric:") for c in self.runs if c.startswith("metric:")
+                    )
+                    if not task.declares(name)
+                    and f"{name}_mean" in rows
+                    and rows[f"{name}_mean"].notna().any()
+                ]
+        return found
 
     def sections(self) -> list[Section]:
         """The (task, scale, variant, data) sections of the board, in order."""
@@ -95,9 +128,12 @@ def _in_section(frame: pd.DataFrame, key: Section) -> pd.Series:
 
 
 def build_leaderboard(
-    records: Iterable[RunRecord], registry: Registry | None = None, all_versions: bool = False
+    records: Iterable[RunRecord] | RunsTable,
+    registry: Registry | None = None,
+    all_versions: bool = False,
 ) -> Leaderboard:
-    """Aggregate ``records``; with a registry, add the paper's reported number where declared.
+    """Aggregate ``records`` (or their columns, :meth:`RecordStore.runs_table`); with a
+    registry, add the paper's reported number where declared.
 
     With a registry, only records of the installed code count (see :mod:`harness.identity`):
     records of other code are left out and a note says how many, unless ``all_versions``, which
@@ -127,11 +163,14 @@ def build_leaderboard(
     table["failed"] = table["n_runs"] - table["n_seeds"]
     table["primary_mean"] = grouped_ok["primary_value"].mean().reindex(table.index)
     table["primary_std"] = grouped_ok["primary_value"].std(ddof=1).reindex(table.index)
+    # every metric's columns joined at once (inserted one by one, they fragment the frame)
+    columns: dict[str, pd.Series] = {}
     for col in metric_cols:
         name = col.removeprefix("metric:")
-        table[f"{name}_mean"] = grouped_ok[col].mean().reindex(table.index)
-        table[f"{name}_std"] = grouped_ok[col].std(ddof=1).reindex(table.index)
-    table["train_seconds_mean"] = grouped_ok["train_seconds"].mean().reindex(table.index)
+        columns[f"{name}_mean"] = grouped_ok[col].mean().reindex(table.index)
+        columns[f"{name}_std"] = grouped_ok[col].std(ddof=1).reindex(table.index)
+    columns["train_seconds_mean"] = grouped_ok["train_seconds"].mean().reindex(table.index)
+    table = pd.concat([table, pd.DataFrame(columns, index=table.index)], axis=1)
     table = table.reset_index()
     half = _t_quantile(table["n_seeds"]) * table["primary_std"] / np.sqrt(table["n_seeds"])
     # One seed says nothing about spread: no interval, and the row ties with every other row.
@@ -226,91 +265,41 @@ class _CurrentCode:
             self.labels[key] = code_hash(code_identity(self.registry, task, method))
         return self.labels[key]
 
-    def is_current(self, record: RunRecord, code: str) -> bool:
-        """Whether ``record``, of code hash ``code`` (see :func:`_code_of`), was run by the
-        installed code."""
-        return code != UNKNOWN_CODE and code in self.hashes_of(record.task, record.method)
-
-
-def _code_of(record: RunRecord) -> str:
-    """The short hash of a record's code identity (``unknown`` for records without one)."""
-    if not record.code:
-        return UNKNOWN_CODE
-    return _hash_code(tuple((part, tuple(sorted(i.items()))) for part, i in record.code.items()))
-
-
-@cache
-def _hash_code(code: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> str:
-    # The records of a board share a handful of code identities: hash each once.
-    from harness.identity import code_hash
-
-    return code_hash({part: dict(items) for part, items in code})
-
-
-def _runtime_of(record: RunRecord) -> str:
-    """``cpu``, ``cuda`` or ``cuda+amp``: the device kind and precision that ran the record."""
-    kind = record.trainer.get("device_kind") or record.device.get("type") or "?"
-    return f"{kind}+amp" if record.trainer.get("amp") else str(kind)
-
-
-def _data_of(record: RunRecord) -> str:
-    """The user's own files a record read, as ``name@sha256[:8]`` (empty: registered data)."""
-    return ", ".join(
-        f"{Path(path).name}@{checksum[:8]}" for path, checksum in sorted(record.user_data.items())
-    )
-
-
-RUN_FIELDS = (
-    "run_id",
-    "task",
-    "method",
-    "slot",
-    "seed",
-    "scale",
-    "status",
-    "config_hash",
-    "primary_metric",
-    "goal",
-    "train_seconds",
-)
+    def is_current(self, task: str, method: str, code: str) -> bool:
+        """Whether a record of ``task`` and ``method`` with code hash ``code`` (see
+        :func:`harness.index.code_of`) was run by the installed code."""
+        return code != UNKNOWN_CODE and code in self.hashes_of(task, method)
 
 
 def _runs_frame(
-    records: Iterable[RunRecord], registry: Registry | None
+    records: Iterable[RunRecord] | RunsTable, registry: Registry | None
 ) -> tuple[pd.DataFrame, dict[str, dict]]:
     """One row per record, and the config (``task``, ``method``, …) of each config hash.
 
-    Built column by column: a list of 100k dicts is several times slower.
+    Built column by column (a list of 100k dicts is several times slower), from the records'
+    index when given a :class:`~harness.index.RunsTable`.
     """
-    current = _CurrentCode(registry) if registry is not None else None
-    columns: dict[str, list[object]] = {name: [] for name in RUN_FIELDS}
-    for name in ("primary_value", "data", "code", "current", "runtime"):
-        columns[name] = []
-    metrics: dict[str, list[float]] = {}
-    configs: dict[str, dict] = {}
-    for n, r in enumerate(records):
-        for name in RUN_FIELDS:
-            columns[name].append(getattr(r, name))
-        columns["primary_value"].append(r.metrics.get(r.primary_metric, np.nan))
-        code = _code_of(r)
-        columns["data"].append(_data_of(r))
-        is_current = current.is_current(r, code) if current else True
-        if current and is_current:  # a legacy identity of the installed code is that code
-            code = current.canonical(r.task, r.method)
-        columns["code"].append(code[:8])
-        columns["current"].append(is_current)
-        columns["runtime"].append(_runtime_of(r))
-        if r.config_hash not in configs:
-            configs[r.config_hash] = r.config
-        for key, value in r.metrics.items():
-            column = metrics.get(f"metric:{key}")
-            if column is None:  # first record with this metric: earlier rows lack it
-                column = metrics[f"metric:{key}"] = [np.nan] * n
-            column.append(value)
-        for column in metrics.values():
-            if len(column) == n:  # this record lacks the metric
-                column.append(np.nan)
-    return pd.DataFrame({**columns, **metrics}), configs
+    table = records if isinstance(records, RunsTable) else table_of_records(records)
+    columns = table.columns
+    codes = list(columns["code"])
+    if registry is None:
+        current = [True] * len(codes)
+    else:
+        installed = _CurrentCode(registry)
+        known: dict[tuple[str, str, str], bool] = {}
+        current = []
+        for row, key in enumerate(zip(columns["task"], columns["method"], codes, strict=True)):
+            if key not in known:
+                known[key] = installed.is_current(*key)
+            current.append(known[key])
+            if known[key]:  # a legacy identity of the installed code is that code
+                codes[row] = installed.canonical(key[0], key[1])
+    frame = {name: columns[name] for name in (*BOARD_FIELDS, "primary_value", "data")}
+    frame["code"] = [code[:8] for code in codes]
+    frame["current"] = current
+    frame["runtime"] = columns["runtime"]
+    metrics = {name: column for name, column in columns.items() if name.startswith("metric:")}
+    return pd.DataFrame({**frame, **metrics}), table.configs
 
 
 def _differences(configs: list[dict]) -> list[str]:

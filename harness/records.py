@@ -7,13 +7,16 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from harness.storage import atomic_write, atomic_write_json, file_sha256
 
 Status = Literal["ok", "failed", "diverged", "timeout", "crashed"]
 STATUSES: tuple[str, ...] = ("ok", "failed", "diverged", "timeout", "crashed")
 SCHEMA_VERSION = 3
+
+if TYPE_CHECKING:
+    from harness.index import RunsTable
 
 
 @dataclass
@@ -198,11 +201,18 @@ class RecordStore:
     ``runs_dir`` (a copy, a backup folder, a record moved by hand) is a stray and is skipped with
     one warning line naming it, as is a file that cannot be parsed as a record; a run id is
     counted once, so a copied record never becomes an extra seed.
+
+    Reads go through a derived index of the files (:mod:`harness.index`), kept up to date by
+    every write and repaired from the files before every read, so a board of 100 000 records
+    reads no JSON file that did not change.
     """
 
     def __init__(self, runs_dir: Path, warn: Callable[[str], None] = warn_to_stderr) -> None:
+        from harness.index import RecordIndex
+
         self.runs_dir = Path(runs_dir)
         self.warn = warn
+        self.index = RecordIndex(self.runs_dir, warn)
 
     def path_for(self, task: str, method: str, run_id: str) -> Path:
         """Where the record of a cell lives."""
@@ -211,20 +221,14 @@ class RecordStore:
     def load(self, task: str, method: str, run_id: str) -> RunRecord | None:
         """The stored record of a cell, or ``None`` when it has none; a file there that is not a
         valid record of this cell is skipped with a warning (so the cell reruns)."""
-        path = self.path_for(task, method, run_id)
-        if not path.exists():
-            return None
-        try:
-            return _at_its_path(read_record(path), task, method, run_id)
-        except RecordError as exc:
-            self.warn(f"ignoring {path}: {exc}; the cell will run again")
-            return None
+        return self.index.lookup(task, method, run_id)
 
     def save(self, record: RunRecord) -> Path:
         """Store ``record`` atomically, replacing an earlier attempt of the same cell."""
         path = self.path_for(record.task, record.method, record.run_id)
         atomic_write_json(path, record.to_dict())
         self._remove_other_artifacts(record)
+        self.index.put(path)
         return path
 
     def _remove_other_artifacts(self, record: RunRecord) -> None:
@@ -296,41 +300,55 @@ class RecordStore:
             return {key: data[key] for key in data.files}
 
     def iter_records(self, task: str | None = None) -> Iterator[RunRecord]:
-        """Every valid record at its own path, optionally of one task, each run id once.
+        """Every valid record at its own path, optionally of one task, each run id once, in
+        path order.
 
         Temporary files of writers (``.<name>.tmp``) are never read; everything else that is
         skipped gets one warning line with its path and the reason.
         """
-        root = self.runs_dir / task if task else self.runs_dir
-        if not root.is_dir():
-            return
-        seen: dict[str, Path] = {}
-        for path in sorted(root.rglob("*.json")):
-            parts = path.relative_to(self.runs_dir).parts
-            if len(parts) == 4 and path.parent.with_suffix(".json").is_file():
-                continue  # an artifact in the folder beside its record
-            if len(parts) != 3:
+        for row in self._counted(task, ("body",)):
+            yield RunRecord(**json.loads(row[-1]))
+
+    def runs_table(self, task: str | None = None) -> RunsTable:
+        """The records of :meth:`iter_records` as a leaderboard's columns, from the index (no
+        record's JSON is parsed but one per config hash, for its config)."""
+        from harness.index import BOARD_COLUMNS, table_of_entries
+
+        def config_of(key: str) -> dict[str, Any]:
+            return dict(self.index.body(key).get("config", {}))
+
+        return table_of_entries(self._counted(task, BOARD_COLUMNS), config_of)
+
+    def _counted(self, task: str | None, columns: tuple[str, ...]) -> list[tuple]:
+        """The index's rows (:data:`harness.index.HEAD`, then ``columns``) of the records that
+        count, after warning about every file that does not."""
+        from harness.index import RECORD, STRAY
+
+        counted = []
+        seen: dict[str, str] = {}
+        for row in self.index.entries(task, columns):
+            key, kind, problem, run_id = row[:4]
+            if kind == RECORD and run_id not in seen:
+                seen[run_id] = key
+                counted.append(row)
+                continue
+            path = self.index.path_of(key)
+            if kind == STRAY:
                 self.warn(
                     f"ignoring stray file {path}: records live at "
                     f"{self.runs_dir}/<task>/<method>/<run_id>.json"
                 )
-                continue
-            try:
-                record = _at_its_path(read_record(path), parts[0], parts[1], path.stem)
-            except RecordError as exc:
-                self.warn(f"ignoring {path}: {exc}")
-                continue
-            if record.run_id in seen:
+            elif kind != RECORD:
+                self.warn(f"ignoring {path}: {problem}")
+            else:
                 self.warn(
-                    f"ignoring {path}: run id {record.run_id} is already counted from "
-                    f"{seen[record.run_id]}"
+                    f"ignoring {path}: run id {run_id} is already counted from "
+                    f"{self.index.path_of(seen[run_id])}"
                 )
-                continue
-            seen[record.run_id] = path
-            yield record
+        return counted
 
 
-def _at_its_path(record: RunRecord, task: str, method: str, run_id: str) -> RunRecord:
+def at_its_path(record: RunRecord, task: str, method: str, run_id: str) -> RunRecord:
     """``record``, if its content names the path it was read from."""
     found = (record.task, record.method, record.run_id)
     if found != (task, method, run_id):

@@ -12,6 +12,7 @@ import pandas as pd
 from harness.claims import ClaimResult, claims_of_section
 from harness.leaderboard import Leaderboard, Section
 from harness.numbers import format_number
+from harness.specs import MetricSpec
 
 ARROW = {"max": "↑", "min": "↓"}
 
@@ -29,13 +30,14 @@ def render(board: Leaderboard, fmt: str) -> str:
 
 
 def _rows(board: Leaderboard, key: Section) -> tuple[list[str], list[list[str]]]:
-    """The primary score's columns, then one column per cost (mean over seeds), headed with the
-    direction in which it is cheaper. Diagnostics have no direction: they are in the CSV only."""
+    """The primary score's columns, then one column per metric the board shows (mean over seeds;
+    by default the costs, headed with the direction in which they are cheaper; see
+    :attr:`Leaderboard.shown`). Diagnostics have no direction."""
     section = board.section(*key)
-    costs = board.metrics_of_kind(key, "cost")
+    shown = board.shown_metrics(key)
     header = ["rank", "method", "seeds", "mean ± std", "95% CI", "failed", "paper"]
-    header += [f"{name} (cost {ARROW[spec.goal]})" for name, spec in costs]  # type: ignore[index]
-    cost_values = [section[f"{name}_mean"].map(format_number).tolist() for name, _ in costs]
+    header += [_heading(name, spec) for name, spec in shown]
+    cost_values = [section[f"{name}_mean"].map(format_number).tolist() for name, _ in shown]
     rows = [
         [
             "—" if pd.isna(r.rank) else str(r.rank),
@@ -50,6 +52,14 @@ def _rows(board: Leaderboard, key: Section) -> tuple[list[str], list[list[str]]]
         for n, r in enumerate(section.itertuples())
     ]
     return header, rows
+
+
+def _heading(name: str, spec: MetricSpec | None) -> str:
+    """A shown metric's column heading: its name, and for a score or a cost its direction."""
+    if spec is None or spec.kind == "diagnostic":
+        return name
+    arrow = ARROW.get(spec.goal or "", "")
+    return f"{name} (cost {arrow})" if spec.kind == "cost" else f"{name} {arrow}"
 
 
 def _title(board: Leaderboard, key: Section) -> str:

@@ -281,7 +281,7 @@ def data_checksums(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """sha256 of every dataset entry the cell reads (memoised by the data store), and of the
     files among them that the user brought (outside the dataset registry)."""
-    store = data_store(registry, settings)
+    store = _checking_store(registry, settings)
     data: dict[str, str] = {}
     user: dict[str, str] = {}
     for entry in dataset_entries(resolved, registry):
@@ -527,6 +527,21 @@ def _remove_orphan_temp_files(store: RecordStore, resolved: ResolvedCell, run_id
     if path.parent.is_dir():
         for tmp in path.parent.glob(f".{path.name}.*.tmp"):
             tmp.unlink(missing_ok=True)
+
+
+def _checking_store(registry: Registry, settings: Settings) -> DataStore:
+    """The data store that checksums cells' data, kept for the next cell of the same folders:
+    resume checks every cell of a sweep, and a store reads its checksum memo once. It still
+    stats each file, so a file changed since is hashed again."""
+    key = (settings.data_dir, settings.cache_dir, settings.allow_download, id(registry.datasets))
+    kept = _CHECKING_STORE.get(key)
+    if kept is None or kept.datasets is not registry.datasets:
+        _CHECKING_STORE.clear()
+        kept = _CHECKING_STORE[key] = data_store(registry, settings)
+    return kept
+
+
+_CHECKING_STORE: dict[tuple[Any, ...], DataStore] = {}
 
 
 def data_store(registry: Registry, settings: Settings) -> DataStore:

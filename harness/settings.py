@@ -108,9 +108,31 @@ def default_results_dir() -> Path:
     return Path(os.environ.get("HARNESS_RESULTS_DIR", "results")).expanduser().resolve()
 
 
+# A checkout's datasets, shared between worktrees: ``<checkout>/../shared/data``.
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
 def default_data_dir() -> Path:
-    """``HARNESS_DATA_DIR`` or ``./data``, made absolute."""
-    return Path(os.environ.get("HARNESS_DATA_DIR", "data")).expanduser().resolve()
+    """Where datasets are looked for (the one rule; the README states it):
+
+    ``HARNESS_DATA_DIR`` when set; else ``shared/data`` beside the checkout this harness runs
+    from (``<checkout>/../shared/data``, where ``make test`` looks too) when that folder exists;
+    else ``data`` in :func:`default_cache_dir`, where downloads go. Made absolute.
+    """
+    if os.environ.get("HARNESS_DATA_DIR"):
+        return Path(os.environ["HARNESS_DATA_DIR"]).expanduser().resolve()
+    if SHARED_DATA.is_dir():
+        return SHARED_DATA
+    return default_cache_dir() / "data"
+
+
+def data_dir_origin() -> str:
+    """Why :func:`default_data_dir` chose its folder, in a few words (``data check`` says it)."""
+    if os.environ.get("HARNESS_DATA_DIR"):
+        return "from HARNESS_DATA_DIR"
+    if SHARED_DATA.is_dir():
+        return "shared/data beside the checkout; set HARNESS_DATA_DIR to look elsewhere"
+    return "the default: no HARNESS_DATA_DIR, no shared/data beside the checkout"
 
 
 def default_cache_dir() -> Path:

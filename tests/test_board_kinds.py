@@ -105,3 +105,66 @@ def test_a_family_of_costs_lines_up_in_the_order_of_the_records(registry):
         "seconds_eval",
     ]
     assert [name for name, _ in board.metrics_of_kind(key, "diagnostic")] == ["best_step"]
+
+
+SCORED = replace(
+    TASK,
+    metrics=(
+        *TASK.metrics[:1],
+        MetricSpec("acc_val", "max", "validation accuracy"),
+        MetricSpec("loss", "min", "test loss"),
+        *TASK.metrics[1:],
+    ),
+)
+
+
+def _shown(board, metrics: str) -> list[str]:
+    return [name for name, _ in replace(board, shown=metrics).shown_metrics(board.sections()[0])]
+
+
+def test_the_tables_show_secondary_scores_or_diagnostics_on_request(registry):
+    records = [
+        replace(r, metrics={**r.metrics, "acc_val": 0.5, "loss": 0.1, "probe/top": 3.0})
+        for r in RECORDS
+    ]
+    with_task = replace(registry, tasks={**registry.tasks, "t": SCORED})
+    board = build_leaderboard(records, with_task, all_versions=True)
+    assert _shown(board, "costs") == ["params", "steps_per_s"]
+    assert _shown(board, "scores") == ["acc_val", "loss", "params", "steps_per_s"]
+    # undeclared metrics (a probe's <probe>/<metric>, a slip) are diagnostics: no direction
+    assert _shown(board, "diagnostics") == ["best_step", "odd", "probe/top"]
+    assert _shown(board, "all") == [*_shown(board, "scores"), *_shown(board, "diagnostics")]
+    page = render(replace(board, shown="all"), "md")
+    header = next(line for line in page.splitlines() if line.startswith("| rank"))
+    assert header.endswith(
+        "| acc_val ↑ | loss ↓ | params (cost ↓) | steps_per_s (cost ↑) | best_step | odd "
+        "| probe/top |"
+    )
+    assert render(board, "md") == render(replace(board, shown="costs"), "md")
+
+
+def test_the_cli_board_takes_the_metrics_to_show(registry, tmp_path, monkeypatch, capsys):
+    from harness.cli import main
+    from harness.records import RecordStore
+
+    store = RecordStore(tmp_path / "results" / "runs")
+    monkeypatch.setenv("HARNESS_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setattr(
+        "harness.plugins.get_registry",
+        lambda: replace(registry, tasks={**registry.tasks, "t": SCORED}),
+    )
+    for record in RECORDS:
+        store.save(record)
+    assert main(["leaderboard", "--all-versions", "--metrics", "diagnostics"]) == 0
+    out = capsys.readouterr().out
+    assert "best_step" in out and "odd" in out and "params (cost" not in out
+
+
+def test_many_metrics_do_not_fragment_the_board(recwarn):
+    many = [
+        replace(r, metrics={**r.metrics, **{f"m{k}": float(k) for k in range(150)}})
+        for r in RECORDS
+    ]
+    board = build_leaderboard(many)
+    assert "m149_std" in board.table
+    assert not [w for w in recwarn if issubclass(w.category, pd.errors.PerformanceWarning)]

@@ -87,6 +87,7 @@ def test_content_cache_computes_once(tmp_path):
     assert len(calls) == 2
 
 
+@pytest.mark.needs_data()
 def test_data_check_lists_the_shared_datasets(data_dir, capsys):
     assert main(["data", "check"]) == 0
     out = capsys.readouterr().out
@@ -151,7 +152,9 @@ def test_data_check_says_which_files_have_no_registered_hash(tmp_path, monkeypat
     files = {**_spec()["toy"].files, "toy/b.txt": RemoteFile("", hashlib.sha256(b"b").hexdigest())}
     spec = DatasetSpec("toy", files)
     assert _data_check(types.SimpleNamespace(datasets={"toy": spec})) == 0
-    assert "✓ toy                  2/2 files 1 unverified" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "✓ toy                  2/2 files, sha256 verified 1/2 (1 with no registered" in out
+    assert f"data directory: {tmp_path} (from HARNESS_DATA_DIR)" in out
 
 
 def test_a_second_require_reads_no_file_again(tmp_path, data_dir, monkeypatch):
@@ -267,3 +270,63 @@ def test_a_users_file_is_required_and_checksummed(tmp_path, monkeypatch):
     with pytest.raises(DataMissingError, match="is not a regular file"):
         store.checksum("folder")
     assert store.missing_files("nothing.wav") == ["nothing.wav"]
+
+
+def test_data_check_never_downloads(tmp_path, monkeypatch, capsys):
+    _write(tmp_path / "toy" / "a.txt", b"a")
+    monkeypatch.setenv("HARNESS_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("HARNESS_OFFLINE")
+    files = {"toy/a.txt": RemoteFile("https://example.invalid/a.txt", "")}
+    files["toy/b.txt"] = RemoteFile("https://example.invalid/b.txt", "")
+
+    def refuse(*args):
+        raise AssertionError("data check downloaded")
+
+    monkeypatch.setattr(DataStore, "_download", refuse)
+    registry = types.SimpleNamespace(datasets={"toy": DatasetSpec("toy", files)})
+    assert _data_check(registry) == 1
+    assert "✗ toy                  1/2 files (missing e.g. toy/b.txt)" in capsys.readouterr().out
+
+
+def test_one_default_data_directory(tmp_path, monkeypatch):
+    from harness import settings
+
+    monkeypatch.delenv("HARNESS_DATA_DIR")
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(settings, "SHARED_DATA", tmp_path / "shared" / "data")
+    assert settings.default_data_dir() == tmp_path / "cache" / "data"
+    assert "no shared/data beside the checkout" in settings.data_dir_origin()
+    (tmp_path / "shared" / "data").mkdir(parents=True)
+    assert settings.default_data_dir() == tmp_path / "shared" / "data"
+    assert "beside the checkout" in settings.data_dir_origin()
+    monkeypatch.setenv("HARNESS_DATA_DIR", str(tmp_path / "mine"))
+    assert settings.default_data_dir() == tmp_path / "mine"
+    assert settings.data_dir_origin() == "from HARNESS_DATA_DIR"
+
+
+def test_make_test_and_a_hand_run_look_in_the_same_place(monkeypatch):
+    """``make test`` exports ``<checkout>/../shared/data``; without it a hand run finds the same
+    folder (where it exists)."""
+    from harness import settings
+
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    assert "HARNESS_DATA_DIR ?= $(abspath ../shared/data)" in makefile
+    assert Path(__file__).resolve().parents[2] / "shared" / "data" == settings.SHARED_DATA
+
+
+def test_only_a_missing_dataset_excuses_a_failure(tmp_path):
+    from harness.data.missing import missing_data_reason
+
+    toy = _spec()
+    assert missing_data_reason("dataset 'toy' is missing toy/a.txt", tmp_path, toy) == (
+        f"needs toy, not in the data directory {tmp_path} "
+        "(set HARNESS_DATA_DIR to a folder with the shared datasets)"
+    )
+    text = f"FileNotFoundError: [Errno 2] No such file or directory: '{tmp_path}/toy/b.txt'"
+    assert "needs toy/b.txt, not in" in missing_data_reason(text, tmp_path, toy)
+    assert missing_data_reason("AssertionError: assert 1 == 2", tmp_path, toy) is None
+    _write(tmp_path / "toy" / "a.txt", b"a")
+    _write(tmp_path / "toy" / "b.txt", b"b")
+    # with every dataset present nothing is excused, even a message that names one
+    assert missing_data_reason("dataset 'toy' is missing toy/a.txt", tmp_path, toy) is None
+    assert missing_data_reason(text.replace("b.txt", "c.txt"), tmp_path, toy) is None

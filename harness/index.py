@@ -1,0 +1,658 @@
+"""A derived, rebuildable index of the run records: ``<runs_dir>/.index/records.sqlite``.
+
+The JSON records stay the source of truth; the index only saves reading them again. It holds,
+per ``*.json`` file under the runs folder, the file's stamp (inode, size, mtime, ctime), what
+reading it found (a valid record at its path, a file that is not one and why, or a stray) and,
+for a record, its JSON and the columns a leaderboard needs; and per folder its mtime and its
+sub-folders. It is written after each record (:meth:`RecordIndex.put`) and repaired before each
+read (:meth:`RecordIndex.entries`):
+
+* a folder whose mtime is the one indexed is trusted without listing it (a record written,
+  replaced, copied or deleted changes its folder's mtime: the harness, git and editors that save
+  by renaming all replace files), so checking 100 000 records costs a stat per folder; a folder
+  that changed is listed again and its files stat'ed, and only files whose stamp changed are
+  read. A folder or file modified within :data:`RACY_NS` of the check is checked again next
+  time (its timestamp may not yet tell a later change apart);
+* :meth:`RecordIndex.lookup` (resume) stats the one record file it is asked about, so it also
+  sees a file rewritten in place; a board sees such an edit once its folder changes
+  (delete ``<runs_dir>/.index`` to have everything read again);
+* an index that is missing, of another format, copied from another results folder, or damaged
+  (truncated, garbage: one warning line) is rebuilt from the JSON files.
+
+Concurrent writers (cells, launchers, several sweeps on one results folder) share it through
+SQLite's write-ahead log and its locks; every write is one transaction, so a writer killed
+mid-write leaves the index as it was. A write that fails (locked too long, read-only or full
+disk) is skipped: the record is on disk, the next read indexes it. Where the folder cannot take
+an index at all, reads run the same checks on an index in memory, reading every file.
+
+A record's artifact folder (``<run_id>/`` beside it) is not looked into: its files are never
+records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.records import RecordError, RunRecord, at_its_path, read_record
+
+FORMAT = 1  # the layout of the tables; another value is rebuilt
+INDEX_DIR = ".index"
+INDEX_NAME = "records.sqlite"
+RACY_NS = 2_000_000_000
+BUSY_TIMEOUT_S = 30.0
+BATCH = 2000  # rows per transaction of a rebuild
+UNKNOWN_CODE = "unknown"
+SEP = "\x01"  # joins a file's path parts in its key: keys then sort as sorted(Path) does
+
+# kinds of indexed files
+RECORD, BAD, STRAY = "record", "bad", "stray"
+
+BOARD_FIELDS = (
+    "run_id",
+    "task",
+    "method",
+    "slot",
+    "seed",
+    "scale",
+    "status",
+    "config_hash",
+    "primary_metric",
+    "goal",
+    "train_seconds",
+)
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dirs (
+    rel TEXT PRIMARY KEY, mtime_ns INTEGER, n_files INTEGER, subdirs TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS files (
+    key TEXT PRIMARY KEY, dir TEXT NOT NULL,
+    ino INTEGER, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER,
+    kind TEXT NOT NULL, problem TEXT,
+    {", ".join(BOARD_FIELDS)},
+    primary_value REAL, code TEXT, data TEXT, runtime TEXT, metrics TEXT, body TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS files_by_dir ON files (dir);
+"""
+COLUMNS = (
+    "key",
+    "dir",
+    "ino",
+    "size",
+    "mtime_ns",
+    "ctime_ns",
+    "kind",
+    "problem",
+    *BOARD_FIELDS,
+    "primary_value",
+    "code",
+    "data",
+    "runtime",
+    "metrics",
+    "body",
+)
+UPSERT = (
+    f"INSERT OR REPLACE INTO files ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+)
+
+Stamp = tuple[int, int, int, int]
+FIELDS = tuple(RunRecord.__dataclass_fields__)
+
+
+# What :meth:`RecordIndex.entries` gives per file: these columns, then the ones asked for.
+HEAD = ("key", "kind", "problem", "run_id")
+DERIVED = ("primary_value", "code", "data", "runtime")
+BOARD_COLUMNS = (*BOARD_FIELDS, *DERIVED, "metrics")  # what a leaderboard reads
+
+
+def code_of(record: RunRecord) -> str:
+    """The hash of a record's code identity (``unknown`` for records without one)."""
+    if not record.code:
+        return UNKNOWN_CODE
+    from harness.identity import code_hash
+
+    return code_hash(record.code)
+
+
+def runtime_of(record: RunRecord) -> str:
+    """``cpu``, ``cuda`` or ``cuda+amp``: the device kind and precision that ran the record."""
+    kind = record.trainer.get("device_kind") or record.device.get("type") or "?"
+    return f"{kind}+amp" if record.trainer.get("amp") else str(kind)
+
+
+def data_of(record: RunRecord) -> str:
+    """The user's own files a record read, as ``name@sha256[:8]`` (empty: registered data)."""
+    return ", ".join(
+        f"{Path(path).name}@{checksum[:8]}" for path, checksum in sorted(record.user_data.items())
+    )
+
+
+def record_from_row(row: tuple[Any, ...]) -> RunRecord:
+    """The record a ``files`` row holds (validated when it was indexed)."""
+    return RunRecord(**json.loads(row[-1]))
+
+
+def _stamp(st: os.stat_result) -> Stamp:
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _key(parts: Iterable[str]) -> str:
+    return SEP.join(parts)
+
+
+class RecordIndex:
+    """The index of the records under ``runs_dir`` (see the module's docstring)."""
+
+    def __init__(self, runs_dir: Path, warn: Callable[[str], None]) -> None:
+        self.runs_dir = runs_dir
+        self.warn = warn
+        # strings: a store is made per cell, and resume checks thousands of cells
+        self.root = os.fspath(runs_dir)
+        self.name = os.path.join(self.root, INDEX_DIR, INDEX_NAME)
+
+    @property
+    def path(self) -> Path:
+        """The index's file."""
+        return Path(self.name)
+
+    # -- writing -------------------------------------------------------------------------
+    def put(self, path: Path) -> None:
+        """Index the record just stored at ``path`` (read back, so the index holds what any
+        reader of the file gets); a failed write is skipped (the next read indexes the file)."""
+        with contextlib.suppress(sqlite3.Error, OSError):
+            con = _connection(self)
+            parts = path.relative_to(self.runs_dir).parts
+            # The file is this process's own, just renamed into place (a new inode): its stamp
+            # is trusted at once, unlike that of a file found by a read (see RACY_NS).
+            row = _read_row(self.runs_dir, parts, _stamp(path.stat()))
+            with _transaction(con):
+                con.execute(UPSERT, row)
+
+    # -- reading -------------------------------------------------------------------------
+    def entries(self, task: str | None = None, columns: tuple[str, ...] = ()) -> list[tuple]:
+        """Every ``*.json`` file under the runs folder (of one task's folder), in path order,
+        after bringing the index up to date: a row of :data:`HEAD` (``kind`` is ``record``,
+        ``bad`` with the ``problem``, or ``stray``) and then ``columns`` (of a record; ``body``:
+        its JSON). Rows, not objects: a board reads 100 000 of them."""
+        top = (task,) if task else ()
+        if not (self.runs_dir.joinpath(*top)).is_dir():
+            return []
+        try:
+            return _Sync(self, self._usable(), top).run(columns)
+        except sqlite3.DatabaseError as exc:
+            if not _is_damage(exc):
+                raise
+            self._reset(exc)
+            return _Sync(self, self._usable(), top).run(columns)
+
+    def path_of(self, key: str) -> Path:
+        """The file of an entry's ``key``."""
+        return self.runs_dir.joinpath(*key.split(SEP))
+
+    def body(self, key: str) -> dict[str, Any]:
+        """The JSON of the indexed record ``key`` (an entry of kind ``record``)."""
+        row = self._usable().execute("SELECT body FROM files WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
+
+    def lookup(self, task: str, method: str, run_id: str) -> RunRecord | None:
+        """The record stored for a cell, or ``None``; a file there that is no valid record of
+        this cell is warned about (``the cell will run again``) and gives ``None``.
+
+        Stats the file: its stamp must be the indexed one, else it is read (and indexed).
+        Resume asks this once per cell of a sweep, so it works on strings, not paths.
+        """
+        name = f"{run_id}.json"
+        try:
+            st: os.stat_result | None = os.stat(os.path.join(self.root, task, method, name))
+        except FileNotFoundError:
+            return None
+        except OSError:
+            st = None
+        con = None
+        with contextlib.suppress(sqlite3.Error, OSError):
+            con = _connection(self)
+        known = None
+        if con is not None and st is not None:
+            with contextlib.suppress(sqlite3.Error):
+                known = con.execute(
+                    "SELECT ino, size, mtime_ns, ctime_ns, kind, problem, body FROM files "
+                    "WHERE key = ?",
+                    (_key((task, method, name)),),
+                ).fetchone()
+        if known is not None and st is not None and known[:4] == _stamp(st):
+            if known[4] == RECORD:
+                return RunRecord(**json.loads(known[6]))
+            self.warn(
+                f"ignoring {self.runs_dir / task / method / name}: {known[5]}; the cell "
+                "will run again"
+            )
+            return None
+        stamp = _fresh_stamp(st, time.time_ns()) if st is not None else None
+        row = _read_row(self.runs_dir, (task, method, name), stamp)
+        if con is not None and stamp is not None:
+            with contextlib.suppress(sqlite3.Error, OSError), _transaction(con):
+                con.execute(UPSERT, row)
+        if row[6] != RECORD:
+            self.warn(
+                f"ignoring {self.runs_dir / task / method / name}: {row[7]}; the cell "
+                "will run again"
+            )
+            return None
+        return record_from_row(row)
+
+    # -- connections -----------------------------------------------------------------------
+    def _usable(self) -> sqlite3.Connection:
+        """The index's connection, rebuilt when damaged; an index in memory where the folder
+        cannot hold one."""
+        try:
+            con = _connection(self)
+        except sqlite3.DatabaseError as exc:
+            if not _is_damage(exc):
+                return _memory_connection(self)
+            self._reset(exc)
+            try:
+                con = _connection(self)
+            except sqlite3.Error:
+                return _memory_connection(self)
+        except OSError:
+            return _memory_connection(self)
+        return con
+
+    def _reset(self, exc: BaseException) -> None:
+        """Delete a damaged index (one warning line); the next read rebuilds it."""
+        self.warn(
+            f"the record index {self.path} is damaged ({exc}); rebuilding it from the records"
+        )
+        _forget(self)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(OSError):
+                os.unlink(f"{self.path}{suffix}")
+
+
+def _row(
+    parts: tuple[str, ...],
+    stamp: Stamp | None,
+    kind: str,
+    problem: str | None,
+    record: RunRecord | None,
+) -> tuple[Any, ...]:
+    """A ``files`` row (``COLUMNS``)."""
+    head = (_key(parts), "/".join(parts[:-1]), *(stamp or (None,) * 4), kind, problem)
+    if record is None:
+        return (*head, *(None,) * (len(COLUMNS) - len(head)))
+    values = tuple(getattr(record, name) for name in BOARD_FIELDS)
+    primary = record.metrics.get(record.primary_metric)
+    return (
+        *head,
+        *values,
+        primary,
+        code_of(record),
+        data_of(record),
+        runtime_of(record),
+        json.dumps(record.metrics, sort_keys=True),
+        # its fields hold JSON values already: no deep copy (``asdict``) needed to dump them
+        json.dumps(
+            {name: getattr(record, name) for name in FIELDS},
+            sort_keys=True,
+            separators=(",", ":"),
+            default=str,
+        ),
+    )
+
+
+def _read_row(runs_dir: Path, parts: tuple[str, ...], stamp: Stamp | None) -> tuple[Any, ...]:
+    """The row of one file, read and checked as the records' readers do."""
+    if len(parts) != 3:
+        return _row(parts, stamp, STRAY, None, None)
+    path = runs_dir.joinpath(*parts)
+    try:
+        record = at_its_path(read_record(path), parts[0], parts[1], path.stem)
+    except RecordError as exc:
+        return _row(parts, stamp, BAD, str(exc), None)
+    return _row(parts, stamp, RECORD, None, record)
+
+
+def _fresh_stamp(st: os.stat_result, now_ns: int) -> Stamp | None:
+    """The stamp to keep for a file: none for one modified too recently to be trusted."""
+    return None if now_ns - st.st_mtime_ns < RACY_NS else _stamp(st)
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """Whether ``exc`` says the file is no (longer a whole) database, not that it is busy."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name:
+        return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+    return type(exc) is sqlite3.DatabaseError
+
+
+@contextlib.contextmanager
+def _transaction(con: sqlite3.Connection) -> Iterator[None]:
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+# Open connections, kept for the next read or write: at most MAX_OPEN, the least recently used
+# closed first. A connection must not cross a fork (cells run in forked children) nor be shared
+# between threads, so each is kept with the process and thread that opened it.
+MAX_OPEN = 8
+_OPEN: dict[tuple[int, int, str], sqlite3.Connection] = {}
+
+
+def _cache_key(name: str) -> tuple[int, int, str]:
+    return (os.getpid(), threading.get_ident(), name)
+
+
+def _keep(key: tuple[int, int, str], con: sqlite3.Connection) -> sqlite3.Connection:
+    _OPEN[key] = con
+    while len(_OPEN) > MAX_OPEN:
+        oldest = next(iter(_OPEN))
+        stale = _OPEN.pop(oldest)
+        if oldest[:2] == key[:2]:  # another process's or thread's: not ours to close
+            with contextlib.suppress(sqlite3.Error):
+                stale.close()
+    return con
+
+
+def _cached(name: str) -> sqlite3.Connection | None:
+    key = _cache_key(name)
+    con = _OPEN.pop(key, None)
+    if con is not None:
+        _OPEN[key] = con  # most recently used last
+    return con
+
+
+def _forget(index: RecordIndex) -> None:
+    con = _OPEN.pop(_cache_key(index.name), None)
+    if con is not None:
+        with contextlib.suppress(sqlite3.Error):
+            con.close()
+
+
+def _identity(runs_dir: Path) -> str:
+    st = runs_dir.stat()
+    return f"{st.st_dev}:{st.st_ino}"
+
+
+def _connection(index: RecordIndex) -> sqlite3.Connection:
+    """The open index of ``index``, created or rebuilt (emptied) when missing, of another
+    format or from another folder."""
+    cached = _cached(index.name)
+    if cached is not None:
+        return cached
+    if not index.path.is_file():
+        folder = index.path.parent
+        folder.mkdir(exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# a derived index of the records (harness/index.py)\n*\n")
+    con = sqlite3.connect(index.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        _prepare(index, con)
+    except BaseException:
+        con.close()
+        raise
+    return _keep(_cache_key(index.name), con)
+
+
+def _memory_connection(index: RecordIndex) -> sqlite3.Connection:
+    """An index in memory, for a runs folder that cannot hold one (it reads every file once per
+    process)."""
+    name = f":memory:{index.runs_dir}"
+    cached = _cached(name)
+    if cached is not None:
+        return cached
+    con = sqlite3.connect(":memory:", isolation_level=None)
+    con.executescript(SCHEMA)
+    return _keep(_cache_key(name), con)
+
+
+def _prepare(index: RecordIndex, con: sqlite3.Connection) -> None:
+    """Create the tables, or empty them when they are of another format or another folder.
+
+    Checked without a lock first: every cell's process opens the index, and only the first
+    (or a rebuild) needs to write."""
+    identity = _identity(index.runs_dir)
+    if _state(con, identity) == "ok":
+        return
+    with _transaction(con):
+        state = _state(con, identity)  # another process may have prepared it meanwhile
+        if state == "ok":
+            return
+        if state == "foreign":
+            index.warn(
+                f"the record index {index.path} was built for another results folder; "
+                "rebuilding it from the records"
+            )
+        for table in ("meta", "dirs", "files"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                con.execute(statement)
+        con.execute(f"PRAGMA user_version = {FORMAT}")
+        con.execute("INSERT INTO meta VALUES ('runs_dir', ?)", (identity,))
+
+
+def _state(con: sqlite3.Connection, identity: str) -> str:
+    """``ok``, ``foreign`` (built for another folder) or ``new`` (empty or of another format)."""
+    if con.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+        return "new"
+    found = con.execute("SELECT value FROM meta WHERE key = 'runs_dir'").fetchone()
+    if found is None:
+        return "new"
+    return "ok" if found[0] == identity else "foreign"
+
+
+class _Sync:
+    """One check of the index against the folders under ``top``, then the entries in order."""
+
+    def __init__(self, index: RecordIndex, con: sqlite3.Connection, top: tuple[str, ...]) -> None:
+        self.index = index
+        self.con = con
+        self.top = top
+        self.root = index.runs_dir
+        self.now_ns = time.time_ns()
+
+    def run(self, columns: tuple[str, ...]) -> list[tuple]:
+        """Bring the index up to date under ``top``; its entries in path order."""
+        scope = "/".join(self.top)
+        where, args = self._scope_sql("rel", scope)
+        known = {
+            rel: (mtime, n, json.loads(subdirs))
+            for rel, mtime, n, subdirs in self.con.execute(
+                f"SELECT rel, mtime_ns, n_files, subdirs FROM dirs WHERE {where}", args
+            )
+        }
+        where_f, args_f = self._scope_sql("dir", scope)
+        counts = dict(
+            self.con.execute(
+                f"SELECT dir, count(*) FROM files WHERE {where_f} GROUP BY dir", args_f
+            ).fetchall()
+        )
+        listed: dict[str, tuple[int | None, dict[str, os.stat_result], list[str]]] = {}
+        seen: set[str] = set()
+        queue = [scope]
+        while queue:
+            rel = queue.pop()
+            folder = self.root / rel if rel else self.root
+            try:
+                st = folder.stat()
+            except OSError:
+                continue
+            seen.add(rel)
+            old = known.get(rel)
+            if old is not None and old[0] == st.st_mtime_ns and counts.get(rel, 0) == old[1]:
+                queue.extend(old[2])
+                continue
+            files, subdirs = self._list(folder, rel)
+            mtime = None if self.now_ns - st.st_mtime_ns < RACY_NS else st.st_mtime_ns
+            listed[rel] = (mtime, files, subdirs)
+            queue.extend(subdirs)
+        self._apply(known, listed, seen)
+        return self._entries(scope, columns)
+
+    def _scope_sql(self, column: str, scope: str) -> tuple[str, tuple[str | int, ...]]:
+        """A WHERE clause for ``column`` (a folder) within ``scope``, and its arguments."""
+        if not scope:
+            return "1", ()
+        return f"({column} = ? OR substr({column}, 1, ?) = ?)", (
+            scope,
+            len(scope) + 1,
+            scope + "/",
+        )
+
+    def _list(self, folder: Path, rel: str) -> tuple[dict[str, os.stat_result], list[str]]:
+        """The ``*.json`` files of a folder with their stat, and the folders to look into."""
+        depth = len(rel.split("/")) if rel else 0
+        files: dict[str, os.stat_result] = {}
+        dirs: list[str] = []
+        with os.scandir(folder) as found:
+            for entry in found:
+                if entry.is_dir(follow_symlinks=False):
+                    if depth == 0 and entry.name == INDEX_DIR:
+                        continue
+                    dirs.append(entry.name)
+                elif entry.name.endswith(".json"):
+                    with contextlib.suppress(OSError):
+                        files[entry.name] = entry.stat()
+        if depth == 2:  # a record's artifact folder holds no records: not looked into
+            dirs = [d for d in dirs if f"{d}.json" not in files]
+        prefix = f"{rel}/" if rel else ""
+        return files, [prefix + d for d in dirs]
+
+    def _apply(
+        self,
+        known: dict[str, tuple[int | None, int, list[str]]],
+        listed: dict[str, tuple[int | None, dict[str, os.stat_result], list[str]]],
+        seen: set[str],
+    ) -> None:
+        """Read what changed in the listed folders and write it, with the folders' new
+        fingerprints and the removal of folders that are gone, in one transaction."""
+        gone = [rel for rel in known if rel not in seen]
+        if not listed and not gone:
+            return
+        with _transaction(self.con):
+            for rel in gone:
+                self.con.execute("DELETE FROM dirs WHERE rel = ?", (rel,))
+                self.con.execute("DELETE FROM files WHERE dir = ?", (rel,))
+        rows: list[tuple[Any, ...]] = []
+        deleted: list[str] = []
+        dirs = []
+        for rel, (mtime, files, subdirs) in listed.items():
+            stamps = {
+                key: tuple(stamp)
+                for key, *stamp in self.con.execute(
+                    "SELECT key, ino, size, mtime_ns, ctime_ns FROM files WHERE dir = ?", (rel,)
+                )
+            }
+            parts = tuple(rel.split("/")) if rel else ()
+            for name, st in files.items():
+                key = _key((*parts, name))
+                fresh = _fresh_stamp(st, self.now_ns)
+                if fresh is None:
+                    mtime = None  # look at this folder again next time
+                if stamps.pop(key, None) == _stamp(st) and fresh is not None:
+                    continue
+                rows.append(_read_row(self.root, (*parts, name), fresh))
+            deleted += stamps
+            dirs.append((rel, mtime, len(files), json.dumps(subdirs)))
+            if len(rows) >= BATCH:  # a rebuild's rows are written as they come
+                self._write(rows, deleted, [])
+                rows, deleted = [], []
+        # the folders last: a writer killed before this reads them again next time
+        self._write(rows, deleted, dirs)
+
+    def _write(
+        self, rows: list[tuple[Any, ...]], deleted: list[str], dirs: list[tuple[Any, ...]]
+    ) -> None:
+        with _transaction(self.con):
+            self.con.executemany("DELETE FROM files WHERE key = ?", ((k,) for k in deleted))
+            self.con.executemany(UPSERT, rows)
+            self.con.executemany("INSERT OR REPLACE INTO dirs VALUES (?, ?, ?, ?)", dirs)
+
+    def _entries(self, scope: str, columns: tuple[str, ...]) -> list[tuple]:
+        where, args = self._scope_sql("dir", scope)
+        wanted = ", ".join((*HEAD, *columns))
+        query = f"SELECT {wanted} FROM files WHERE {where} ORDER BY key"
+        return self.con.execute(query, args).fetchall()
+
+
+@dataclass
+class RunsTable:
+    """One board row per record, as columns: ``BOARD_FIELDS``, then ``primary_value``, ``code``
+    (the code identity's hash), ``data``, ``runtime``; a ``metric:<name>`` column per metric
+    any record reports (NaN where a record lacks it), in order of first appearance; and the
+    config of each config hash (that of its first record)."""
+
+    columns: dict[str, list[Any]]
+    configs: dict[str, dict[str, Any]]
+
+
+def _empty_columns() -> dict[str, list[Any]]:
+    return {name: [] for name in (*BOARD_FIELDS, "primary_value", "code", "data", "runtime")}
+
+
+def table_of_records(records: Iterable[RunRecord]) -> RunsTable:
+    """The :class:`RunsTable` of records in memory."""
+    columns = _empty_columns()
+    metrics: dict[str, list[Any]] = {}
+    configs: dict[str, dict[str, Any]] = {}
+    codes: dict[Any, str] = {}
+    for n, r in enumerate(records):
+        for name in BOARD_FIELDS:
+            columns[name].append(getattr(r, name))
+        columns["primary_value"].append(r.metrics.get(r.primary_metric, math.nan))
+        # the records of a board share a handful of code identities: hash each once
+        identity = tuple((part, tuple(sorted(i.items()))) for part, i in r.code.items())
+        if identity not in codes:
+            codes[identity] = code_of(r)
+        columns["code"].append(codes[identity])
+        columns["data"].append(data_of(r) if r.user_data else "")
+        columns["runtime"].append(runtime_of(r))
+        if r.config_hash not in configs:
+            configs[r.config_hash] = r.config
+        for key, value in r.metrics.items():
+            column = metrics.get(key)
+            if column is None:  # first record with this metric: earlier rows lack it
+                column = metrics[key] = [math.nan] * n
+            column.append(value)
+        for column in metrics.values():
+            if len(column) == n:  # this record lacks the metric
+                column.append(math.nan)
+    columns.update({f"metric:{key}": column for key, column in metrics.items()})
+    return RunsTable(columns, configs)
+
+
+def table_of_entries(rows: list[tuple], config_of: Callable[[str], dict]) -> RunsTable:
+    """The :class:`RunsTable` of indexed records: rows of :data:`HEAD` and
+    :data:`BOARD_COLUMNS`, without reading any record's JSON but one per config hash, for its
+    config (``config_of(key)``)."""
+    start = len(HEAD)
+    transposed = list(zip(*rows, strict=True)) or [()] * (start + len(BOARD_COLUMNS))
+    columns = {name: list(transposed[start + n]) for n, name in enumerate(BOARD_COLUMNS[:-1])}
+    columns["primary_value"] = [math.nan if v is None else v for v in columns["primary_value"]]
+    configs: dict[str, dict[str, Any]] = {}
+    for key, config_hash in zip(transposed[0], columns["config_hash"], strict=True):
+        if config_hash not in configs:
+            configs[config_hash] = config_of(key)
+    metrics = json.loads(f"[{','.join(transposed[-1])}]")  # one call parses them all
+    names = dict.fromkeys(name for found in metrics for name in found)
+    for name in names:
+        columns[f"metric:{name}"] = [found.get(name, math.nan) for found in metrics]
+    return RunsTable(columns, configs)
