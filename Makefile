@@ -56,13 +56,15 @@ bench: install
 	$(BIN)/python benchmarks/main_job.py
 
 ## boards: rebuild every committed board and its claims from the committed records
-## (results/records/<board>/runs/ -> results/leaderboards/<board>/{board.md,board.csv,claims.md})
+## (results/records/<board>/runs/ -> results/leaderboards/<board>/{board.md,board.csv,claims.md});
+## the cross-family probe board (diag_probes) shows its diagnostics
 BOARDS := $(notdir $(patsubst %/,%,$(dir $(wildcard results/records/*/runs))))
 boards: install
 	@for board in $(BOARDS); do \
 		out=results/leaderboards/$$board; mkdir -p $$out; \
 		echo "board $$board"; \
-		HARNESS_RESULTS_DIR=results/records/$$board $(BIN)/spectral-harness leaderboard --format md --out $$out/board.md && \
+		metrics=costs; [ $$board = diag_probes ] && metrics=diagnostics; \
+		HARNESS_RESULTS_DIR=results/records/$$board $(BIN)/spectral-harness leaderboard --format md --metrics $$metrics --out $$out/board.md && \
 		HARNESS_RESULTS_DIR=results/records/$$board $(BIN)/spectral-harness leaderboard --format csv --out $$out/board.csv && \
 		HARNESS_RESULTS_DIR=results/records/$$board $(BIN)/spectral-harness claims --format md --out $$out/claims.md \
 		|| exit 1; \
