@@ -249,6 +249,10 @@ def resolved_job_config(
         del cfg["hydra"]
         cfg.task = OmegaConf.create(dataclasses.asdict(cell.task_cfg))
         cfg.method = OmegaConf.create(dataclasses.asdict(cell.method_cfg))
+        # only the options of the probes the cell asks for: the others do not run
+        cfg.probe_options = OmegaConf.create(
+            {spec.name: dataclasses.asdict(options) for spec, options in cell.probes}
+        )
     return OmegaConf.to_yaml(cfg)
 
 
