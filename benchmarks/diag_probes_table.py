@@ -4,6 +4,8 @@ probe board's CSV: the main probe columns, mean ± std over seeds (no number typ
     .venv/bin/python benchmarks/diag_probes_table.py
 """
 
+from pathlib import Path
+
 import pandas as pd
 
 df = pd.read_csv("results/leaderboards/diag_probes/board.csv")
@@ -26,7 +28,7 @@ for _, r in df.iterrows():
         m, s = r.get(f"{p}_mean"), r.get(f"{p}_std")
         cells.append("–" if pd.isna(m) else f"{m:.4g} ± {s:.2g}")
     rows.append(f"| {r['task']} | {r['method']} | {r['n_seeds']} | " + " | ".join(cells) + " |")
-open("results/leaderboards/diag_probes/probes.md", "w").write(
+Path("results/leaderboards/diag_probes/probes.md").write_text(
     "# Probe diagnostics across families (mean ± std over seeds, from board.csv)\n\n"
     + "\n".join(rows)
     + "\n"
