@@ -13,8 +13,8 @@ def sparse_claims() -> list[Claim]:
         Claim(
             "peft.eora.beats_rtn_at_equal_bits",
             EORA,
-            "EoRA (3-bit RTN + rank 16: 4.06 bits per weight) is more accurate than 4-bit RTN "
-            "(4.08 bits per weight)",
+            "EoRA (3-bit RTN + rank 16) is more accurate than 4-bit RTN at the same budget "
+            "(4.06 bits per weight each, overheads included)",
             COMPRESS,
             "accuracy",
             "eora",
