@@ -8,7 +8,8 @@ sentiment built from the ``vaderSentiment`` lexicon (:mod:`.text`). Two slots:
   ``full_ft``, ``lora`` and ``fourierft_peft`` (Hugging Face ``peft``), ``fourierft`` (ours),
   ``spectralft``, ``spectrum``;
 * ``compressor`` (task ``minilm_compression``): training-free compression from calibration
-  activations: ``rtn``, ``rtn_svd``, ``eora``, ``resq``.
+  activations: ``rtn``, ``rtn_svd``, ``eora``, ``resq``; ``rtn_bits`` (RTN at its own bits) and
+  2:4 pruning ``sparse24``, ``sparse24_svd``, ``sparse24_eora`` (:mod:`.sparse`).
 
 This module is what the entry point loads: it declares, it imports neither numpy nor torch.
 """
@@ -138,6 +139,13 @@ class ResqConfig(MethodConfig):
     fraction: float = param(0.125, gt=0, lt=1)
     high_bits: int = param(8, ge=2, le=16)
     rotation_seed: int = param(0, ge=0)
+
+
+@dataclass
+class RtnBitsConfig(MethodConfig):
+    """Round-to-nearest at ``bits`` bits per weight, whatever the task's bits."""
+
+    bits: int = param(4, ge=2, le=8)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -318,5 +326,48 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
         ),
         _compressor(
             "resq", ResqConfig, "build_resq", "PCA-basis mixed precision with rotations", RESQ
+        ),
+        *_sparse_methods(),
+    ]
+
+
+def _sparse(name, config, build, summary, paper, baseline=False) -> MethodSpec:
+    return MethodSpec(
+        name=name,
+        slot=COMPRESSOR_SLOT.name,
+        config=config,
+        build=f"spectral_harness_peft.sparse:{build}",
+        summary=summary,
+        paper=paper,
+        is_baseline=baseline,
+    )
+
+
+def _sparse_methods() -> list[MethodSpec]:
+    """RTN at its own bit width, and 2:4 pruning with and without compensation."""
+    return [
+        _sparse(
+            "rtn_bits",
+            RtnBitsConfig,
+            "build_rtn_bits",
+            "round-to-nearest per channel at the method's bits (same-budget reference)",
+            None,
+            True,
+        ),
+        _sparse("sparse24", PlainConfig, "build_sparse24", "magnitude 2:4 pruning", EORA, True),
+        _sparse(
+            "sparse24_svd",
+            PlainConfig,
+            "build_sparse24_svd",
+            "2:4 pruning + truncated SVD of its error",
+            EORA,
+            True,
+        ),
+        _sparse(
+            "sparse24_eora",
+            PlainConfig,
+            "build_sparse24_eora",
+            "2:4 pruning + eigenspace low-rank compensation",
+            EORA,
         ),
     ]
