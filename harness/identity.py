@@ -78,8 +78,8 @@ def _closure_identity(
     entry, config = refs
     roots = (("module", _module_of(entry), ""), _symbol_of(config))
     found = closure_hash(roots, tuple(sorted(packages.items())))
-    if found is None:  # a computed import: hash the whole package, as before closures
-        return {**identity, "scope": "package"}
+    if found is None:  # a computed import: the whole package counts (but not its presets)
+        return {**identity, "source": _package_code_hash(registry, plugin_name), "scope": "package"}
     return {**identity, "source": found, "scope": "closure"}
 
 
@@ -338,6 +338,20 @@ def source_hash(root: Path | None) -> str:
     for path in files:
         rel = path.name if root.is_file() else path.relative_to(root).as_posix()
         digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _package_code_hash(registry: Registry, plugin_name: str) -> str:
+    """sha256 over a plugin package's source files but its ``conf/`` presets (which choose
+    cells, whose configs are hashed anyway)."""
+    root = package_root(registry.pm.get_plugin(plugin_name))
+    if root is None or root.is_file():
+        return source_hash(root)
+    digest = hashlib.sha256()
+    for path in sorted(_source_files(root)):
+        rel = path.relative_to(root)
+        if rel.parts[0] != "conf":
+            digest.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 

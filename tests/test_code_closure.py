@@ -138,7 +138,9 @@ def test_a_computed_import_hashes_the_whole_package(package):
     )
     before = _method_identity(package)
     assert before["scope"] == "package"
-    _edit(package, "layers.py", "return 1", "return 2")  # now anything in the package counts
+    _edit(package, "conf/experiment/closure.yaml", "method: closure_linear", "seed: 3")
+    assert _method_identity(package) == before  # presets never count
+    _edit(package, "layers.py", "return 1", "return 2")  # now anything else in the package does
     assert _method_identity(package)["source"] != before["source"]
 
 
