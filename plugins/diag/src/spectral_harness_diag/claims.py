@@ -159,7 +159,7 @@ def _sam_normalized() -> list[Claim]:
             tolerance=0.15,
             scale=CPU,
             where={"task.lr": GD_LR, "method.rho": SAM_RHO, "method.normalized": True},
-            source="§4 (quadratic model); the same edge as Long & Bartlett 2023 (arXiv 2309.12488)",
+            source="quadratic-model edge, ρ/‖g‖ for ρ (as Long & Bartlett 2023, 2309.12488)",
         ),
     ]
 
@@ -177,7 +177,7 @@ def _jacobian_labels() -> list[Claim]:
             expect="at_least",
             value=0.5,
             scale=CPU,
-            source="§4 (the bulk does not depend on the labels)",
+            source="abstract (the bulk depends on the inputs, largely not on the labels)",
         ),
         Claim(
             "diag.jacobian.bulk_size_label_independent",
@@ -190,7 +190,7 @@ def _jacobian_labels() -> list[Claim]:
             expect="at_most",
             value=0.05,
             scale=CPU,
-            source="§4 (the bulk does not depend on the labels)",
+            source="abstract (the bulk depends on the inputs, largely not on the labels)",
         ),
     ]
 
