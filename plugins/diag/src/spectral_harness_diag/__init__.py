@@ -265,6 +265,28 @@ JACOBIAN_METRICS = (
     MetricSpec("params", description="parameters (J is params × params)", kind="diagnostic"),
     MetricSpec("steps", description="optimisation steps unrolled", kind="diagnostic"),
 )
+JACOBIAN_LABEL_METRICS = (
+    MetricSpec(
+        "bulk_overlap_excess",
+        "max",
+        "bulk-subspace overlap of the true- and shuffled-label runs, above chance, over 1 − chance",
+    ),
+    MetricSpec("bulk_overlap", description="mean squared principal cosine", kind="diagnostic"),
+    MetricSpec("chance_overlap", description="its value for random subspaces", kind="diagnostic"),
+    MetricSpec(
+        "bulk_fraction_gap", description="|bulk fraction true − shuffled|", kind="diagnostic"
+    ),
+    *(
+        MetricSpec(f"{m}_{run}", description=f"{what} ({run} labels)", kind="diagnostic")
+        for run in ("true", "shuffled")
+        for m, what in (("bulk_fraction", "σ within 1 ± bulk_width"), ("train_accuracy", "fit"))
+    ),
+    MetricSpec(
+        "test_accuracy_true", description="held-out accuracy, true labels", kind="diagnostic"
+    ),
+    MetricSpec("params", description="parameters (J is params × params)", kind="diagnostic"),
+    MetricSpec("steps", description="optimisation steps unrolled", kind="diagnostic"),
+)
 ALPHA_METRICS = (
     MetricSpec("alpha_spread", "min", "max − min α over the aspect ratios"),
     MetricSpec("spread_ratio", "min", "this method's spread / plain Hill's spread"),
@@ -350,6 +372,18 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
                 dict(hidden=4, epochs=1), dict(hidden=32, epochs=2), dict(hidden=64, epochs=25)
             ),
             "SVD of ∂θ_T/∂θ_0 of a digits MLP: chaotic / bulk / stable regions",
+        ),
+        task(
+            "jacobian_labels",
+            JACOBIAN,
+            JacobianConfig,
+            "jacobian_labels:run_jacobian_labels",
+            JACOBIAN_LABEL_METRICS,
+            "bulk_overlap_excess",
+            _scales(
+                dict(hidden=4, epochs=1), dict(hidden=32, epochs=2), dict(hidden=64, epochs=25)
+            ),
+            "training-Jacobian bulk subspaces of true- and shuffled-label runs from one θ_0",
         ),
         task(
             "alpha_aspect",

@@ -144,6 +144,57 @@ def _jacobian() -> list[Claim]:
     ]
 
 
+def _sam_normalized() -> list[Claim]:
+    return [
+        Claim(
+            "diag.sam.normalized_edge",
+            SAM,
+            "normalised SAM (ε = ρ g/‖g‖) settles at its gradient-dependent edge, λ* with ρ/‖g‖ in "
+            f"place of ρ: λ_max / λ*(η, ρ/‖g‖) within 1 ± 0.15 (ρ = {SAM_RHO}, η = {GD_LR})",
+            "sam_edge",
+            "edge_ratio",
+            "sam",
+            expect="within",
+            value=1.0,
+            tolerance=0.15,
+            scale=CPU,
+            where={"task.lr": GD_LR, "method.rho": SAM_RHO, "method.normalized": True},
+            source="quadratic-model edge, ρ/‖g‖ for ρ (as Long & Bartlett 2023, 2309.12488)",
+        ),
+    ]
+
+
+def _jacobian_labels() -> list[Claim]:
+    return [
+        Claim(
+            "diag.jacobian.bulk_label_independent",
+            BELROSE,
+            "the bulk subspace (σ ≈ 1) is nearly the same with true and shuffled labels: its "
+            "overlap is at least halfway from that of random subspaces to identity",
+            "jacobian_labels",
+            "bulk_overlap_excess",
+            "sgd_momentum",
+            expect="at_least",
+            value=0.5,
+            scale=CPU,
+            source="abstract (the bulk depends on the inputs, largely not on the labels)",
+        ),
+        Claim(
+            "diag.jacobian.bulk_size_label_independent",
+            BELROSE,
+            "the bulk holds the same share of singular values with true and shuffled labels "
+            "(within 5 points)",
+            "jacobian_labels",
+            "bulk_fraction_gap",
+            "sgd_momentum",
+            expect="at_most",
+            value=0.05,
+            scale=CPU,
+            source="abstract (the bulk depends on the inputs, largely not on the labels)",
+        ),
+    ]
+
+
 def _farms() -> list[Claim]:
     return [
         Claim(
@@ -216,4 +267,13 @@ def _ees() -> list[Claim]:
 @hookimpl
 def spectral_harness_register_claims() -> list[Claim]:
     """Every claim of the diagnostics family."""
-    return [*_hessian(), *_sam(), *_jacobian(), *_farms(), *_ranks(), *_ees()]
+    return [
+        *_hessian(),
+        *_sam(),
+        *_sam_normalized(),
+        *_jacobian(),
+        *_jacobian_labels(),
+        *_farms(),
+        *_ranks(),
+        *_ees(),
+    ]
