@@ -390,7 +390,7 @@ def spectral_harness_register_claims() -> list[Claim]:
 # Sequential digits under input noise (S4-PTD's robustness claim)
 # ------------------------------------------------------------------------------------------------
 
-NOISE_LEVELS = (0.1, 0.25, 0.5)
+NOISE_LEVELS = (0.1, 0.2, 0.3)
 
 
 def noise_metric(sigma: float) -> str:
@@ -403,13 +403,13 @@ class DigitsNoiseConfig(TaskConfig):
     """sklearn's digits as 64-step pixel sequences (pixels / 16); ``n_val`` / ``n_test`` images
     held out by a permutation from ``data_seed``; trained clean for ``steps`` steps (``lr``,
     ``batch_size``), validated every ``eval_every``; tested clean and with Gaussian noise of
-    σ ∈ 0.1, 0.25, 0.5 drawn from ``noise_seed`` (+ the level's index)."""
+    σ ∈ 0.1, 0.2, 0.3 drawn from ``noise_seed`` (+ the level's index)."""
 
     n_val: int = param(200, ge=1)
     n_test: int = param(400, ge=1)
     steps: int | None = param(None, ge=1)
     batch_size: int = param(64, ge=1)
-    lr: float = param(3e-3, gt=0)
+    lr: float = param(1e-2, gt=0)
     eval_every: int | None = param(None, ge=1)
     data_seed: int = param(0, ge=0)
     noise_seed: int = param(1000, ge=0)
