@@ -12,7 +12,7 @@ import torch
 from harness.runner import TrainerOptions, make_cell, run_cell
 from harness.testing import assert_refused
 from spectral_harness_seq import NOISE_LEVELS, noise_metric
-from spectral_harness_seq.digits import accuracy, add_noise, digit_sequences
+from spectral_harness_seq.digits import accuracy, add_noise, add_sine, digit_sequences
 from spectral_harness_seq.hippo import hippo_legs
 from spectral_harness_seq.ssm import DiagonalSSM
 from spectral_harness_seq.stack import SsmStack, hippo_layer
@@ -38,6 +38,18 @@ def test_noise_is_fixed_by_its_seed_and_zero_noise_is_the_clean_input():
     assert (add_noise(x, 0.5, seed=3) - x).std() == pytest.approx(0.5, rel=0.1)
     with pytest.raises(ValueError, match="noise level"):
         add_noise(x, -0.1, seed=0)
+
+
+def test_the_sinusoid_is_high_frequency_fixed_by_its_seed_and_zero_at_amplitude_zero():
+    x = torch.zeros(6, 64, 1)
+    assert torch.equal(add_sine(x, 0.0, 0.375, seed=1), x)
+    noisy = add_sine(x, 0.3, 0.375, seed=1)
+    assert torch.equal(noisy, add_sine(x, 0.3, 0.375, seed=1))
+    assert noisy.abs().max() <= 0.3 + 1e-6
+    power = torch.fft.rfft(noisy[:, :, 0], dim=1).abs() ** 2  # bins k / 64 cycles per step
+    assert (power[:, 20:].sum(1) > 0.9 * power.sum(1)).all()  # ≥ 0.31 cycles per step
+    with pytest.raises(ValueError, match="min_freq"):
+        add_sine(x, 0.3, 0.6, seed=0)
 
 
 def test_accuracy_at_noise_level_zero_equals_clean_accuracy():
@@ -99,7 +111,7 @@ def test_registered_with_claims(registry):
     names = {m.name for m in spec.metrics}
     assert {noise_metric(s) for s in NOISE_LEVELS} | {"accuracy_drop"} <= names
     claims = [c for c in registry.claims.values() if c.task == "digits_noise"]
-    assert len(claims) == 3
+    assert len(claims) == 4
     for claim in claims:
         assert claim.method == claim.baseline == "ssm_stack"
         assert claim.where == {"method.init": "ptd"}
@@ -118,6 +130,7 @@ def test_smoke_cell_end_to_end(registry, settings, init):
         assert 0 <= record.metrics[noise_metric(sigma)] <= 1
     clean, worst = record.metrics["accuracy"], record.metrics[noise_metric(NOISE_LEVELS[-1])]
     assert record.metrics["accuracy_drop"] == pytest.approx(clean - worst)
+    assert record.metrics["sine_drop"] == pytest.approx(clean - record.metrics["accuracy_sine"])
     assert record.data, "the run must record its data checksum"
 
 

@@ -60,6 +60,22 @@ def add_noise(x: torch.Tensor, sigma: float, seed: int) -> torch.Tensor:
     return x + sigma * noise.to(x.device)
 
 
+def add_sine(x: torch.Tensor, amplitude: float, min_freq: float, seed: int) -> torch.Tensor:
+    """``x`` plus one sinusoid per sequence, ``amplitude · sin(2π f t + φ)`` over the steps t,
+    with f uniform in [``min_freq``, 0.5] cycles per step (high frequencies, up to Nyquist) and
+    φ uniform, drawn from ``seed`` on the CPU (S4-PTD's Fourier-mode input noise)."""
+    if amplitude < 0 or not 0 <= min_freq <= 0.5:
+        raise ValueError(
+            f"need amplitude >= 0 and 0 <= min_freq <= 0.5, not {amplitude}, {min_freq}"
+        )
+    generator = torch.Generator().manual_seed(seed)
+    freq = min_freq + (0.5 - min_freq) * torch.rand(x.shape[0], 1, generator=generator)
+    phase = 2 * torch.pi * torch.rand(x.shape[0], 1, generator=generator)
+    steps = torch.arange(x.shape[1], dtype=torch.float64)[None, :]
+    wave = amplitude * torch.sin(2 * torch.pi * freq.double() * steps + phase.double())
+    return x + wave.to(x.dtype).to(x.device)[:, :, None]
+
+
 def logits(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """Class scores (n, classes): the sequence model's per-step outputs averaged over steps."""
     return model(x).mean(dim=1)

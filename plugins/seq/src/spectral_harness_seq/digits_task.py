@@ -1,5 +1,6 @@
 """The sequential-digits robustness task: train on clean pixel sequences, test on clean and on
-noisy ones (Gaussian noise of σ ∈ ``NOISE_LEVELS``, fixed seeds), accuracy per level.
+noisy ones (Gaussian noise of σ ∈ ``NOISE_LEVELS``; one high-frequency sinusoid per image of
+amplitude ``SINE_AMPLITUDE``), fixed seeds, accuracy per level.
 
 The slot's model maps (B, 64, 1) → (B, 64, 10); its per-step outputs averaged over time are the
 class scores. Cross-entropy, the trainer's optimizer on random minibatches through the host's
@@ -15,9 +16,15 @@ from typing import Any
 import torch
 
 from harness import RunContext, count_parameters, fit, make_optimizer
-from spectral_harness_seq import NOISE_LEVELS, DigitsNoiseConfig, noise_metric
+from spectral_harness_seq import (
+    NOISE_LEVELS,
+    SINE_AMPLITUDE,
+    SINE_MIN_FREQ,
+    DigitsNoiseConfig,
+    noise_metric,
+)
 from spectral_harness_seq.contract import SeqProblem
-from spectral_harness_seq.digits import accuracy, add_noise, digit_sequences, logits
+from spectral_harness_seq.digits import accuracy, add_noise, add_sine, digit_sequences, logits
 
 CLASSES = 10
 Build = Callable[[Any], Any]
@@ -73,12 +80,16 @@ def run_digits_noise(cfg: DigitsNoiseConfig, ctx: RunContext, build: Build) -> d
             sigma: accuracy(model, add_noise(x_test, sigma, cfg.noise_seed + i), y_test)
             for i, sigma in enumerate(NOISE_LEVELS)
         }
+        sine_seed = cfg.noise_seed + len(NOISE_LEVELS)
+        sine = accuracy(model, add_sine(x_test, SINE_AMPLITUDE, SINE_MIN_FREQ, sine_seed), y_test)
     train_s = ctx.seconds["train"]
     worst = NOISE_LEVELS[-1]
     return {
         "accuracy": clean,
         **{noise_metric(sigma): value for sigma, value in noisy.items()},
         "accuracy_drop": clean - noisy[worst],
+        "accuracy_sine": sine,
+        "sine_drop": clean - sine,
         "val_accuracy": result.metrics["val_accuracy"],
         "params": float(count_parameters(model)),
         "steps_per_s": cfg.steps / train_s if train_s > 0 else math.nan,
