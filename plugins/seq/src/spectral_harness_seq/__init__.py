@@ -265,6 +265,7 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
             scales=_scales(max_eig=0.99),
             summary="asymmetric LDS of 2×2 rotation blocks, radius ≤ 0.99, angle ≤ 0.1 (generated)",
         ),
+        *DIGITS_TASKS,
     ]
 
 
@@ -307,6 +308,7 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
             paper=TRANSFORMER_PAPER,
             is_baseline=True,
         ),
+        *STACK_METHODS,
     ]
 
 
@@ -381,4 +383,174 @@ def spectral_harness_register_claims() -> list[Claim]:
             source="abstract ('fixed convolutional filters that do not require learning')",
         )
     )
-    return claims
+    return claims + ptd_claims()
+
+
+# ------------------------------------------------------------------------------------------------
+# Sequential digits under input noise (S4-PTD's robustness claim)
+# ------------------------------------------------------------------------------------------------
+
+NOISE_LEVELS = (0.1, 0.2, 0.3)
+# one sinusoid per test image, amplitude 0.3, frequency uniform in [0.375, 0.5] cycles per step
+SINE_AMPLITUDE = 0.3
+SINE_MIN_FREQ = 0.375
+
+
+def noise_metric(sigma: float) -> str:
+    """The accuracy metric's name at noise level ``sigma``, e.g. ``accuracy_noise_025``."""
+    return f"accuracy_noise_{round(sigma * 100):03d}"
+
+
+@dataclass
+class DigitsNoiseConfig(TaskConfig):
+    """sklearn's digits as 64-step pixel sequences (pixels / 16); ``n_val`` / ``n_test`` images
+    held out by a permutation from ``data_seed``; trained clean for ``steps`` steps (``lr``,
+    ``batch_size``), validated every ``eval_every``; tested clean and with Gaussian noise of
+    σ ∈ 0.1, 0.2, 0.3 drawn from ``noise_seed`` (+ the level's index), and with one
+    high-frequency sinusoid per image (amplitude 0.3, 0.375–0.5 cycles per step)."""
+
+    n_val: int = param(200, ge=1)
+    n_test: int = param(400, ge=1)
+    steps: int | None = param(None, ge=1)
+    batch_size: int = param(64, ge=1)
+    lr: float = param(1e-2, gt=0)
+    eval_every: int | None = param(None, ge=1)
+    data_seed: int = param(0, ge=0)
+    noise_seed: int = param(1000, ge=0)
+
+
+@dataclass
+class SsmStackConfig(MethodConfig):
+    """``layers`` residual blocks (LayerNorm → diagonal SSM of ``state_dim`` modes → GELU) of
+    ``width`` channels; ``init`` lru, s4d_lin, s4d_legs or ptd (HiPPO-LegS perturbed by
+    ``ptd_epsilon``); the HiPPO inits use one step Δ per layer, log-uniform in
+    [``dt_min``, ``dt_max``]."""
+
+    width: int = param(32, ge=1)
+    state_dim: int = param(64, ge=1)
+    layers: int = param(2, ge=1)
+    init: str = param("ptd", choices=("lru", "s4d_lin", "s4d_legs", "ptd"))
+    dt_min: float = param(1e-2, gt=0)
+    dt_max: float = param(1e-1, gt=0)
+    ptd_epsilon: float = param(1e-2, gt=0, le=1)
+
+
+DIGITS_SCALES: dict[str, dict[str, object]] = {
+    "smoke": {"steps": 4, "eval_every": 2, "n_val": 50, "n_test": 50, "batch_size": 16},
+    # the research notes' ≈3-minute CPU benchmark: 2 layers, N = 64, H = 32
+    "cpu": {"steps": 600, "eval_every": 100},
+    "full": {"steps": 5000, "eval_every": 250},
+}
+
+DIGITS_METRICS = (
+    MetricSpec("accuracy", "max", "clean test accuracy"),
+    *(
+        MetricSpec(noise_metric(s), "max", f"test accuracy with Gaussian pixel noise σ = {s}")
+        for s in NOISE_LEVELS
+    ),
+    MetricSpec(
+        "accuracy_drop",
+        "min",
+        f"clean accuracy minus accuracy at σ = {NOISE_LEVELS[-1]} (robustness)",
+    ),
+    MetricSpec(
+        "accuracy_sine",
+        "max",
+        f"test accuracy with one sinusoid per image, amplitude {SINE_AMPLITUDE}, "
+        f"{SINE_MIN_FREQ}–0.5 cycles per step (high-frequency Fourier-mode noise)",
+    ),
+    MetricSpec("sine_drop", "min", "clean accuracy minus accuracy with the sinusoid"),
+    MetricSpec("val_accuracy", "max", "clean validation accuracy of the restored model"),
+    MetricSpec("params", "min", "trainable parameters", kind="cost"),
+    MetricSpec("steps_per_s", "max", "training steps per second", "1/s", kind="cost"),
+    MetricSpec("best_step", description="step of the restored model", kind="diagnostic"),
+)
+
+PTD_ARXIV = "2310.01698"
+PTD_PAPER = PaperReference(
+    title="Robustifying State-space Models for Long Sequences via Approximate Diagonalization",
+    arxiv=PTD_ARXIV,
+    note=(
+        "S4-PTD / S5-PTD (Yu, Nigmetov, Morozov, Mahoney, Erichson, ICLR 2024); method.init=ptd "
+        "vs s4d_legs vs lru; the paper's noise test is not this one (no number to copy)"
+    ),
+)
+
+DIGITS_TASKS = [
+    TaskSpec(
+        name="digits_noise",
+        slot=SLOT,
+        config=DigitsNoiseConfig,
+        run="spectral_harness_seq.digits_task:run_digits_noise",
+        metrics=DIGITS_METRICS,
+        primary="accuracy",
+        scales=DIGITS_SCALES,
+        summary="sequential digits (64 pixels, one per step): clean and noisy test accuracy",
+    )
+]
+
+STACK_METHODS = [
+    MethodSpec(
+        name="ssm_stack",
+        slot=SLOT,
+        config=SsmStackConfig,
+        build="spectral_harness_seq.methods_stack:build_ssm_stack",
+        summary="2 residual diagonal-SSM layers (N 64, H 32); init ptd, s4d_legs, s4d_lin or lru",
+        paper=PTD_PAPER,
+    )
+]
+
+PTD_CLAIM_PAPER = f"S4-PTD / S5-PTD (Yu, Nigmetov, Morozov, Mahoney, Erichson, arXiv {PTD_ARXIV})"
+_PTD_STATEMENT = (
+    "PTD-initialised diagonal SSMs are more robust to input perturbations than S4D / S5 "
+    "(diagonal init from HiPPO's normal part)"
+)
+
+
+def ptd_claims() -> list[Claim]:
+    """PTD init vs S4D-LegS init of the same two-layer diagonal SSM on noisy sequential digits."""
+    noisiest = NOISE_LEVELS[-1]
+    pair = {
+        "method": "ssm_stack",
+        "baseline": "ssm_stack",
+        "where": {"method.init": "ptd"},
+        "baseline_where": {"method.init": "s4d_legs"},
+        "source": "abstract and Sec. 6 (robustness to Fourier-mode input noise; statement)",
+    }
+    return [
+        Claim(
+            id="ptd-vs-s4d_legs-noisy-accuracy",
+            paper=PTD_CLAIM_PAPER,
+            statement=f"{_PTD_STATEMENT}: higher test accuracy with pixel noise σ = {noisiest}",
+            task="digits_noise",
+            metric=noise_metric(noisiest),
+            **pair,
+        ),
+        Claim(
+            id="ptd-vs-s4d_legs-accuracy-drop",
+            paper=PTD_CLAIM_PAPER,
+            statement=f"{_PTD_STATEMENT}: a smaller accuracy drop from clean to σ = {noisiest}",
+            task="digits_noise",
+            metric="accuracy_drop",
+            **pair,
+        ),
+        Claim(
+            id="ptd-vs-s4d_legs-sine-accuracy",
+            paper=PTD_CLAIM_PAPER,
+            statement=f"{_PTD_STATEMENT}: higher test accuracy with a high-frequency sinusoid "
+            f"(amplitude {SINE_AMPLITUDE}) added to every image",
+            task="digits_noise",
+            metric="accuracy_sine",
+            **pair,
+        ),
+        Claim(
+            id="ptd-clean-not-worse-than-s4d_legs",
+            paper=PTD_CLAIM_PAPER,
+            statement="the PTD init costs no clean accuracy (within 0.01) against S4D-LegS",
+            task="digits_noise",
+            metric="accuracy",
+            expect="not_worse",
+            margin=0.01,
+            **pair,
+        ),
+    ]
