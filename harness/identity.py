@@ -38,8 +38,9 @@ LAZY_REF = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 def code_identity(registry: Registry, task: str, method: str) -> dict[str, dict[str, str]]:
     """``{"task": {...}, "method": {...}}`` for the plugins that own ``task`` and ``method``.
 
-    Each part holds ``plugin``, ``distribution``, ``version`` and ``source`` (sha256 of the
-    plugin package's source files, first 16 hex digits).
+    Each part holds ``plugin``, ``distribution``, ``version``, ``source`` (sha256 of the source
+    the cell runs, first 16 hex digits) and ``scope`` (``closure``, or ``package`` where a
+    computed import makes the whole package count).
     """
     return code_identity_of(registry, *registry.check_pair(task, method))
 
@@ -48,8 +49,7 @@ def code_identity_of(
     registry: Registry, task: TaskSpec, method: MethodSpec
 ) -> dict[str, dict[str, str]]:
     """:func:`code_identity` of a task and a method already looked up."""
-    task_owner = registry.owners[("task", task.name)]
-    method_owner = registry.owners[("method", (method.slot, method.name))]
+    task_owner, method_owner = _owners(registry, task, method)
     packages = _plugin_packages(registry)
     return {
         "task": _closure_identity(registry, task_owner, (task.run, task.config), packages),
@@ -63,12 +63,18 @@ def legacy_code_identity_of(
     registry: Registry, task: TaskSpec, method: MethodSpec
 ) -> dict[str, dict[str, str]]:
     """The identity records had before closures: each plugin's whole-package hash."""
-    task_owner = registry.owners[("task", task.name)]
-    method_owner = registry.owners[("method", (method.slot, method.name))]
+    task_owner, method_owner = _owners(registry, task, method)
     return {
         "task": plugin_identity(registry, task_owner),
         "method": plugin_identity(registry, method_owner),
     }
+
+
+def _owners(registry: Registry, task: TaskSpec, method: MethodSpec) -> tuple[str, str]:
+    """The plugins that registered ``task`` and ``method``."""
+    return registry.owners[("task", task.name)], registry.owners[
+        ("method", (method.slot, method.name))
+    ]
 
 
 def _closure_identity(
@@ -79,7 +85,8 @@ def _closure_identity(
     roots = (("module", _module_of(entry), ""), _symbol_of(config))
     found = closure_hash(roots, tuple(sorted(packages.items())))
     if found is None:  # a computed import: the whole package counts (but not its presets)
-        return {**identity, "source": _package_code_hash(registry, plugin_name), "scope": "package"}
+        root = package_root(registry.pm.get_plugin(plugin_name))
+        return {**identity, "source": source_hash(root, with_presets=False), "scope": "package"}
     return {**identity, "source": found, "scope": "closure"}
 
 
@@ -169,8 +176,8 @@ def closure_hash(roots: tuple[Unit, ...], packages: tuple[tuple[str, Path], ...]
     for top in {unit[1].split(".")[0] for unit in seen}:
         root = by_name[top]
         if root.is_dir():
-            for data in _source_files(root):
-                if data.suffix != ".py" and data.relative_to(root).parts[0] != "conf":
+            for data in _source_files(root, with_presets=False):
+                if data.suffix != ".py":
                     parts[_label(data, by_name)] = data.read_bytes()
     digest = hashlib.sha256()
     for label in sorted(parts):
@@ -328,30 +335,17 @@ def package_root(plugin: Any) -> Path | None:
 
 
 @cache
-def source_hash(root: Path | None) -> str:
+def source_hash(root: Path | None, with_presets: bool = True) -> str:
     """sha256 over the relative paths and bytes of a package's source files (memoised per
-    process: the code of a running process does not change under it)."""
+    process: the code of a running process does not change under it); without its ``conf/``
+    presets unless ``with_presets`` (the legacy whole-package identity counted them)."""
     if root is None:
         return ""
-    files = [root] if root.is_file() else sorted(_source_files(root))
+    files = [root] if root.is_file() else sorted(_source_files(root, with_presets))
     digest = hashlib.sha256()
     for path in files:
         rel = path.name if root.is_file() else path.relative_to(root).as_posix()
         digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
-
-
-def _package_code_hash(registry: Registry, plugin_name: str) -> str:
-    """sha256 over a plugin package's source files but its ``conf/`` presets (which choose
-    cells, whose configs are hashed anyway)."""
-    root = package_root(registry.pm.get_plugin(plugin_name))
-    if root is None or root.is_file():
-        return source_hash(root)
-    digest = hashlib.sha256()
-    for path in sorted(_source_files(root)):
-        rel = path.relative_to(root)
-        if rel.parts[0] != "conf":
-            digest.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
@@ -363,9 +357,13 @@ def forget_sources() -> None:
     _parsed.cache_clear()
 
 
-def _source_files(root: Path) -> list[Path]:
+def _source_files(root: Path, with_presets: bool = True) -> list[Path]:
+    """A package's source and data files; its ``conf/`` folder only ``with_presets``."""
     return [
         p
         for p in root.rglob("*")
-        if p.suffix in SOURCE_SUFFIXES and p.is_file() and "__pycache__" not in p.parts
+        if p.suffix in SOURCE_SUFFIXES
+        and p.is_file()
+        and "__pycache__" not in p.parts
+        and (with_presets or p.relative_to(root).parts[0] != "conf")
     ]

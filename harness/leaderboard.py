@@ -240,30 +240,30 @@ class _CurrentCode:
         """The code hashes a current record of ``task`` and ``method`` may carry: that of the
         installed code's import closure, and the legacy whole-package one (records made before
         closures); none when the plugins are not installed."""
-        from harness.errors import UserError
-        from harness.identity import code_hash, code_identity_of, legacy_code_identity_of
-
         key = (task, method)
         if key not in self.known:
-            try:
-                specs = self.registry.check_pair(task, method)
-            except UserError:
-                self.known[key] = frozenset()
-            else:
-                self.known[key] = frozenset(
-                    code_hash(identity(self.registry, *specs))
-                    for identity in (code_identity_of, legacy_code_identity_of)
-                )
+            self._identify(key)
         return self.known[key]
 
     def canonical(self, task: str, method: str) -> str:
         """The installed code's hash for ``task`` and ``method`` as the board labels it."""
-        from harness.identity import code_hash, code_identity
-
         key = (task, method)
-        if key not in self.labels:
-            self.labels[key] = code_hash(code_identity(self.registry, task, method))
+        if key not in self.known:
+            self._identify(key)
         return self.labels[key]
+
+    def _identify(self, key: tuple[str, str]) -> None:
+        from harness.errors import UserError
+        from harness.identity import code_hash, code_identity_of, legacy_code_identity_of
+
+        try:
+            specs = self.registry.check_pair(*key)
+        except UserError:
+            self.known[key], self.labels[key] = frozenset(), UNKNOWN_CODE
+            return
+        closure = code_hash(code_identity_of(self.registry, *specs))
+        legacy = code_hash(legacy_code_identity_of(self.registry, *specs))
+        self.known[key], self.labels[key] = frozenset((closure, legacy)), closure
 
     def is_current(self, task: str, method: str, code: str) -> bool:
         """Whether a record of ``task`` and ``method`` with code hash ``code`` (see
