@@ -347,10 +347,8 @@ def _metric_plot(board: Leaderboard, key: Section, metric: str, out: Path) -> Pa
     goal = _goal_of(board, key, metric)
     ax.set_ylabel(f"{metric} {ARROW.get(goal, '')}".strip())
     ax.set_title(f"{metric} (mean ± 95% CI, dots: seeds)", fontsize=9)
-    fig.tight_layout()
     path = out / "plots" / f"{_slug('-'.join(key))}-{_slug(metric)}.svg"
-    fig.savefig(path, format="svg")
-    plt.close(fig)
+    _save(fig, path)
     return path
 
 
@@ -487,9 +485,7 @@ def _line_plot(path: Path, name: str, x: Iterable[float], y: Iterable[float], xl
     ax.plot(list(x), list(y), color="#3182bd", marker="." if len(list(y)) < 40 else None)
     ax.set_xlabel(xlabel)
     ax.set_title(name, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, format="svg")
-    plt.close(fig)
+    _save(fig, path)
 
 
 def _pyplot() -> Any:
