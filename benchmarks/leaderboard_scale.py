@@ -8,7 +8,13 @@ imports are counted for both), its ``harness/records.py`` reading the records fr
 JSON file, as before the index), and its ``harness/runner.py`` checking the resumed cells; and
 prints the ratios. The resume check uses real cells (``--resume-task``/``--resume-method`` at
 scale=smoke, one per seed) with an ``ok`` record each; its data is read from the data directory.
-Writes results/benchmarks/leaderboard_scale.json.
+It times the launcher's check of the whole sweep (``runner.are_done``, one call) and a check per
+cell (``runner.is_done``), on cells already identified (identifying them is timed apart).
+
+Every time is given as wall seconds and as the CPU seconds of the process doing it (``_cpu_s``):
+on a shared machine the wall time says as much about the other jobs as about this code.
+The records are written as plain JSON files (what a sweep leaves behind) and indexed by the first
+read, which is timed too. Writes results/benchmarks/leaderboard_scale.json.
 
     python benchmarks/leaderboard_scale.py [--records 100000] [--skip-disk] [--baseline REV]
         [--resume-cells 10000] [--workdir DIR]
@@ -21,6 +27,7 @@ import importlib.util
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -115,6 +122,32 @@ def timed(fn: Any) -> float:
     return time.perf_counter() - start
 
 
+def measure(result: dict[str, Any], name: str, fn: Any) -> None:
+    """``result[name + "_s"]``: the wall seconds of ``fn()``; ``result[name + "_cpu_s"]``: its CPU
+    seconds in this process."""
+    cpu = time.process_time()
+    result[f"{name}_s"] = timed(fn)
+    result[f"{name}_cpu_s"] = time.process_time() - cpu
+
+
+def children_cpu() -> float:
+    """CPU seconds of the child processes that ended so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def write_files(records: list[RunRecord], runs: Path) -> None:
+    """Each record as the JSON file a cell leaves behind (not indexed yet)."""
+    folders: set[Path] = set()
+    for record in records:
+        folder = runs / record.task / record.method
+        if folder not in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            folders.add(folder)
+        with open(folder / f"{record.run_id}.json", "w", encoding="utf-8") as handle:
+            json.dump(record.to_dict(), handle, indent=1, sort_keys=True, default=str)
+
+
 def forget_connections() -> None:
     """What a new process finds: no index connection open."""
     from harness import index
@@ -139,27 +172,29 @@ def disk(records: list[RunRecord], runs: Path, baseline: str | None) -> dict[str
     result: dict[str, Any] = {}
     store = RecordStore(runs)
     if not (runs / ".complete").is_file():
-        start = time.perf_counter()
-        for record in records:
-            store.save(record)
-        result["write_records_s"] = time.perf_counter() - start
+        write_files(records, runs)
         (runs / ".complete").write_text(f"{len(records)}\n")
     if baseline:  # every JSON file read and checked, as before the index
         old = module_at(baseline, "harness/records.py", "baseline_records")
-        result["baseline_load_and_build_from_disk_s"] = timed(
-            lambda: build_leaderboard(old.RecordStore(runs).iter_records())
+        measure(
+            result,
+            "baseline_load_and_build_from_disk",
+            lambda: build_leaderboard(old.RecordStore(runs).iter_records()),
         )
     forget_connections()
     shutil.rmtree(runs / ".index", ignore_errors=True)
-    result["index_rebuild_load_and_build_s"] = timed(lambda: build_leaderboard(store.runs_table()))
+    measure(result, "index_rebuild_load_and_build", lambda: build_leaderboard(store.runs_table()))
     forget_connections()
-    result["load_and_build_from_disk_s"] = timed(lambda: build_leaderboard(store.runs_table()))
-    walls = []
+    measure(result, "load_and_build_from_disk", lambda: build_leaderboard(store.runs_table()))
+    walls, cpus = [], []
     for _ in range(3):
+        cpu = children_cpu()
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", LEADERBOARD_PROCESS, str(runs)], check=True)
         walls.append(time.perf_counter() - start)
+        cpus.append(children_cpu() - cpu)
     result["leaderboard_process_md_s"] = sorted(walls)[1]
+    result["leaderboard_process_md_cpu_s"] = sorted(cpus)[1]
     if baseline:
         result["disk_speedup"] = (
             result["baseline_load_and_build_from_disk_s"] / result["load_and_build_from_disk_s"]
@@ -177,37 +212,25 @@ def resume(n: int, task: str, method: str, results: Path, baseline: str | None) 
     registry = get_registry()
     settings = Settings.from_env(results_dir=results)
     result: dict[str, Any] = {"resume_cells": n, "resume_cell": f"{task}/{method} scale=smoke"}
-    start = time.perf_counter()
-    cells = [
-        runner.identify(runner.make_cell(registry, task, method, seed=seed), registry)
-        for seed in range(n)
-    ]
-    result["resume_identify_s"] = time.perf_counter() - start  # outside the check
-    store = RecordStore(settings.runs_dir)
+    cells: list[Any] = []
+    measure(
+        result,
+        "resume_identify",  # outside the check
+        lambda: cells.extend(
+            runner.identify(runner.make_cell(registry, task, method, seed=seed), registry)
+            for seed in range(n)
+        ),
+    )
     kind = runner.resolve_device_kind("auto")
-    data, user_data = runner.data_checksums(cells[0], registry, settings)
-    if not (settings.runs_dir / ".complete").is_file():
-        for cell in cells:
-            record = RunRecord(
-                run_id=cell.run_id(kind),
-                task=cell.task.name,
-                method=cell.method.name,
-                slot=cell.task.slot,
-                seed=cell.cell.seed,
-                scale=cell.cell.scale,
-                status="ok",
-                config_hash=cell.config_hash,
-                metrics={cell.task.primary: 1.0},
-                primary_metric=cell.task.primary,
-                goal=cell.task.goal,
-                data=data,
-                user_data=user_data,
-                code=cell.code,
-                trainer=cell.trainer_record(kind),
-                config=cell.config,
-            )
-            store.save(record)
-        (settings.runs_dir / ".complete").write_text(f"{n}\n")
+    # the records of another code version are of other cells: written again
+    made_for = f"{n} {cells[0].code_digest}\n"
+    complete = settings.runs_dir / ".complete"
+    if not complete.is_file() or complete.read_text() != made_for:
+        shutil.rmtree(settings.runs_dir, ignore_errors=True)
+        data, user_data = runner.data_checksums(cells[0], registry, settings)
+        write_files([_ok_record(cell, kind, data, user_data) for cell in cells], settings.runs_dir)
+        list(RecordStore(settings.runs_dir).iter_records())  # indexed, as a sweep leaves it
+        complete.write_text(made_for)
 
     def check(is_done: Any) -> None:
         assert all(is_done(cell, registry, settings) for cell in cells)
@@ -215,12 +238,37 @@ def resume(n: int, task: str, method: str, results: Path, baseline: str | None) 
     if baseline:
         old = module_at(baseline, "harness/runner.py", "baseline_runner")
         old.RecordStore = module_at(baseline, "harness/records.py", "baseline_records").RecordStore
-        result["baseline_resume_check_s"] = timed(lambda: check(old.is_done))
+        measure(result, "baseline_resume_check", lambda: check(old.is_done))
     forget_connections()
-    result["resume_check_s"] = timed(lambda: check(runner.is_done))
+    sweep = [(cell, settings, None) for cell in cells]
+    measure(result, "resume_check", lambda: all(runner.are_done(sweep, registry)))
+    forget_connections()
+    measure(result, "resume_check_each_cell", lambda: check(runner.is_done))
     if baseline:
         result["resume_speedup"] = result["baseline_resume_check_s"] / result["resume_check_s"]
     return result
+
+
+def _ok_record(cell: Any, kind: str, data: dict, user_data: dict) -> RunRecord:
+    """The ``ok`` record that running ``cell`` on ``kind`` would have stored."""
+    return RunRecord(
+        run_id=cell.run_id(kind),
+        task=cell.task.name,
+        method=cell.method.name,
+        slot=cell.task.slot,
+        seed=cell.cell.seed,
+        scale=cell.cell.scale,
+        status="ok",
+        config_hash=cell.config_hash,
+        metrics={cell.task.primary: 1.0},
+        primary_metric=cell.task.primary,
+        goal=cell.task.goal,
+        data=data,
+        user_data=user_data,
+        code=cell.code,
+        trainer=cell.trainer_record(kind),
+        config=cell.config,
+    )
 
 
 def main() -> None:
@@ -236,6 +284,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     records = synthetic(args.records)
+    load_before = os.getloadavg()[0]
     board = build_leaderboard(records)
     in_memory = time_build(None, args.records)  # includes importing the module's dependencies
     start = time.perf_counter()
@@ -287,7 +336,10 @@ def main() -> None:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
     result["cpu_count"] = os.cpu_count()
-    result["load_average_1min"] = os.getloadavg()[0]  # other work on the machine skews times
+    # other work on the machine skews the wall times (not the CPU times)
+    result["load_average_1min_start"] = load_before
+    result["load_average_1min_end"] = os.getloadavg()[0]
+    result["command"] = "python " + " ".join(["benchmarks/leaderboard_scale.py", *sys.argv[1:]])
     out = REPO / "results" / "benchmarks" / "leaderboard_scale.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")

@@ -11,6 +11,7 @@ cell runs on, which only the process that knows where the cell runs can say.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -117,18 +118,30 @@ class ResolvedCell:
         instead of a CPU, in bf16 or with SAM is a different record and never resumes from this
         one. Paths and thread counts are not part of it.
         """
-        return self._run_id(self.code, device_kind)
+        return self._run_id(self.code_digest, device_kind)
 
     def legacy_run_id(self, device_kind: str) -> str | None:
         """The name the cell's record had before code identity was an import closure (its
         plugins' whole packages hashed); resume still finds a record stored under it."""
-        return None if self.legacy_code is None else self._run_id(self.legacy_code, device_kind)
+        if self.legacy_code_digest is None:
+            return None
+        return self._run_id(self.legacy_code_digest, device_kind)
 
-    def _run_id(self, code: dict[str, dict[str, str]], device_kind: str) -> str:
+    @functools.cached_property
+    def code_digest(self) -> str:
+        """The hash of the cell's code identity (:func:`harness.identity.code_hash`)."""
+        return code_hash(self.code)
+
+    @functools.cached_property
+    def legacy_code_digest(self) -> str | None:
+        """The hash of the cell's legacy code identity, if it has one."""
+        return None if self.legacy_code is None else code_hash(self.legacy_code)
+
+    def _run_id(self, code: str | None, device_kind: str) -> str:
         identity = {
             "config": self.config_hash,
             "seed": self.cell.seed,
-            "code": code_hash(code),
+            "code": code,
             "device_kind": device_kind,
             "amp": self.cell.trainer.amp,
         }

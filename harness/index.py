@@ -3,8 +3,10 @@
 The JSON records stay the source of truth; the index only saves reading them again. It holds,
 per ``*.json`` file under the runs folder, the file's stamp (inode, size, mtime, ctime), what
 reading it found (a valid record at its path, a file that is not one and why, or a stray) and,
-for a record, its JSON and the columns a leaderboard needs; and per folder its mtime and its
-sub-folders. It is written after each record (:meth:`RecordIndex.put`) and repaired before each
+for a record, the columns a leaderboard needs (its metrics as JSON that SQLite reads, so a board
+of 100 000 records gets its metric columns from SQLite, not from parsing JSON in Python), what
+resume asks (:func:`resume_facts`), and its whole JSON in a table of its own; and per folder
+its mtime and its sub-folders. It is written after each record (:meth:`RecordIndex.put`) and repaired before each
 read (:meth:`RecordIndex.entries`):
 
 * a folder whose mtime is the one indexed is trusted without listing it (a record written,
@@ -38,14 +40,14 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.records import RecordError, RunRecord, at_its_path, read_record
 
-FORMAT = 1  # the layout of the tables; another value is rebuilt
+FORMAT = 2  # the layout of the tables; another value is rebuilt
 INDEX_DIR = ".index"
 INDEX_NAME = "records.sqlite"
 RACY_NS = 2_000_000_000
@@ -80,8 +82,10 @@ CREATE TABLE IF NOT EXISTS files (
     ino INTEGER, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER,
     kind TEXT NOT NULL, problem TEXT,
     {", ".join(BOARD_FIELDS)},
-    primary_value REAL, code TEXT, data TEXT, runtime TEXT, metrics TEXT, body TEXT
+    primary_value REAL, code TEXT, data TEXT, runtime TEXT, metrics TEXT, nonfinite TEXT,
+    metric_names TEXT, resume TEXT
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, body TEXT);
 CREATE INDEX IF NOT EXISTS files_by_dir ON files (dir);
 """
 COLUMNS = (
@@ -99,11 +103,37 @@ COLUMNS = (
     "data",
     "runtime",
     "metrics",
-    "body",
+    "nonfinite",
+    "metric_names",
+    "resume",
+    "body",  # kept in a table of its own: a scan of the narrow rows of ``files`` never reads it
 )
+FILE_COLUMNS = COLUMNS[:-1]
 UPSERT = (
-    f"INSERT OR REPLACE INTO files ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+    f"INSERT OR REPLACE INTO files ({', '.join(FILE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(FILE_COLUMNS))})"
 )
+STAMP = ("ino", "size", "mtime_ns", "ctime_ns")
+UPSERT_BODY = "INSERT OR REPLACE INTO bodies VALUES (?, ?)"
+FROM_FILES = "FROM files LEFT JOIN bodies ON bodies.key = files.key"
+
+
+def _selected(columns: Iterable[str]) -> str:
+    """The SELECT list of ``columns`` over :data:`FROM_FILES`."""
+    return ", ".join("bodies.body" if c == "body" else f"files.{c}" for c in columns)
+
+
+def _upsert(con: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Write ``rows`` (of :data:`COLUMNS`) into ``files`` and ``bodies``."""
+    con.executemany(UPSERT, (row[:-1] for row in rows))
+    con.executemany(UPSERT_BODY, ((row[0], row[-1]) for row in rows))
+
+
+def _delete(con: sqlite3.Connection, keys: list[str]) -> None:
+    """Remove the files ``keys`` from the index."""
+    con.executemany("DELETE FROM files WHERE key = ?", ((k,) for k in keys))
+    con.executemany("DELETE FROM bodies WHERE key = ?", ((k,) for k in keys))
+
 
 Stamp = tuple[int, int, int, int]
 FIELDS = tuple(RunRecord.__dataclass_fields__)
@@ -112,7 +142,7 @@ FIELDS = tuple(RunRecord.__dataclass_fields__)
 # What :meth:`RecordIndex.entries` gives per file: these columns, then the ones asked for.
 HEAD = ("key", "kind", "problem", "run_id")
 DERIVED = ("primary_value", "code", "data", "runtime")
-BOARD_COLUMNS = (*BOARD_FIELDS, *DERIVED, "metrics")  # what a leaderboard reads
+BOARD_COLUMNS = (*BOARD_FIELDS, *DERIVED)  # what a leaderboard reads, besides the metrics
 
 
 def code_of(record: RunRecord) -> str:
@@ -137,9 +167,28 @@ def data_of(record: RunRecord) -> str:
     )
 
 
-def record_from_row(row: tuple[Any, ...]) -> RunRecord:
-    """The record a ``files`` row holds (validated when it was indexed)."""
-    return RunRecord(**json.loads(row[-1]))
+def resume_facts(record: RunRecord) -> dict[str, Any]:
+    """What resume asks of a cell's stored record: its status, code (hash) and data checksums."""
+    return {
+        "status": record.status,
+        "code": code_of(record),
+        "data": record.data,
+        "user_data": record.user_data,
+    }
+
+
+def metrics_columns(metrics: dict[str, float]) -> tuple[str, str | None, str]:
+    """A record's metrics as the index keeps them: strict JSON that SQLite's JSON functions read
+    (keys unescaped, a non-finite value as ``null``), the non-finite values apart in Python's
+    JSON (``NaN``, ``Infinity``) or ``None`` when there are none, and the names, sorted (a
+    board groups records by these to find its metric columns)."""
+    odd = {k: v for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)}
+    strict = {k: None if k in odd else v for k, v in metrics.items()} if odd else metrics
+    return (
+        json.dumps(strict, sort_keys=True, ensure_ascii=False, allow_nan=False),
+        json.dumps(odd, sort_keys=True) if odd else None,
+        json.dumps(sorted(metrics), ensure_ascii=False),
+    )
 
 
 def _stamp(st: os.stat_result) -> Stamp:
@@ -176,24 +225,25 @@ class RecordIndex:
             # is trusted at once, unlike that of a file found by a read (see RACY_NS).
             row = _read_row(self.runs_dir, parts, _stamp(path.stat()))
             with _transaction(con):
-                con.execute(UPSERT, row)
+                _upsert(con, [row])
 
     # -- reading -------------------------------------------------------------------------
-    def entries(self, task: str | None = None, columns: tuple[str, ...] = ()) -> list[tuple]:
-        """Every ``*.json`` file under the runs folder (of one task's folder), in path order,
-        after bringing the index up to date: a row of :data:`HEAD` (``kind`` is ``record``,
-        ``bad`` with the ``problem``, or ``stray``) and then ``columns`` (of a record; ``body``:
-        its JSON). Rows, not objects: a board reads 100 000 of them."""
+    def view(self, task: str | None = None) -> IndexView | None:
+        """The index brought up to date under the runs folder (one task's folder), to query;
+        ``None`` when there is no such folder."""
         top = (task,) if task else ()
         if not (self.runs_dir.joinpath(*top)).is_dir():
-            return []
+            return None
         try:
-            return _Sync(self, self._usable(), top).run(columns)
+            con = self._usable()
+            _Sync(self, con, top).run()
         except sqlite3.DatabaseError as exc:
             if not _is_damage(exc):
                 raise
             self._reset(exc)
-            return _Sync(self, self._usable(), top).run(columns)
+            con = self._usable()
+            _Sync(self, con, top).run()
+        return IndexView(con, "/".join(top))
 
     def path_of(self, key: str) -> Path:
         """The file of an entry's ``key``."""
@@ -201,16 +251,20 @@ class RecordIndex:
 
     def body(self, key: str) -> dict[str, Any]:
         """The JSON of the indexed record ``key`` (an entry of kind ``record``)."""
-        row = self._usable().execute("SELECT body FROM files WHERE key = ?", (key,)).fetchone()
+        row = self._usable().execute("SELECT body FROM bodies WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row and row[0] else {}
 
-    def lookup(self, task: str, method: str, run_id: str) -> RunRecord | None:
-        """The record stored for a cell, or ``None``; a file there that is no valid record of
-        this cell is warned about (``the cell will run again``) and gives ``None``.
+    def lookup(self, task: str, method: str, run_id: str, column: str = "body") -> str | None:
+        """A column of the record stored for a cell (``body``: its JSON; ``resume``:
+        :func:`resume_facts` as JSON), or ``None`` when it has none; a file there that is no
+        valid record of this cell is warned about (``the cell will run again``) and gives
+        ``None``.
 
         Stats the file: its stamp must be the indexed one, else it is read (and indexed).
         Resume asks this once per cell of a sweep, so it works on strings, not paths.
         """
+        if column not in COLUMNS:
+            raise ValueError(f"the index has no column {column!r}")
         name = f"{run_id}.json"
         try:
             st: os.stat_result | None = os.stat(os.path.join(self.root, task, method, name))
@@ -225,13 +279,13 @@ class RecordIndex:
         if con is not None and st is not None:
             with contextlib.suppress(sqlite3.Error):
                 known = con.execute(
-                    "SELECT ino, size, mtime_ns, ctime_ns, kind, problem, body FROM files "
-                    "WHERE key = ?",
+                    f"SELECT {_selected((*STAMP, 'kind', 'problem', column))} {FROM_FILES} "
+                    "WHERE files.key = ?",
                     (_key((task, method, name)),),
                 ).fetchone()
         if known is not None and st is not None and known[:4] == _stamp(st):
             if known[4] == RECORD:
-                return RunRecord(**json.loads(known[6]))
+                return known[6]
             self.warn(
                 f"ignoring {self.runs_dir / task / method / name}: {known[5]}; the cell "
                 "will run again"
@@ -241,14 +295,45 @@ class RecordIndex:
         row = _read_row(self.runs_dir, (task, method, name), stamp)
         if con is not None and stamp is not None:
             with contextlib.suppress(sqlite3.Error, OSError), _transaction(con):
-                con.execute(UPSERT, row)
+                _upsert(con, [row])
         if row[6] != RECORD:
             self.warn(
                 f"ignoring {self.runs_dir / task / method / name}: {row[7]}; the cell "
                 "will run again"
             )
             return None
-        return record_from_row(row)
+        return row[COLUMNS.index(column)]
+
+    def lookup_many(
+        self, task: str, method: str, run_ids: Sequence[str], column: str = "body"
+    ) -> list[str | None]:
+        """:meth:`lookup` of many records of one folder: one query for the folder, then a stat
+        per file; a file whose stamp is not the indexed one goes through :meth:`lookup`."""
+        if column not in COLUMNS:
+            raise ValueError(f"the index has no column {column!r}")
+        folder = os.path.join(self.root, task, method)
+        known: dict[str, list[Any]] = {}
+        with contextlib.suppress(sqlite3.Error, OSError):
+            known = {
+                key: rest
+                for key, *rest in _connection(self).execute(
+                    f"SELECT {_selected(('key', *STAMP, 'kind', column))} {FROM_FILES} "
+                    "WHERE files.dir = ?",
+                    (f"{task}/{method}",),
+                )
+            }
+        prefix = _key((task, method, ""))
+        found: list[str | None] = []
+        for run_id in run_ids:
+            name = f"{run_id}.json"
+            row = known.get(prefix + name)
+            if row is not None and row[4] == RECORD:
+                with contextlib.suppress(OSError):
+                    if tuple(row[:4]) == _stamp(os.stat(os.path.join(folder, name))):
+                        found.append(row[5])
+                        continue
+            found.append(self.lookup(task, method, run_id, column))
+        return found
 
     # -- connections -----------------------------------------------------------------------
     def _usable(self) -> sqlite3.Connection:
@@ -299,7 +384,8 @@ def _row(
         code_of(record),
         data_of(record),
         runtime_of(record),
-        json.dumps(record.metrics, sort_keys=True),
+        *metrics_columns(record.metrics),
+        json.dumps(resume_facts(record), sort_keys=True),
         # its fields hold JSON values already: no deep copy (``asdict``) needed to dump them
         json.dumps(
             {name: getattr(record, name) for name in FIELDS},
@@ -440,7 +526,7 @@ def _prepare(index: RecordIndex, con: sqlite3.Connection) -> None:
                 f"the record index {index.path} was built for another results folder; "
                 "rebuilding it from the records"
             )
-        for table in ("meta", "dirs", "files"):
+        for table in ("meta", "dirs", "files", "bodies"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         for statement in SCHEMA.split(";"):
             if statement.strip():
@@ -469,17 +555,17 @@ class _Sync:
         self.root = index.runs_dir
         self.now_ns = time.time_ns()
 
-    def run(self, columns: tuple[str, ...]) -> list[tuple]:
-        """Bring the index up to date under ``top``; its entries in path order."""
+    def run(self) -> None:
+        """Bring the index up to date under ``top``."""
         scope = "/".join(self.top)
-        where, args = self._scope_sql("rel", scope)
+        where, args = _scope_sql("rel", scope)
         known = {
             rel: (mtime, n, json.loads(subdirs))
             for rel, mtime, n, subdirs in self.con.execute(
                 f"SELECT rel, mtime_ns, n_files, subdirs FROM dirs WHERE {where}", args
             )
         }
-        where_f, args_f = self._scope_sql("dir", scope)
+        where_f, args_f = _scope_sql("dir", scope)
         counts = dict(
             self.con.execute(
                 f"SELECT dir, count(*) FROM files WHERE {where_f} GROUP BY dir", args_f
@@ -505,17 +591,6 @@ class _Sync:
             listed[rel] = (mtime, files, subdirs)
             queue.extend(subdirs)
         self._apply(known, listed, seen)
-        return self._entries(scope, columns)
-
-    def _scope_sql(self, column: str, scope: str) -> tuple[str, tuple[str | int, ...]]:
-        """A WHERE clause for ``column`` (a folder) within ``scope``, and its arguments."""
-        if not scope:
-            return "1", ()
-        return f"({column} = ? OR substr({column}, 1, ?) = ?)", (
-            scope,
-            len(scope) + 1,
-            scope + "/",
-        )
 
     def _list(self, folder: Path, rel: str) -> tuple[dict[str, os.stat_result], list[str]]:
         """The ``*.json`` files of a folder with their stat, and the folders to look into."""
@@ -550,6 +625,9 @@ class _Sync:
         with _transaction(self.con):
             for rel in gone:
                 self.con.execute("DELETE FROM dirs WHERE rel = ?", (rel,))
+                self.con.execute(
+                    "DELETE FROM bodies WHERE key IN (SELECT key FROM files WHERE dir = ?)", (rel,)
+                )
                 self.con.execute("DELETE FROM files WHERE dir = ?", (rel,))
         rows: list[tuple[Any, ...]] = []
         deleted: list[str] = []
@@ -582,15 +660,101 @@ class _Sync:
         self, rows: list[tuple[Any, ...]], deleted: list[str], dirs: list[tuple[Any, ...]]
     ) -> None:
         with _transaction(self.con):
-            self.con.executemany("DELETE FROM files WHERE key = ?", ((k,) for k in deleted))
-            self.con.executemany(UPSERT, rows)
+            _delete(self.con, deleted)
+            _upsert(self.con, rows)
             self.con.executemany("INSERT OR REPLACE INTO dirs VALUES (?, ?, ?, ?)", dirs)
 
-    def _entries(self, scope: str, columns: tuple[str, ...]) -> list[tuple]:
-        where, args = self._scope_sql("dir", scope)
-        wanted = ", ".join((*HEAD, *columns))
-        query = f"SELECT {wanted} FROM files WHERE {where} ORDER BY key"
-        return self.con.execute(query, args).fetchall()
+
+def _scope_sql(column: str, scope: str) -> tuple[str, tuple[str | int, ...]]:
+    """A WHERE clause for ``column`` (a folder) within ``scope``, and its arguments."""
+    if not scope:
+        return "1", ()
+    return f"({column} = ? OR substr({column}, 1, ?) = ?)", (
+        scope,
+        len(scope) + 1,
+        scope + "/",
+    )
+
+
+# A metric name that SQLite's JSON path can address as ``$."name"`` (it reads the label up to
+# the next quote and compares it with the key's text as stored, escapes and all).
+def _addressable(name: str) -> bool:
+    return not any(c in '"\\' or c < " " for c in name)
+
+
+@dataclass
+class IndexView:
+    """Queries of an index brought up to date (:meth:`RecordIndex.view`), within one scope
+    (``""``: every task). Each gives rows in path order; a board reads 100 000 of them, so
+    the work of filtering and of reading metrics out of JSON is SQLite's, not Python's."""
+
+    con: sqlite3.Connection
+    scope: str
+
+    def _where(self, condition: str, skip: Iterable[str] = ()) -> tuple[str, tuple[Any, ...]]:
+        where, args = _scope_sql("files.dir", self.scope)
+        skipped = json.dumps(sorted(skip))
+        if skipped != "[]":
+            where += " AND files.key NOT IN (SELECT value FROM json_each(?))"
+            args = (*args, skipped)
+        return f"{condition} AND {where}", args
+
+    def problems(self) -> list[tuple[str, str, str | None]]:
+        """``(key, kind, problem)`` of every file that is not a valid record at its path."""
+        where, args = self._where("files.kind != ?")
+        query = f"SELECT key, kind, problem FROM files WHERE {where} ORDER BY files.key"
+        return self.con.execute(query, (RECORD, *args)).fetchall()
+
+    def records(self, columns: tuple[str, ...] = ()) -> list[tuple]:
+        """Every valid record: a row of :data:`HEAD`, then ``columns`` (``body``: its JSON)."""
+        where, args = self._where("files.kind = ?")
+        query = (
+            f"SELECT {_selected((*HEAD, *columns))} {FROM_FILES} WHERE {where} ORDER BY files.key"
+        )
+        return self.con.execute(query, (RECORD, *args)).fetchall()
+
+    def repeated_run_ids(self) -> set[str]:
+        """Run ids that more than one valid record holds (copies of a record)."""
+        where, args = self._where("files.kind = ?")
+        query = f"SELECT run_id FROM files WHERE {where} GROUP BY run_id HAVING count(*) > 1"
+        return {run_id for (run_id,) in self.con.execute(query, (RECORD, *args))}
+
+    def metrics(self, skip: set[str] = frozenset()) -> dict[str, list[Any]]:
+        """A column per metric name of the valid records but those whose key is in ``skip``, in
+        order of first appearance (the values of a record in name order), NaN where a record
+        lacks it."""
+        where, args = self._where("files.kind = ?", skip)
+        args = (RECORD, *args)
+        first: dict[str, str] = {}  # each name's first record
+        for listed, key in self.con.execute(
+            f"SELECT metric_names, min(key) FROM files WHERE {where} GROUP BY metric_names", args
+        ):
+            for name in json.loads(listed):
+                if name not in first or key < first[name]:
+                    first[name] = key
+        names = sorted(first, key=lambda name: (first[name], name))
+        direct = [name for name in names if _addressable(name)]
+        paths = [f'$."{name}"' for name in direct]
+        selected = ", ".join(["key", "nonfinite", *["json_extract(metrics, ?)"] * len(paths)])
+        if len(direct) < len(names):
+            selected += ", metrics"
+        rows = self.con.execute(
+            f"SELECT {selected} FROM files WHERE {where} ORDER BY files.key", (*paths, *args)
+        ).fetchall()
+        transposed = list(zip(*rows, strict=True)) or [()] * (2 + len(direct) + 1)
+        columns = {
+            name: [math.nan if v is None else v for v in transposed[2 + n]]
+            for n, name in enumerate(direct)
+        }
+        for name in names:  # the rare name SQLite cannot address: read from the JSON
+            if name not in columns:
+                found = (json.loads(text) for text in transposed[-1])
+                columns[name] = [math.nan if m.get(name) is None else m[name] for m in found]
+        for position, odd in enumerate(transposed[1]):  # values JSON cannot hold: NaN, ±inf
+            if odd is not None:
+                for name, value in json.loads(odd).items():
+                    columns[name][position] = value
+        return {name: columns[name] for name in names}
 
 
 @dataclass
@@ -639,20 +803,19 @@ def table_of_records(records: Iterable[RunRecord]) -> RunsTable:
     return RunsTable(columns, configs)
 
 
-def table_of_entries(rows: list[tuple], config_of: Callable[[str], dict]) -> RunsTable:
+def table_of_entries(
+    rows: list[tuple], metrics: dict[str, list[Any]], config_of: Callable[[str], dict]
+) -> RunsTable:
     """The :class:`RunsTable` of indexed records: rows of :data:`HEAD` and
-    :data:`BOARD_COLUMNS`, without reading any record's JSON but one per config hash, for its
-    config (``config_of(key)``)."""
+    :data:`BOARD_COLUMNS`, their ``metrics`` (:meth:`IndexView.metrics`), without reading any
+    record's JSON but one per config hash, for its config (``config_of(key)``)."""
     start = len(HEAD)
     transposed = list(zip(*rows, strict=True)) or [()] * (start + len(BOARD_COLUMNS))
-    columns = {name: list(transposed[start + n]) for n, name in enumerate(BOARD_COLUMNS[:-1])}
+    columns = {name: list(transposed[start + n]) for n, name in enumerate(BOARD_COLUMNS)}
     columns["primary_value"] = [math.nan if v is None else v for v in columns["primary_value"]]
     configs: dict[str, dict[str, Any]] = {}
     for key, config_hash in zip(transposed[0], columns["config_hash"], strict=True):
         if config_hash not in configs:
             configs[config_hash] = config_of(key)
-    metrics = json.loads(f"[{','.join(transposed[-1])}]")  # one call parses them all
-    names = dict.fromkeys(name for found in metrics for name in found)
-    for name in names:
-        columns[f"metric:{name}"] = [found.get(name, math.nan) for found in metrics]
+    columns.update({f"metric:{name}": column for name, column in metrics.items()})
     return RunsTable(columns, configs)

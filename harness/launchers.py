@@ -128,15 +128,20 @@ def plan_cells(
 ) -> tuple[list[PlannedCell], int]:
     """The jobs to submit, and how many cells were left out because they are already ``ok``."""
     from harness.app import cell_from_config
-    from harness.runner import is_done
+    from harness.runner import are_done
     from harness.settings import Settings
 
-    planned, skipped = [], 0
+    composed = []
     for offset, overrides in enumerate(job_overrides):
         cfg = compose(overrides)
         cell = cell_from_config(cfg, registry)
         settings = Settings.from_config(cfg.paths, cfg.logger)
-        if not cfg.force and is_done(cell, registry, settings, _jobs_kind(cell, device_kind)):
+        composed.append((offset, overrides, bool(cfg.force), cell, settings))
+    checked = [(cell, settings, _jobs_kind(cell, device_kind)) for *_, cell, settings in composed]
+    done = are_done(checked, registry)
+    planned, skipped = [], 0
+    for (offset, overrides, force, cell, settings), ok in zip(composed, done, strict=True):
+        if ok and not force:
             skipped += 1
             continue
         before = record_key(stored_record(cell, registry, settings, device_kind))

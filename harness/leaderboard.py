@@ -337,20 +337,25 @@ def _ranks(table: pd.DataFrame) -> pd.Series:
     seed are ranked last, and not at all when no row of the section has one. A section whose
     primary metric has no goal (it is no score) ranks nobody.
     """
-    ranks = pd.Series(np.nan, index=table.index)
-    for _, rows in table.groupby(SECTION, sort=False):
-        if rows["goal"].iat[0] not in GOALS:
+    ranks = np.full(len(table), np.nan)
+    goals = table["goal"].to_numpy()
+    seeded = (table["n_seeds"] > 0).to_numpy()
+    lows = table["ci95_low"].fillna(-np.inf).to_numpy(dtype=float)
+    highs = table["ci95_high"].fillna(np.inf).to_numpy(dtype=float)
+    for rows in table.groupby(SECTION, sort=False).indices.values():  # positions
+        if goals[rows[0]] not in GOALS:
             continue
-        valid = rows[rows["n_seeds"] > 0]
-        maximize = (valid["goal"] == "max").to_numpy()
-        low = valid["ci95_low"].fillna(-np.inf).to_numpy()
-        high = valid["ci95_high"].fillna(np.inf).to_numpy()
-        for pos, idx in enumerate(valid.index):
-            better = low > high[pos] if maximize[pos] else high < low[pos]
-            ranks[idx] = 1 + int(better.sum())
+        valid, failed = rows[seeded[rows]], rows[~seeded[rows]]
+        low, high = lows[valid], highs[valid]
+        # better[i, j]: row j's whole interval is better than row i's
+        if goals[rows[0]] == "max":
+            better = low[None, :] > high[:, None]
+        else:
+            better = high[None, :] < low[:, None]
+        ranks[valid] = 1 + better.sum(axis=1)
         if len(valid):  # a section where every row failed ranks nobody
-            ranks[rows.index.difference(valid.index)] = len(valid) + 1
-    return ranks.astype("Int64")
+            ranks[failed] = len(valid) + 1
+    return pd.Series(ranks, index=table.index).astype("Int64")
 
 
 def _labels(table: pd.DataFrame, configs: dict[str, dict]) -> pd.Series:
@@ -359,10 +364,10 @@ def _labels(table: pd.DataFrame, configs: dict[str, dict]) -> pd.Series:
     field differs (``spe@3f2a1c``). Rows of a section that mixes runtimes say theirs
     (``[cuda+amp]``); rows of other code than the installed one say so (``[other code 1a2b]``)."""
     labels = table["method"].copy()
-    for _, rows in table.groupby([*SECTION, "method"], sort=False):
+    by_method = table.groupby([*SECTION, "method"], sort=False)["config_hash"]
+    several = by_method.transform("nunique") > 1
+    for _, rows in table[several].groupby([*SECTION, "method"], sort=False):
         hashes = list(dict.fromkeys(rows["config_hash"]))
-        if len(hashes) == 1:
-            continue
         method_configs = [configs.get(h, {}).get("method", {}) for h in hashes]
         by_hash = dict(zip(hashes, _differences(method_configs), strict=True))
         for idx, config_hash in zip(rows.index, rows["config_hash"], strict=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -16,7 +16,7 @@ STATUSES: tuple[str, ...] = ("ok", "failed", "diverged", "timeout", "crashed")
 SCHEMA_VERSION = 3
 
 if TYPE_CHECKING:
-    from harness.index import RunsTable
+    from harness.index import IndexView, RunsTable
 
 
 @dataclass
@@ -221,7 +221,22 @@ class RecordStore:
     def load(self, task: str, method: str, run_id: str) -> RunRecord | None:
         """The stored record of a cell, or ``None`` when it has none; a file there that is not a
         valid record of this cell is skipped with a warning (so the cell reruns)."""
-        return self.index.lookup(task, method, run_id)
+        body = self.index.lookup(task, method, run_id)
+        return None if body is None else RunRecord(**json.loads(body))
+
+    def resume_facts(self, task: str, method: str, run_id: str) -> dict[str, Any] | None:
+        """What resume needs of a cell's stored record (:func:`harness.index.resume_facts`:
+        ``status``, ``code`` hash, ``data``, ``user_data``), without reading the whole record;
+        ``None`` as :meth:`load` gives it."""
+        facts = self.index.lookup(task, method, run_id, "resume")
+        return None if facts is None else json.loads(facts)
+
+    def resume_facts_many(
+        self, task: str, method: str, run_ids: Sequence[str]
+    ) -> list[dict[str, Any] | None]:
+        """:meth:`resume_facts` of many cells of one task and method (one index query)."""
+        found = self.index.lookup_many(task, method, run_ids, "resume")
+        return [None if facts is None else json.loads(facts) for facts in found]
 
     def save(self, record: RunRecord) -> Path:
         """Store ``record`` atomically, replacing an earlier attempt of the same cell."""
@@ -306,7 +321,10 @@ class RecordStore:
         Temporary files of writers (``.<name>.tmp``) are never read; everything else that is
         skipped gets one warning line with its path and the reason.
         """
-        for row in self._counted(task, ("body",)):
+        view = self.index.view(task)
+        if view is None:
+            return
+        for row in self._counted(view, ("body",))[0]:
             yield RunRecord(**json.loads(row[-1]))
 
     def runs_table(self, task: str | None = None) -> RunsTable:
@@ -317,35 +335,46 @@ class RecordStore:
         def config_of(key: str) -> dict[str, Any]:
             return dict(self.index.body(key).get("config", {}))
 
-        return table_of_entries(self._counted(task, BOARD_COLUMNS), config_of)
+        view = self.index.view(task)
+        if view is None:
+            return table_of_entries([], {}, config_of)
+        rows, skipped = self._counted(view, BOARD_COLUMNS)
+        return table_of_entries(rows, view.metrics(skipped), config_of)
 
-    def _counted(self, task: str | None, columns: tuple[str, ...]) -> list[tuple]:
-        """The index's rows (:data:`harness.index.HEAD`, then ``columns``) of the records that
-        count, after warning about every file that does not."""
-        from harness.index import RECORD, STRAY
+    def _counted(self, view: IndexView, columns: tuple[str, ...]) -> tuple[list[tuple], set[str]]:
+        """The rows (:data:`harness.index.HEAD`, then ``columns``) of the records that count,
+        and the keys of those that do not, after warning about every file that does not count:
+        strays, files that are no record at their path, and copies of a run id already
+        counted (the first in path order counts)."""
+        from harness.index import STRAY
 
-        counted = []
-        seen: dict[str, str] = {}
-        for row in self.index.entries(task, columns):
-            key, kind, problem, run_id = row[:4]
-            if kind == RECORD and run_id not in seen:
-                seen[run_id] = key
-                counted.append(row)
-                continue
+        for key, kind, problem in view.problems():
             path = self.index.path_of(key)
             if kind == STRAY:
                 self.warn(
                     f"ignoring stray file {path}: records live at "
                     f"{self.runs_dir}/<task>/<method>/<run_id>.json"
                 )
-            elif kind != RECORD:
-                self.warn(f"ignoring {path}: {problem}")
             else:
+                self.warn(f"ignoring {path}: {problem}")
+        rows = view.records(columns)
+        repeated = view.repeated_run_ids()
+        if not repeated:
+            return rows, set()
+        counted, skipped = [], set()
+        first: dict[str, str] = {}
+        for row in rows:
+            key, run_id = row[0], row[3]
+            if run_id in repeated and run_id in first:
+                skipped.add(key)
                 self.warn(
-                    f"ignoring {path}: run id {run_id} is already counted from "
-                    f"{self.index.path_of(seen[run_id])}"
+                    f"ignoring {self.index.path_of(key)}: run id {run_id} is already counted "
+                    f"from {self.index.path_of(first[run_id])}"
                 )
-        return counted
+                continue
+            first.setdefault(run_id, key)
+            counted.append(row)
+        return counted, skipped
 
 
 def at_its_path(record: RunRecord, task: str, method: str, run_id: str) -> RunRecord:

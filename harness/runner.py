@@ -18,8 +18,9 @@ import math
 import random
 import sys
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from harness.cell import (
@@ -35,6 +36,7 @@ from harness.cell import (
 from harness.context import ProbeTarget, RunContext, run_probe
 from harness.data.store import DataStore
 from harness.errors import ContractError, Diverged, TimeLimitExceeded, UserError
+from harness.index import resume_facts
 from harness.isolation import run_isolated
 from harness.lean_torch import avoid_dynamo_import
 from harness.locks import HEARTBEAT_S, CellLock
@@ -80,7 +82,7 @@ def run_cell(
     store = RecordStore(settings.runs_dir)
     run_id, previous = stored_under(store, resolved, device_kind)
     data, user_data = data_checksums(resolved, registry, settings)
-    if not force and _reusable(previous, data, user_data):
+    if not force and _reusable(_facts(previous), data, user_data):
         log.info("skip %s: already ok (%s)", _name(resolved.cell), run_id)
         return previous
     record_path = store.path_for(resolved.task.name, resolved.method.name, run_id)
@@ -96,7 +98,7 @@ def run_cell(
         return None
     try:
         previous = _previous(store, resolved, run_id)  # it may have finished while we waited
-        if not force and _reusable(previous, data, user_data):
+        if not force and _reusable(_facts(previous), data, user_data):
             return previous
         _remove_orphan_temp_files(store, resolved, run_id)
         attempt = previous.attempt + 1 if previous is not None else 1
@@ -117,11 +119,39 @@ def is_done(
 ) -> bool:
     """Whether ``cell`` has a valid ``ok`` record (same code identity, same data), so that a
     launcher need not submit it (``device_kind``: where the job will run, if not here)."""
-    resolved = _resolved(cell, registry)
-    kind = device_kind or resolve_device_kind(resolved.cell.trainer.device)
-    _, previous = stored_under(RecordStore(settings.runs_dir), resolved, kind)
-    data, user_data = data_checksums(resolved, registry, settings)
-    return _reusable(previous, data, user_data)
+    return are_done([(cell, settings, device_kind)], registry)[0]
+
+
+def are_done(
+    cells: Sequence[tuple[Cell | ResolvedCell, Settings, str | None]], registry: Registry
+) -> list[bool]:
+    """:func:`is_done` of each ``(cell, settings, device_kind)``: the check a launcher makes of
+    every cell of a sweep before it submits any. The cells of one folder of records are
+    looked up with one query, and each dataset's checksums are checked once."""
+    resolved = [_resolved(cell, registry) for cell, _, _ in cells]
+    kinds = [
+        kind or resolve_device_kind(one.cell.trainer.device)
+        for one, (_, _, kind) in zip(resolved, cells, strict=True)
+    ]
+    groups: dict[tuple[Path, str, str], list[int]] = {}
+    for position, (one, (_, settings, _)) in enumerate(zip(resolved, cells, strict=True)):
+        key = (settings.runs_dir, one.task.name, one.method.name)
+        groups.setdefault(key, []).append(position)
+    checksums: dict[tuple[Any, ...], tuple[dict[str, str], dict[str, str]]] = {}
+    done = [False] * len(cells)
+    for (runs_dir, task, method), positions in groups.items():
+        store = RecordStore(runs_dir)
+        run_ids = [resolved[i].run_id(kinds[i]) for i in positions]
+        found = store.resume_facts_many(task, method, run_ids)
+        for i, run_id, facts in zip(positions, run_ids, found, strict=True):
+            _, facts = _with_legacy(store, resolved[i], kinds[i], run_id, facts)
+            settings = cells[i][1]
+            entries = dataset_entries(resolved[i], registry)
+            memo = (settings.data_dir, settings.cache_dir, settings.allow_download, *entries)
+            if memo not in checksums:
+                checksums[memo] = entry_checksums(entries, registry, settings)
+            done[i] = _reusable(facts, *checksums[memo])
+    return done
 
 
 def execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | None:
@@ -281,10 +311,17 @@ def data_checksums(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """sha256 of every dataset entry the cell reads (memoised by the data store), and of the
     files among them that the user brought (outside the dataset registry)."""
+    return entry_checksums(dataset_entries(resolved, registry), registry, settings)
+
+
+def entry_checksums(
+    entries: Sequence[str], registry: Registry, settings: Settings
+) -> tuple[dict[str, str], dict[str, str]]:
+    """sha256 of each dataset entry, and of the files among them that the user brought."""
     store = _checking_store(registry, settings)
     data: dict[str, str] = {}
     user: dict[str, str] = {}
-    for entry in dataset_entries(resolved, registry):
+    for entry in entries:
         checksum = store.checksum(entry)
         if store.is_user_file(entry):
             user[str(store.resolve(entry))] = checksum
@@ -499,24 +536,52 @@ def stored_under(
     cell keeps that name: resume finds it, and a rerun replaces it instead of adding a second
     record of the same seed beside it.
     """
+    run_id, facts = _stored_facts(store, resolved, device_kind)
+    return run_id, None if facts is None else _previous(store, resolved, run_id)
+
+
+def _stored_facts(
+    store: RecordStore, resolved: ResolvedCell, device_kind: str
+) -> tuple[str, dict[str, Any] | None]:
+    """:func:`stored_under`'s name, and resume's facts of the record stored under it
+    (:meth:`RecordStore.resume_facts`: resume checks thousands of cells, so it reads no
+    whole record)."""
     run_id = resolved.run_id(device_kind)
-    previous = _previous(store, resolved, run_id)
+    facts = store.resume_facts(resolved.task.name, resolved.method.name, run_id)
+    return _with_legacy(store, resolved, device_kind, run_id, facts)
+
+
+def _with_legacy(
+    store: RecordStore,
+    resolved: ResolvedCell,
+    device_kind: str,
+    run_id: str,
+    facts: dict[str, Any] | None,
+) -> tuple[str, dict[str, Any] | None]:
+    """The cell's record name and facts (those stored under ``run_id``), or those of a record
+    under its legacy name that the installed code made."""
     legacy = resolved.legacy_run_id(device_kind)
-    if previous is None and legacy is not None and legacy != run_id:
-        old = _previous(store, resolved, legacy)
+    if facts is None and legacy is not None and legacy != run_id:
+        old = store.resume_facts(resolved.task.name, resolved.method.name, legacy)
         # made by the installed code: with its legacy identity, or upgraded since
-        if old is not None and old.code in (resolved.legacy_code, resolved.code):
+        if old is not None and old["code"] in (resolved.legacy_code_digest, resolved.code_digest):
             return legacy, old
-    return run_id, previous
+    return run_id, facts
 
 
-def _reusable(previous: RunRecord | None, data: dict[str, str], user_data: dict[str, str]) -> bool:
-    """An ``ok`` record whose data checksums (registered and user files) match the data the
-    cell would read now."""
-    if previous is None or previous.status != "ok":
+def _facts(record: RunRecord | None) -> dict[str, Any] | None:
+    return None if record is None else resume_facts(record)
+
+
+def _reusable(
+    facts: dict[str, Any] | None, data: dict[str, str], user_data: dict[str, str]
+) -> bool:
+    """An ``ok`` record (its :func:`~harness.index.resume_facts`) whose data checksums
+    (registered and user files) match the data the cell would read now."""
+    if facts is None or facts["status"] != "ok":
         return False
-    return previous.user_data == user_data and all(
-        previous.data.get(entry) == checksum for entry, checksum in data.items()
+    return facts["user_data"] == user_data and all(
+        facts["data"].get(entry) == checksum for entry, checksum in data.items()
     )
 
 
@@ -594,6 +659,7 @@ __all__ = [
     "Cell",
     "ResolvedCell",
     "TrainerOptions",
+    "are_done",
     "check_component",
     "check_device",
     "data_store",

@@ -360,3 +360,75 @@ def test_a_record_beside_its_artifacts_and_a_stray_in_a_folder_without_one(tmp_p
         f"ignoring stray file {orphan}/curves.json: records live at "
         f"{store.runs_dir}/<task>/<method>/<run_id>.json"
     ]
+
+
+def _with_metrics(run_id: str, method: str, metrics: dict[str, float]) -> RunRecord:
+    record = _record(run_id, method=method)
+    record.metrics = metrics
+    record.primary_metric = next(iter(metrics), "x")
+    return record
+
+
+# Names SQLite's JSON path cannot address as they are stored (a quote, a backslash) or that
+# it would read as a path (dots, brackets), non-ASCII ones, and values JSON cannot hold.
+ODD_METRICS = [
+    {"x": 1.0, "λ_max": 2.5, "probe/metric": 3},
+    {'say "hi"': 1.0, "back\\slash": -2.0, "x": float("nan")},
+    {"a.b": float("inf"), "c[0]": float("-inf"), "x": 0.5, "tab\there": 7.0},
+    {"only_here": 4.0},
+    {},
+]
+
+
+def test_the_board_reads_every_metric_as_the_records_hold_it(tmp_path):
+    store, warnings = _store(tmp_path / "runs")
+    records = [
+        _with_metrics(f"r{i}", f"m{i % 2}", metrics) for i, metrics in enumerate(ODD_METRICS)
+    ]
+    for record in records:
+        store.save(record)
+    expected = table_of_records(store.iter_records()).columns  # the files, each read
+    found = store.runs_table().columns
+    assert list(found) == list(expected)  # the same metrics, in order of first appearance
+    for name, column in expected.items():
+        assert repr(found[name]) == repr(column), name  # repr: NaN equals NaN, 3 stays an int
+    assert warnings == []
+
+
+def test_a_copied_record_adds_no_metric_column_of_its_own(tmp_path):
+    store, warnings = _store(tmp_path / "runs")
+    store.save(_with_metrics("r0", "m0", {"x": 1.0}))
+    copy = store.runs_dir / "t" / "m1" / "r0.json"
+    copy.parent.mkdir()
+    payload = json.loads((store.runs_dir / "t" / "m0" / "r0.json").read_text())
+    payload["method"], payload["metrics"] = "m1", {"x": 1.0, "extra": 2.0}
+    copy.write_text(json.dumps(payload))
+    table = store.runs_table()
+    assert table.columns["method"] == ["m0"] and "metric:extra" not in table.columns
+    assert len(warnings) == 1 and "run id r0 is already counted" in warnings[0]
+
+
+def test_resume_reads_many_records_of_a_folder_as_it_reads_each(tmp_path):
+    store, warnings = _filled(tmp_path)
+    ids = ["r0", "r1", "r2", "missing", "r4"]
+    each = [store.resume_facts("t", f"m{int(i[1]) % 2}" if i != "missing" else "m0", i) for i in ids]
+    many = store.resume_facts_many("t", "m0", ["r0", "r2", "missing", "r4"])
+    assert many == [each[0], each[2], None, each[4]]
+    assert many[0] == {
+        "status": "ok",
+        "code": index_module.code_of(_record("r0")),
+        "data": {},
+        "user_data": {},
+    }
+    # an in-place edit keeps the folder's mtime: the file's own stamp tells it apart
+    path = store.runs_dir / "t" / "m0" / "r2.json"
+    payload = json.loads(path.read_text())
+    payload["status"] = "failed"
+    path.write_text(json.dumps(payload))
+    assert [f and f["status"] for f in store.resume_facts_many("t", "m0", ["r0", "r2"])] == [
+        "ok",
+        "failed",
+    ]
+    path.write_text("{ not json")
+    assert store.resume_facts_many("t", "m0", ["r2"]) == [None]
+    assert len(warnings) == 1 and warnings[0].endswith("the cell will run again")

@@ -32,3 +32,22 @@ def test_changed_data_reruns_the_cell_and_restored_data_reruns_it_again(
     _png(image, shift=0)  # back to the first bytes: the stored record is of the other data
     restored = run_cell(cell, registry, settings)
     assert restored.attempt == 3 and restored.user_data == first.user_data
+
+
+def test_a_sweeps_batch_check_says_what_each_cells_check_says(registry, settings, tmp_path):
+    from harness.runner import are_done, is_done
+
+    images = [tmp_path / "a.png", tmp_path / "b.png"]
+    for shift, image in enumerate(images):
+        _png(image, shift=shift)
+    cells = [
+        make_cell(registry, "inr_image", "siren", seed=seed, task_overrides={"image": str(im)})
+        for im in images
+        for seed in (0, 1)
+    ]
+    for cell in cells[:3]:  # the last cell never runs
+        assert run_cell(cell, registry, settings).status == "ok"
+    _png(images[0], shift=5)  # the first image's cells read other bytes now
+    expected = [False, False, True, False]
+    assert are_done([(cell, settings, None) for cell in cells], registry) == expected
+    assert [is_done(cell, registry, settings) for cell in cells] == expected
