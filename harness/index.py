@@ -6,8 +6,8 @@ reading it found (a valid record at its path, a file that is not one and why, or
 for a record, the columns a leaderboard needs (its metrics as JSON that SQLite reads, so a board
 of 100 000 records gets its metric columns from SQLite, not from parsing JSON in Python), what
 resume asks (:func:`resume_facts`), and its whole JSON in a table of its own; and per folder
-its mtime and its sub-folders. It is written after each record (:meth:`RecordIndex.put`) and repaired before each
-read (:meth:`RecordIndex.entries`):
+its mtime and its sub-folders. It is written after each record (:meth:`RecordIndex.put`) and
+repaired before each read (:meth:`RecordIndex.view`):
 
 * a folder whose mtime is the one indexed is trusted without listing it (a record written,
   replaced, copied or deleted changes its folder's mtime: the harness, git and editors that save
@@ -719,7 +719,7 @@ class IndexView:
         query = f"SELECT run_id FROM files WHERE {where} GROUP BY run_id HAVING count(*) > 1"
         return {run_id for (run_id,) in self.con.execute(query, (RECORD, *args))}
 
-    def metrics(self, skip: set[str] = frozenset()) -> dict[str, list[Any]]:
+    def metrics(self, skip: Iterable[str] = ()) -> dict[str, list[Any]]:
         """A column per metric name of the valid records but those whose key is in ``skip``, in
         order of first appearance (the values of a record in name order), NaN where a record
         lacks it."""
