@@ -682,9 +682,7 @@ ONLINE_METRICS = (
         "process noise)",
     ),
     MetricSpec("loss", "min", "average squared error per step, mean over dims"),
-    MetricSpec(
-        "oracle_loss", description="the Kalman predictor's average loss", kind="diagnostic"
-    ),
+    MetricSpec("oracle_loss", description="the Kalman predictor's average loss", kind="diagnostic"),
     MetricSpec("params", "min", "learned weights (largest over dims)", kind="cost"),
     MetricSpec("steps_per_s", "max", "online steps per second", "1/s", kind="cost"),
 )

@@ -253,4 +253,3 @@ def default_input_lags(kind: str, degree: int) -> int:
 def filter_window(window: int, horizon: int) -> int:
     """The filters' length: ``window``, capped at the horizon."""
     return max(1, min(window, horizon))
-

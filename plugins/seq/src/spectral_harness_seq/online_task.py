@@ -111,7 +111,9 @@ def run_online_lds(cfg: OnlineLdsConfig, ctx: RunContext, build: Build) -> dict[
         oracle_loss.append(float(oracle.mean()))
         late_regret.append(float(np.mean(losses[late] - oracle[late])))
     for i, step in enumerate(points):
-        ctx.log_metrics(int(step), {f"regret_d{d}": float(c[i]) for d, c in zip(dims, curves)})
+        ctx.log_metrics(
+            int(step), {f"regret_d{d}": float(c[i]) for d, c in zip(dims, curves, strict=True)}
+        )
     ctx.save_arrays(
         "regret",
         dims=np.asarray(dims),
