@@ -166,9 +166,9 @@ def test_preconditioner_coefficients_are_the_monic_polynomials():
 
 def test_preconditioning_annihilates_a_system_whose_eigenvalues_are_its_roots():
     """Convolving y with c multiplies the hidden transition by p(A): a system whose eigenvalues
-    are the Chebyshev nodes has p(A) = 0, so the preconditioned target is the last n + 1 inputs
-    (C Σ c_i A^{k−i} B), learned exactly by least squares on the input lags; without the
-    preconditioner the same features cannot fit it."""
+    are the Chebyshev nodes has p(A) = 0, so the preconditioned target is a linear function of
+    the last n inputs (weights C Σ_{i≤k} c_i A^{k−i} B, k < n), learned exactly by least squares
+    on the input lags; without the preconditioner the same features cannot fit it."""
     n = 4
     roots = np.cos((2 * np.arange(1, n + 1) - 1) * np.pi / (2 * n))
     rng = np.random.default_rng(0)

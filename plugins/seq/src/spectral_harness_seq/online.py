@@ -12,11 +12,12 @@ recursive least squares (RLS). Equivalently, W learns to predict the *preconditi
 
 Universal Sequence Preconditioning (Marsden & Hazan, arXiv 2502.06545; its first version:
 "Dimension-free regret for learning asymmetric linear dynamical systems"): for an LDS without
-noise, ỹ_t = (a window of the last n + 1 inputs) + Σ_{j≥0} C p(A) A^j B u_{t−1−n−j} with
-p(z) = Σ c_i z^{n−i}. With c the coefficients of the monic Chebyshev polynomial of degree n,
-|p| ≤ 2^{1−n} on [−1, 1] and stays small near it in the complex plane, so the tail the features
-must capture shrinks for every eigenvalue with a small imaginary part, whatever the hidden
-dimension: the asymmetric-LDS extension of spectral filtering. The spectral features are those
+noise, ỹ_t = Σ_{k<n} C (Σ_{i≤k} c_i A^{k−i}) B u_{t−1−k} (a window of the last n inputs)
++ Σ_{j≥0} C p(A) A^j B u_{t−1−n−j}, with p(z) = Σ c_i z^{n−i}. With c the coefficients of
+the monic Chebyshev polynomial of degree n, |p| ≤ 2^{1−n} on [−1, 1] and stays small near it in
+the complex plane, so the tail the features must capture shrinks for every eigenvalue with a
+small imaginary part, whatever the hidden dimension: the asymmetric-LDS extension of spectral
+filtering. The spectral features are those
 of Hazan, Singh & Zhang (2017) / STU: the inputs convolved with the top eigenvectors φ_k of the
 Hankel matrix Z (:mod:`spectral_harness_seq.filters`), scaled by σ_k^{1/4}, and with the
 (−1)^j φ_k branch.
@@ -245,8 +246,8 @@ class LinearOnlinePredictor:
 
 
 def default_input_lags(kind: str, degree: int) -> int:
-    """Input lags that cover the preconditioned target's exact window: n + 1 for a degree-n
-    preconditioner, and at least 3 (STU's M^u)."""
+    """Input lags for a degree-n preconditioner: n + 1 (the target's window of the last n
+    inputs and the tail's first term), and at least 3 (STU's M^u)."""
     return max(3, (degree if kind != "none" else 0) + 1)
 
 
