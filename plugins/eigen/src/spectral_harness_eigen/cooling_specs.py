@@ -41,9 +41,9 @@ class DynamicalCoolingConfig(MethodConfig):
 
     degree: int = param(601, ge=3, le=5001)
     sharpness: float = param(40.0, gt=0)
-    gap: float = param(1.0, gt=0)
+    gap: float = param(0.5, gt=0)
     strength: float = param(1.0, gt=0)
-    offset: float = param(-0.5, ge=-5, le=5)
+    offset: float = param(0.0, ge=-5, le=5)
     dwell: float = param(6.0, gt=0)
     dwells: int = param(24, ge=1, le=1000)
 
@@ -52,7 +52,7 @@ class DynamicalCoolingConfig(MethodConfig):
 class ImaginaryTimeConfig(MethodConfig):
     """Imaginary-time ``step`` τ (in units of 1/J)."""
 
-    step: float = param(0.1, gt=0)
+    step: float = param(0.2, gt=0)
 
 
 @dataclass
