@@ -27,6 +27,7 @@ from harness import (
 )
 from spectral_harness_eigen.claims import spectral_harness_register_claims
 from spectral_harness_eigen.contract import GENERAL_WHICH, HERMITIAN_WHICH, SLOT_SPECS
+from spectral_harness_eigen.cooling_specs import COOLING_METHODS, COOLING_TASKS
 from spectral_harness_eigen.stats_contract import SLOT_SPECS as STATS_SLOT_SPECS
 
 EIGENSOLVER, NONHERMITIAN, GROUND = (spec.name for spec in SLOT_SPECS)
@@ -601,6 +602,7 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
             )
             for name, slot, config, run, metrics, primary, scales, summary in STATS_TASKS
         ),
+        *COOLING_TASKS,
     ]
 
 
@@ -620,4 +622,4 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
         )
         for name, slots, config, build, summary, paper, base in METHODS
         for slot in slots
-    ]
+    ] + COOLING_METHODS

@@ -6,6 +6,7 @@ their solvers and estimators, and cost comparisons between solvers. Values are t
 from __future__ import annotations
 
 from harness import Claim, hookimpl
+from spectral_harness_eigen.cooling_claims import cooling_claims
 
 RMT = "Random-matrix laws (Wigner; Marchenko–Pastur), via 'Classical glasses…' (2019)"
 NH = "Eigenvalues restricted by Lyapunov exponent of eigenstates (2022)"
@@ -420,4 +421,4 @@ def _estimators() -> list[Claim]:
 @hookimpl
 def spectral_harness_register_claims() -> list[Claim]:
     """Every claim of the eigen family."""
-    return [*_spectra(), *_solvers(), *_estimators()]
+    return [*_spectra(), *_solvers(), *_estimators(), *cooling_claims()]
