@@ -1,9 +1,10 @@
-"""The SR board's secondary metrics in one table per task, read from the board's CSV.
+"""The SR board's secondary metrics in tables per task, read from the board's CSV.
 
 ``spectral-harness leaderboard --format md`` shows each section's primary metric only; the
-paper's analysis needs the probe's accuracy per band and the SR task's perceptual, distortion and
-spectral metrics side by side. This prints them from ``board.csv`` (every metric's mean and std
-over seeds, as the host aggregated them) with a 95 % Student-t half-width:
+paper's analysis needs the probe's accuracy per band (low, mid, high) in one table, and the SR
+task's perceptual, distortion and spectral metrics side by side, overall and per test set. This
+prints them from ``board.csv`` (every metric's mean and std over seeds, as the host aggregated
+them) with a 95 % Student-t half-width:
 
     .venv/bin/python benchmarks/sr_board_table.py results/leaderboards/sr/board.csv \
         --out results/leaderboards/sr/tables.md
@@ -17,22 +18,36 @@ from pathlib import Path
 import pandas as pd
 from scipy.stats import t
 
-COLUMNS = {
-    "sr_disc_probe": ["acc_low", "acc_mid", "acc_high", "acc_mean"],
-    "sr_x4": [
-        "haarpsi",
-        "ms_gmsd",
-        "psnr_y",
-        "ssim_y",
-        "spec_dist",
-        "rmse_low",
-        "rmse_high",
-        "haarpsi_set5",
-        "haarpsi_set14",
-        "psnr_y_set5",
-        "psnr_y_set14",
-    ],
-}
+SETS = ("set5", "set14", "bsd100")
+# (task, table title, metrics): one Markdown table per entry and board section
+TABLES = (
+    (
+        "sr_disc_probe",
+        "held-out detection accuracy per attenuated band",
+        ["acc_low", "acc_mid", "acc_high", "acc_mean"],
+    ),
+    (
+        "sr_x4",
+        "perceptual (↑ haarpsi, fsim, vsi; ↓ ms_gmsd), distortion and spectral metrics",
+        [
+            "haarpsi",
+            "fsim",
+            "vsi",
+            "ms_gmsd",
+            "psnr_y",
+            "ssim_y",
+            "spec_dist",
+            "rmse_low",
+            "rmse_mid",
+            "rmse_high",
+        ],
+    ),
+    (
+        "sr_x4",
+        "per test set",
+        [f"{metric}_{name}" for name in SETS for metric in ("haarpsi", "fsim", "vsi", "psnr_y")],
+    ),
+)
 
 
 def cell(row: pd.Series, metric: str) -> str:
@@ -45,13 +60,13 @@ def cell(row: pd.Series, metric: str) -> str:
 def tables(board: pd.DataFrame) -> str:
     """One Markdown table per task and section: methods as rows, metrics as columns."""
     blocks = []
-    for task, wanted in COLUMNS.items():
+    for task, title, wanted in TABLES:
         for (scale, variant), rows in board[board.task == task].groupby(
             ["scale", "variant"], dropna=False, sort=False
         ):
             metrics = [m for m in wanted if f"{m}_mean" in rows and rows[f"{m}_mean"].notna().any()]
             where = f"scale={scale}" + (f", {variant}" if isinstance(variant, str) else "")
-            lines = [f"### {task} ({where}): mean ± 95 % CI half-width over seeds", ""]
+            lines = [f"### {task} ({where}): {title}, mean ± 95 % CI half-width over seeds", ""]
             lines.append("| method | seeds | " + " | ".join(metrics) + " |")
             lines.append("|---|---:|" + "---:|" * len(metrics))
             for _, row in rows.iterrows():

@@ -24,6 +24,7 @@ from spectral_harness_sr import (
     set_label,
 )
 from spectral_harness_sr.folders import folder_labels, folder_pngs
+from spectral_harness_sr.fsim_vsi import fsim, vsi
 from spectral_harness_sr.images import (
     BORDER,
     bicubic_down,
@@ -50,7 +51,7 @@ from spectral_harness_sr.spectrum import (
 from spectral_harness_sr.vgg import Vgg19Conv54
 
 CACHE_VERSION = 1
-EVAL_VERSION = 2  # the pre-trained generator's cached metrics: HaarPSI and MS-GMSD added
+EVAL_VERSION = 3  # the pre-trained generator's cached metrics: FSIM and VSI added
 
 
 # ------------------------------------------------------------------------------------------------
@@ -70,14 +71,17 @@ def disc_problem(cfg: SrDiscConfig, image_size: int) -> DiscProblem:
     )
 
 
-def load_sets(ctx: RunContext, names: list[str]) -> dict[str, list[tuple[str, torch.Tensor]]]:
-    """``{dataset: [(file stem, (3, H, W) image)]}``, recording each dataset's checksum."""
+def load_sets(
+    ctx: RunContext, names: list[str], limit: int | None = None
+) -> dict[str, list[tuple[str, torch.Tensor]]]:
+    """``{dataset: [(file stem, (3, H, W) image)]}``, recording each dataset's checksum; with
+    ``limit``, only the first ``limit`` images of each dataset (sorted by file name)."""
     out = {}
     for name in names:
         data_dir = ctx.data.require(name)
         ctx.record_data(name, ctx.data.checksum(name))
         paths = dataset_images(data_dir, list(ctx.data.datasets[name].files))
-        out[name] = [(p.stem, load_rgb(p)) for p in paths]
+        out[name] = [(p.stem, load_rgb(p)) for p in paths[:limit]]
     return out
 
 
@@ -90,7 +94,7 @@ def load_tests(
 ) -> tuple[dict[str, list[tuple[str, torch.Tensor]]], dict[str, str]]:
     """The test images keyed by metric suffix (registered sets, then the user's folders), and
     the checksum of each (a dataset's, or one per user's PNG, which the host also records)."""
-    registered = load_sets(ctx, list(cfg.test_sets or []))
+    registered = load_sets(ctx, list(cfg.test_sets or []), cfg.test_images)
     tests = {set_label(name): images for name, images in registered.items()}
     checksums = _checksums(ctx, list(cfg.test_sets or []))
     folders = list(cfg.test_folders or [])
@@ -159,14 +163,14 @@ def pretrain_generator(
     return {k: v.detach().cpu() for k, v in model.state_dict().items()}
 
 
-PER_SET = ("haarpsi", "ms_gmsd", "psnr_y", "ssim_y", "spec_dist")
+PER_SET = ("haarpsi", "fsim", "vsi", "ms_gmsd", "psnr_y", "ssim_y", "spec_dist")
 
 
 def image_metrics(sr: torch.Tensor, hr: torch.Tensor) -> dict[str, float]:
     """Every quality metric of one super-resolved image against its HR original (both
-    ``(3, H, W)`` in [0, 1], quantised to 8 bits first): HaarPSI / MS-GMSD on the RGB / luma image,
-    Y-PSNR / SSIM, band magnitude RMSE and spectral-profile distance on the luma, all with a
-    4-px border crop."""
+    ``(3, H, W)`` in [0, 1], quantised to 8 bits first): HaarPSI, FSIMc and VSI on the RGB
+    image, MS-GMSD on the luma, Y-PSNR / SSIM, band magnitude RMSE and spectral-profile distance
+    on the luma, all with a 4-px border crop."""
     sr, hr = quantize(sr), quantize(hr)
     sr_y, hr_y = shave(rgb_to_y(sr)), shave(rgb_to_y(hr))
     sr_rgb, hr_rgb = (
@@ -175,6 +179,8 @@ def image_metrics(sr: torch.Tensor, hr: torch.Tensor) -> dict[str, float]:
     )
     out = {
         "haarpsi": float(haarpsi(sr_rgb, hr_rgb)[0]),
+        "fsim": float(fsim(sr_rgb, hr_rgb)[0]),
+        "vsi": float(vsi(sr_rgb, hr_rgb)[0]),
         "ms_gmsd": float(ms_gmsd(sr_rgb, hr_rgb)[0]),
         "psnr_y": psnr_y(sr_y, hr_y),
         "ssim_y": ssim_y(sr_y, hr_y),
@@ -308,6 +314,7 @@ def run_sr_x4(cfg: SrX4Config, ctx: RunContext, build: Callable[[Any], Any]) -> 
         "tests": test_checksums,
         "labels": list(tests),
         "crop": cfg.test_crop,
+        "images": cfg.test_images,
     }
     pre = ContentCache(ctx.settings.cache_dir, "sr_pretrain_eval").get_or_create(
         eval_key,
