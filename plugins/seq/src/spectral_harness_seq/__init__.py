@@ -28,6 +28,9 @@ from harness import (
     param,
 )
 from spectral_harness_seq.contract import SLOT_SPEC
+from spectral_harness_seq.generator_contract import SLOT_SPEC as GEN_SLOT_SPEC
+from spectral_harness_seq.periodic_claims import periodic_claims
+from spectral_harness_seq.periodic_specs import PERIODIC_METHODS, PERIODIC_TASKS
 
 SLOT = SLOT_SPEC.name
 
@@ -227,8 +230,9 @@ TRANSFORMER_PAPER = PaperReference(
 
 @hookimpl
 def spectral_harness_register_slots() -> list[SlotSpec]:
-    """The ``sequence_model`` slot and its contract (shape, finiteness, causality)."""
-    return [SLOT_SPEC]
+    """The ``sequence_model`` slot and its contract (shape, finiteness, causality); the
+    ``sequence_generator`` slot (periodic generation) and its contract."""
+    return [SLOT_SPEC, GEN_SLOT_SPEC]
 
 
 @hookimpl
@@ -266,6 +270,7 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
             summary="asymmetric LDS of 2×2 rotation blocks, radius ≤ 0.99, angle ≤ 0.1 (generated)",
         ),
         *DIGITS_TASKS,
+        *PERIODIC_TASKS,
     ]
 
 
@@ -309,6 +314,7 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
             is_baseline=True,
         ),
         *STACK_METHODS,
+        *PERIODIC_METHODS,
     ]
 
 
@@ -383,7 +389,7 @@ def spectral_harness_register_claims() -> list[Claim]:
             source="abstract ('fixed convolutional filters that do not require learning')",
         )
     )
-    return claims + ptd_claims()
+    return claims + ptd_claims() + periodic_claims()
 
 
 # ------------------------------------------------------------------------------------------------
