@@ -126,11 +126,11 @@ def run_speech_compression(cfg: Any, ctx: RunContext, build: Build) -> dict[str,
     asset = resolve_whisper()
     record_asset(ctx, asset)
     model = whisper_model(asset.file("model.bin"))
-    encoder, decoder = whisper_encoder(model), whisper_decoder(model)
-    text = WhisperText(asset.path)
+    encoder = whisper_encoder(model)
     names = linear_names(encoder)
     compress = build(probe_problem(cfg, encoder, names))
     calib, evals = speech(ctx, cfg)
+    decoder, text = whisper_decoder(model), WhisperText(asset.path)
     compressed = whisper_encoder(model)
     ranks, macs, dense_macs, bits, weights = [], [], [], [], []
     with ctx.timer("train"), torch.no_grad():
