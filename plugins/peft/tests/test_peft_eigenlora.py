@@ -13,8 +13,9 @@ from peft_fixtures import tiny_problem
 
 from harness.testing import assert_refused, check_smoke_cell
 from spectral_harness_peft import eigenlora
+from spectral_harness_peft.bank_contract import BankAdaptProblem
 from spectral_harness_peft.contract import check_adapter
-from spectral_harness_peft.lora_bank import BankAdaptProblem, source_labels, stack_bank
+from spectral_harness_peft.lora_bank import source_labels, stack_bank
 
 TARGETS = ("query", "value")
 

@@ -238,7 +238,7 @@ def _compressor(name, config, build, summary, paper, baseline=False) -> MethodSp
 @hookimpl
 def spectral_harness_register_slots() -> list[SlotSpec]:
     """``adapter`` and ``compressor``."""
-    return [ADAPTER_SLOT, COMPRESSOR_SLOT, *_pretrain_slots()]
+    return [ADAPTER_SLOT, COMPRESSOR_SLOT, *_eigen_sst_slots()]
 
 
 @hookimpl
@@ -490,11 +490,13 @@ RELORA = PaperReference(
 )
 
 
-def _pretrain_slots() -> list[SlotSpec]:
-    """The ``pretrainer`` slot (:mod:`.pretrain_contract`)."""
+def _eigen_sst_slots() -> list[SlotSpec]:
+    """The ``bank_adapter`` (:mod:`.bank_contract`) and ``pretrainer``
+    (:mod:`.pretrain_contract`) slots."""
+    from spectral_harness_peft.bank_contract import BANK_ADAPTER_SLOT
     from spectral_harness_peft.pretrain_contract import PRETRAINER_SLOT
 
-    return [PRETRAINER_SLOT]
+    return [BANK_ADAPTER_SLOT, PRETRAINER_SLOT]
 
 
 def _eigen_sst_tasks() -> list[TaskSpec]:
@@ -502,7 +504,7 @@ def _eigen_sst_tasks() -> list[TaskSpec]:
     return [
         TaskSpec(
             name="sentiment_lora_bank",
-            slot=ADAPTER_SLOT.name,
+            slot="bank_adapter",
             config=BankSentimentConfig,
             run="spectral_harness_peft.lora_bank:run_bank_sentiment",
             metrics=BANK_METRICS,
@@ -563,11 +565,29 @@ def _pretrainer(name, config, build, summary, paper, baseline=False) -> MethodSp
 
 
 def _eigen_sst_methods() -> list[MethodSpec]:
-    """EigenLoRAx (adapter); full rank, LoRA, ReLoRA* and SST (pretrainer)."""
+    """EigenLoRAx with LoRA and head-only baselines (bank_adapter); full rank, LoRA, ReLoRA*
+    and SST (pretrainer)."""
     return [
         MethodSpec(
+            name="bank_head_only",
+            slot="bank_adapter",
+            config=PlainConfig,
+            build="spectral_harness_peft.adapters:build_head_only",
+            summary="frozen encoder, linear head (the adapter slot's head_only; bank unused)",
+            is_baseline=True,
+        ),
+        MethodSpec(
+            name="bank_lora",
+            slot="bank_adapter",
+            config=LoraConfig,
+            build="spectral_harness_peft.adapters:build_lora",
+            summary="LoRA via Hugging Face peft (the adapter slot's lora; bank unused)",
+            paper=LORA,
+            is_baseline=True,
+        ),
+        MethodSpec(
             name="eigenlora",
-            slot=ADAPTER_SLOT.name,
+            slot="bank_adapter",
             config=EigenLoraConfig,
             build="spectral_harness_peft.eigenlora:build_eigenlora",
             summary="EigenLoRAx: loadings on the principal subspace of a bank of source LoRAs",

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -31,6 +30,7 @@ from torch import nn
 from harness import ContentCache, RunContext
 from spectral_harness_peft.adapters import build_lora
 from spectral_harness_peft.assets import Asset, resolve_asset
+from spectral_harness_peft.bank_contract import BankAdaptProblem
 from spectral_harness_peft.bert import linear_names, load_bert
 from spectral_harness_peft.contract import AdaptProblem
 from spectral_harness_peft.task import Classifier, accuracy, run_sentiment
@@ -51,14 +51,6 @@ TOPIC = {
 NEGATED, CONTRASTED, TWO_WORDS = {1, 5}, {3, 4}, {3, 4, 6}
 BANK_VERSION = 1
 HELD_OUT = 256
-
-
-@dataclass(frozen=True)
-class BankAdaptProblem(AdaptProblem):
-    """An :class:`AdaptProblem` with the source-adapter bank: ``sources`` maps each adapted
-    layer's name to its stacked source factors ``{"a": (d_in, N r), "b": (d_out, N r)}``."""
-
-    sources: dict[str, dict[str, Any]]
 
 
 def source_labels(task: str, fields: dict[str, Any], compound: float) -> int:
