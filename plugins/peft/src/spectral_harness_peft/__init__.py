@@ -238,7 +238,7 @@ def _compressor(name, config, build, summary, paper, baseline=False) -> MethodSp
 @hookimpl
 def spectral_harness_register_slots() -> list[SlotSpec]:
     """``adapter`` and ``compressor``."""
-    return [ADAPTER_SLOT, COMPRESSOR_SLOT]
+    return [ADAPTER_SLOT, COMPRESSOR_SLOT, *_eigen_sst_slots()]
 
 
 @hookimpl
@@ -275,6 +275,7 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
             summary="quantise every linear of MiniLM from calibration activations; probe "
             "accuracy, layer errors, bits per weight",
         ),
+        *_eigen_sst_tasks(),
     ]
 
 
@@ -328,6 +329,7 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
             "resq", ResqConfig, "build_resq", "PCA-basis mixed precision with rotations", RESQ
         ),
         *_sparse_methods(),
+        *_eigen_sst_methods(),
     ]
 
 
@@ -517,3 +519,255 @@ def spectral_harness_register_claims() -> list[Claim]:
     from spectral_harness_peft.claims_asr import liteasr_claims
 
     return [*_BEFORE_SPEECH["claims"](), *liteasr_claims()]
+
+
+# ------------------------------------------------------------------------------------------------
+# EigenLoRAx on a bank of source LoRAs; Sparse Spectral Training of a tiny self-pretrained GPT
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BankSentimentConfig(SentimentConfig):
+    """The sentiment task, plus the source-adapter bank: six related tasks of ``n_source``
+    sentences each, ``source_epochs`` passes, LoRA of ``source_rank`` (scaling
+    ``source_alpha``/r) on query and value at ``source_lr`` (the bank ignores the run's seed)."""
+
+    n_source: int | None = param(None, ge=8)
+    source_epochs: int | None = param(None, ge=1)
+    source_rank: int = param(8, ge=1)
+    source_alpha: float = param(16.0, gt=0)
+    source_lr: float = param(5e-3, gt=0)
+
+
+@dataclass
+class TinyGptConfig(TaskConfig):
+    """A character GPT of ``layers`` blocks, ``width`` (MLP 4×), ``heads`` heads, ``context``
+    characters, trained ``steps`` steps on batches of ``batch_size`` windows at ``lr`` (linear
+    warm-up over the ``warmup`` fraction, cosine decay); the last ``val_fraction`` of the corpus
+    validates on at most ``val_windows`` windows."""
+
+    steps: int | None = param(None, ge=1)
+    batch_size: int | None = param(None, ge=1)
+    context: int | None = param(None, ge=2)
+    width: int | None = param(None, ge=2)
+    layers: int | None = param(None, ge=1)
+    heads: int | None = param(None, ge=1)
+    lr: float = param(3e-3, gt=0)
+    warmup: float = param(0.05, ge=0, lt=1)
+    val_fraction: float = param(0.1, gt=0, lt=1)
+    val_windows: int | None = param(None, ge=1)
+
+
+@dataclass
+class EigenLoraConfig(MethodConfig):
+    """Loadings of rank ``rank`` (scaling ``alpha``/r) on the top ``components`` principal
+    components of the bank (``basis=pca``) or a random orthonormal basis of that size
+    (``random``), plus ``gs_components`` random orthogonal ones; learning rate ``lr``."""
+
+    components: int = param(16, ge=1)
+    gs_components: int = param(0, ge=0)
+    basis: str = param("pca", choices=("pca", "random"))
+    rank: int = param(8, ge=1)
+    alpha: float = param(16.0, gt=0)
+    lr: float = param(5e-3, gt=0)
+
+
+@dataclass
+class ScratchLoraConfig(MethodConfig):
+    """LoRA of ``rank`` (scaling ``alpha``/r) on every block linear of a random model."""
+
+    rank: int = param(6, ge=1)
+    alpha: float = param(12.0, gt=0)
+
+
+@dataclass
+class ReloraConfig(MethodConfig):
+    """:class:`ScratchLoraConfig`, merged into the weight and restarted every ``merge_every``
+    steps."""
+
+    rank: int = param(6, ge=1)
+    alpha: float = param(12.0, gt=0)
+    merge_every: int = param(200, ge=1)
+
+
+@dataclass
+class SstConfig(MethodConfig):
+    """``rank`` sampled singular-vector pairs per linear, rounds of ``round_steps`` steps each
+    ending in a re-SVD."""
+
+    rank: int = param(6, ge=1)
+    round_steps: int = param(100, ge=1)
+
+
+BANK_METRICS = (
+    *ADAPTER_METRICS,
+    MetricSpec(
+        "source_accuracy_{task}",
+        description="held-out accuracy of the bank's source adapter of that task",
+        kind="diagnostic",
+    ),
+)
+PRETRAIN_METRICS = (
+    MetricSpec("val_perplexity", "min", "exp(mean NLL per character) on the validation text"),
+    MetricSpec("trainable_params", "min", "parameters the optimizer updates", kind="cost"),
+    MetricSpec("train_seconds", "min", "wall time of the training steps", "s", kind="cost"),
+    MetricSpec("val_bits_per_char", description="log2 of the perplexity", kind="diagnostic"),
+    MetricSpec("val_tokens", description="validation characters scored", kind="diagnostic"),
+    MetricSpec("info_{name}", description="the method's own facts", kind="diagnostic"),
+)
+EIGENLORA = PaperReference(
+    title="EigenLoRAx: Recycling Adapters to Find Principal Subspaces for Resource-Efficient "
+    "Adaptation and Inference",
+    arxiv="2502.04700",
+    note="loadings on the bank's principal components; B's loadings start at 0 so the model "
+    "starts unchanged (the reference draws both at random); no table numbers retrieved",
+)
+SST = PaperReference(
+    title="Sparse Spectral Training and Inference on Euclidean and Hyperbolic Neural Networks",
+    arxiv="2405.15481",
+    note="abstract: on LLaMA-1.3B, with 18.7 % of the parameters trainable (rank 6 % of the "
+    "width), SST closes 97.4 % of the perplexity gap between other low-rank methods and full "
+    "rank; our tiny GPT is not that model, so no number is reported for it",
+)
+RELORA = PaperReference(
+    title="ReLoRA: High-Rank Training Through Low-Rank Updates",
+    arxiv="2307.05695",
+    note="ReLoRA* as the SST paper runs it: no full-rank warm start, one cosine schedule",
+)
+
+
+def _eigen_sst_slots() -> list[SlotSpec]:
+    """The ``bank_adapter`` (:mod:`.bank_contract`) and ``pretrainer``
+    (:mod:`.pretrain_contract`) slots."""
+    from spectral_harness_peft.bank_contract import BANK_ADAPTER_SLOT
+    from spectral_harness_peft.pretrain_contract import PRETRAINER_SLOT
+
+    return [BANK_ADAPTER_SLOT, PRETRAINER_SLOT]
+
+
+def _eigen_sst_tasks() -> list[TaskSpec]:
+    """Sentiment with a source-LoRA bank (EigenLoRAx), and the tiny GPT pretraining task."""
+    return [
+        TaskSpec(
+            name="sentiment_lora_bank",
+            slot="bank_adapter",
+            config=BankSentimentConfig,
+            run="spectral_harness_peft.lora_bank:run_bank_sentiment",
+            metrics=BANK_METRICS,
+            primary="accuracy",
+            scales=_scales(
+                dict(n_train=32, n_test=16, epochs=1, n_source=16, source_epochs=1),
+                dict(n_train=768, n_test=512, epochs=2, n_source=512, source_epochs=2),
+                dict(n_train=8000, n_test=2000, epochs=5, n_source=4000, source_epochs=3),
+            ),
+            summary="sentiment_minilm with a bank of LoRAs trained on six related tasks of the "
+            "same sentences (for EigenLoRAx)",
+        ),
+        TaskSpec(
+            name="tiny_gpt_pretrain",
+            slot="pretrainer",
+            config=TinyGptConfig,
+            run="spectral_harness_peft.lm_task:run_pretrain",
+            metrics=PRETRAIN_METRICS,
+            primary="val_perplexity",
+            scales=_scales(
+                dict(steps=4, batch_size=4, context=16, width=32, layers=1, heads=2, val_windows=8),
+                dict(
+                    steps=1000,
+                    batch_size=16,
+                    context=64,
+                    width=96,
+                    layers=2,
+                    heads=4,
+                    val_windows=1024,
+                ),
+                dict(
+                    steps=10000,
+                    batch_size=64,
+                    context=128,
+                    width=128,
+                    layers=4,
+                    heads=4,
+                    val_windows=100000,
+                ),
+            ),
+            summary="pretrain a character GPT from scratch on the standard library's help text; "
+            "validation perplexity",
+            check_config="spectral_harness_peft.pretrain_contract:check_gpt_config",
+        ),
+    ]
+
+
+def _pretrainer(name, config, build, summary, paper, baseline=False) -> MethodSpec:
+    return MethodSpec(
+        name=name,
+        slot="pretrainer",
+        config=config,
+        build=build,
+        summary=summary,
+        paper=paper,
+        is_baseline=baseline,
+    )
+
+
+def _eigen_sst_methods() -> list[MethodSpec]:
+    """EigenLoRAx with LoRA and head-only baselines (bank_adapter); full rank, LoRA, ReLoRA*
+    and SST (pretrainer)."""
+    return [
+        MethodSpec(
+            name="bank_head_only",
+            slot="bank_adapter",
+            config=PlainConfig,
+            build="spectral_harness_peft.adapters:build_head_only",
+            summary="frozen encoder, linear head (the adapter slot's head_only; bank unused)",
+            is_baseline=True,
+        ),
+        MethodSpec(
+            name="bank_lora",
+            slot="bank_adapter",
+            config=LoraConfig,
+            build="spectral_harness_peft.adapters:build_lora",
+            summary="LoRA via Hugging Face peft (the adapter slot's lora; bank unused)",
+            paper=LORA,
+            is_baseline=True,
+        ),
+        MethodSpec(
+            name="eigenlora",
+            slot="bank_adapter",
+            config=EigenLoraConfig,
+            build="spectral_harness_peft.eigenlora:build_eigenlora",
+            summary="EigenLoRAx: loadings on the principal subspace of a bank of source LoRAs",
+            paper=EIGENLORA,
+        ),
+        _pretrainer(
+            "full_rank",
+            PlainConfig,
+            "spectral_harness_peft.lowrank:build_full_rank",
+            "train every weight",
+            None,
+            True,
+        ),
+        _pretrainer(
+            "lora_pretrain",
+            ScratchLoraConfig,
+            "spectral_harness_peft.lowrank:build_lora_pretrain",
+            "W0 (random, frozen) + low-rank BA on every block linear",
+            LORA,
+            True,
+        ),
+        _pretrainer(
+            "relora",
+            ReloraConfig,
+            "spectral_harness_peft.lowrank:build_relora",
+            "LoRA merged into W0 and restarted every merge_every steps (ReLoRA*)",
+            RELORA,
+            True,
+        ),
+        _pretrainer(
+            "sst",
+            SstConfig,
+            "spectral_harness_peft.sst:build_sst",
+            "U diag(s) V^T: all s and sampled singular vectors train, re-SVD every round",
+            SST,
+        ),
+    ]

@@ -150,6 +150,7 @@ def spectral_harness_register_claims() -> list[Claim]:
     """FourierFT vs LoRA, Spectrum vs full fine-tuning and random layers, SpectralFT vs LoRA,
     EoRA and ResQ vs RTN (and EoRA vs SVD), and the same-budget and 2:4 claims of
     :mod:`.claims_sparse`."""
+    from spectral_harness_peft.claims_eigen_sst import eigenlora_claims, sst_claims
     from spectral_harness_peft.claims_sparse import sparse_claims
 
-    return [*_adapters(), *_compressors(), *sparse_claims()]
+    return [*_adapters(), *_compressors(), *sparse_claims(), *eigenlora_claims(), *sst_claims()]
