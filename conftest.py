@@ -144,8 +144,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """A failure caused only by a dataset missing from the data directory becomes a skip that
-    names it (never when every dataset is present)."""
+    """A failure caused only by a dataset missing from the data directory, or by a program a
+    task runs missing from PATH, becomes a skip that names it (never when all are present)."""
     outcome = yield
     report = outcome.get_result()
     if not report.failed or call.excinfo is None or hasattr(report, "wasxfail"):

@@ -291,7 +291,7 @@ def _check_cell(
     cfg: DictConfig, registry: Registry, checked: set[tuple[str, ...]], writable: set[Path]
 ) -> str:
     """Check one composed cell; return its task's name."""
-    from harness.cell import check_device, dataset_entries
+    from harness.cell import check_device, check_programs, dataset_entries
     from harness.launchers import job_device_kind
     from harness.runner import data_store
 
@@ -308,6 +308,7 @@ def _check_cell(
     code_key = ("code", task, method, *(spec.name for spec in probes))
     if code_key not in checked:
         check_code_references(registry, cell.task, cell.method, probes)
+        check_programs(cell.task)
         checked.add(code_key)
     store = data_store(registry, settings)
     for dataset in dataset_entries(cell, registry):

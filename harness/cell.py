@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -231,6 +232,16 @@ def resolve_cell(
         probes=probes,
         legacy_code=legacy_code_identity_of(registry, task, method),
     )
+
+
+def check_programs(task: TaskSpec) -> None:
+    """Refuse, in one line, a task that runs a program that is not on ``PATH``."""
+    for program, install in task.programs.items():
+        if shutil.which(program) is None:
+            raise UserError(
+                f"task {task.name!r} runs the program {program!r}, which is not on PATH; "
+                f"install it ({install}) or choose another task"
+            )
 
 
 def _check_config(spec: TaskSpec | MethodSpec, cfg: Any, kind: str) -> None:

@@ -28,6 +28,7 @@ from harness.cell import (
     ResolvedCell,
     TrainerOptions,
     check_device,
+    check_programs,
     dataset_entries,
     identify,
     make_cell,
@@ -85,6 +86,7 @@ def run_cell(
     if not force and _reusable(_facts(previous), data, user_data):
         log.info("skip %s: already ok (%s)", _name(resolved.cell), run_id)
         return previous
+    check_programs(resolved.task)
     record_path = store.path_for(resolved.task.name, resolved.method.name, run_id)
     lock_path = record_path.with_suffix(".lock")
     lock = CellLock(lock_path)

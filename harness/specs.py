@@ -349,6 +349,9 @@ class TaskSpec:
     say (a combination of fields, a width that must divide the grid, a file an option needs);
     the host calls it in the pre-flight of a sweep and again in the worker, so such a config is
     one line before any cell starts instead of a failed cell.
+    ``programs`` names the external programs the task runs, each with how to install it
+    (``{"espeak-ng": "apt-get install espeak-ng"}``): one that is not on ``PATH`` is one line
+    before any cell starts, and a test that fails only for its lack is skipped, naming it.
     """
 
     name: str
@@ -362,6 +365,7 @@ class TaskSpec:
     summary: str = ""
     borrowed_datasets: Mapping[str, str] = field(default_factory=dict)
     check_config: LazyRef | None = None
+    programs: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.declares(self.primary):

@@ -49,3 +49,32 @@ def test_a_check_reference_that_does_not_import_names_the_plugin_fix():
     registry = _with_checks(task_check="no_such_module:check")
     with pytest.raises(UserError, match="check_config='no_such_module:check', which cannot"):
         identify(make_cell(registry, TASK, METHOD), registry)
+
+
+def test_a_program_the_task_runs_that_is_not_on_path_is_one_line_before_any_cell(
+    tmp_path, monkeypatch
+):
+    from harness.app import preflight
+    from harness.config import register_configs
+    from harness.data.missing import missing_data_reason
+    from harness.runner import run_cell
+    from harness.settings import Settings
+
+    registry = Registry.from_plugin_manager(build_plugin_manager())
+    missing = "no-such-program-for-this-test"
+    registry.tasks[TASK] = dataclasses.replace(
+        registry.tasks[TASK], programs={missing: "apt-get install it"}
+    )
+    monkeypatch.setattr("harness.app.get_registry", lambda: registry)
+    register_configs(registry)
+    line = rf"task '{TASK}' runs the program '{missing}', which is not on PATH; install it"
+    with pytest.raises(UserError, match=line):
+        preflight([f"task={TASK}", f"method={METHOD}", "scale=smoke"])
+    settings = Settings.from_env(results_dir=tmp_path / "results")
+    with pytest.raises(UserError, match=line):
+        run_cell(make_cell(registry, TASK, METHOD), registry, settings)
+    assert not (tmp_path / "results" / "runs" / TASK).exists()  # no record, no cell started
+    # a test that fails only for the program's lack is skipped, naming it; never once it is there
+    reason = missing_data_reason(f"UserError: {line}", tmp_path, {})
+    assert reason == f"needs the program {missing}, which is not on PATH"
+    assert missing_data_reason(f"UserError: {line.replace(missing, 'sh')}", tmp_path, {}) is None

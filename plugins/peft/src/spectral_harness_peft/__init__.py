@@ -458,6 +458,7 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
             slot=COMPRESSOR_SLOT.name,
             config=SpeechCompressionConfig,
             run="spectral_harness_peft.asr_task:run_speech_compression",
+            programs={"espeak-ng": "apt-get install espeak-ng"},
             metrics=SPEECH_METRICS,
             primary="wer",
             scales=_scales(
@@ -474,6 +475,7 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
             slot=COMPRESSOR_SLOT.name,
             config=SpeechCompressionConfig,
             run="spectral_harness_peft.asr_speech_frames:run_speech_frames",
+            programs={"espeak-ng": "apt-get install espeak-ng"},
             metrics=SPEECH_METRICS,
             primary="wer",
             scales=_scales(
