@@ -160,8 +160,8 @@ def test_claims_name_registered_tasks_methods_and_lengths(registry):
         assert claim.method in registry.methods_for_slot("sequence_model")
         if claim.method == "stu_stack":  # the paper's STU keeps its filters fixed
             assert claim.where["method.learn_filters"] is False
-    cpu_lengths = {64, 128, 256}
-    assert all(c.where.get("task.length", 64) in cpu_lengths for c in claims.values())
+    cpu_lengths = {32, 64, 128}
+    assert all(c.where.get("task.length", 32) in cpu_lengths for c in claims.values())
 
 
 @pytest.mark.parametrize(

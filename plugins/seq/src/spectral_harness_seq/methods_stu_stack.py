@@ -6,7 +6,7 @@ from torch import nn
 
 from spectral_harness_seq.contract import SeqProblem
 from spectral_harness_seq.stu_stack import StuStack
-from spectral_harness_seq.synthetics_specs import StuStackConfig
+from spectral_harness_seq.synthetics_config import StuStackConfig
 
 
 def build_stu_stack(cfg: StuStackConfig, problem: SeqProblem) -> nn.Module:

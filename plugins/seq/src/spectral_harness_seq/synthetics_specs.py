@@ -5,96 +5,17 @@ point's module (``spectral_harness_seq``) returns these from its hooks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from harness import (
-    Claim,
-    MethodConfig,
-    MethodSpec,
-    MetricSpec,
-    PaperReference,
-    TaskConfig,
-    TaskSpec,
-    param,
+from harness import Claim, MethodSpec, MetricSpec, PaperReference, TaskSpec
+from spectral_harness_seq.synthetics import ADDING_CHANCE_MSE
+from spectral_harness_seq.synthetics_config import (
+    AddingConfig,
+    InductionConfig,
+    RecallConfig,
+    SelectiveCopyConfig,
+    StuStackConfig,
 )
 
 SLOT = "sequence_model"
-MIN_LENGTH = 8
-MAX_LENGTH = 16384
-ADDING_CHANCE = 1.0 / 6.0
-
-# ------------------------------------------------------------------------------------------------
-# Configs
-# ------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class SyntheticConfig(TaskConfig):
-    """Sequences of ``length`` steps (the length knob: ``task.length``), ``n_train`` /
-    ``n_val`` / ``n_test`` of them drawn from ``data_seed``; ``steps`` optimizer steps (``lr``)
-    on random minibatches of ``batch_size``, the validation metric every ``eval_every`` steps,
-    the best model restored (``None``: taken from the scale preset)."""
-
-    length: int | None = param(None, ge=MIN_LENGTH, le=MAX_LENGTH)
-    n_train: int | None = param(None, ge=1)
-    n_val: int | None = param(None, ge=1)
-    n_test: int | None = param(None, ge=1)
-    steps: int | None = param(None, ge=1)
-    batch_size: int | None = param(None, ge=1)
-    lr: float | None = param(None, gt=0)
-    eval_every: int | None = param(None, ge=1)
-    data_seed: int = param(0, ge=0)
-
-
-@dataclass
-class SelectiveCopyConfig(SyntheticConfig):
-    """Selective copying: ``copy_len`` symbols of ``n_symbols`` scattered among blanks, a
-    delimiter, then the symbols to reproduce in order (``length ≥ 2·copy_len + 1``)."""
-
-    n_symbols: int = param(8, ge=2, le=64)
-    copy_len: int | None = param(None, ge=1)
-
-
-@dataclass
-class AddingConfig(SyntheticConfig):
-    """The adding problem: the sum of the two marked values of a U[0, 1] sequence."""
-
-
-@dataclass
-class InductionConfig(SyntheticConfig):
-    """Induction heads over ``vocab`` tokens (the last one is the special token)."""
-
-    vocab: int = param(16, ge=3, le=256)
-
-
-@dataclass
-class RecallConfig(SyntheticConfig):
-    """Associative recall with ``n_keys`` keys and as many values."""
-
-    n_keys: int = param(8, ge=2, le=128)
-
-
-def check_copy_config(cfg: SelectiveCopyConfig) -> None:
-    """Refuse a copy span that does not fit the sequence (one line)."""
-    if cfg.length is not None and cfg.copy_len is not None and 2 * cfg.copy_len + 1 > cfg.length:
-        raise ValueError(
-            f"task.copy_len={cfg.copy_len} needs task.length >= 2 * copy_len + 1 = "
-            f"{2 * cfg.copy_len + 1}, not {cfg.length}"
-        )
-
-
-@dataclass
-class StuStackConfig(MethodConfig):
-    """``layers`` residual blocks (LayerNorm → STU of ``num_filters`` fixed Hankel filters and
-    ``ar_input`` AR taps → GELU → GLU) of ``width`` channels; ``learn_filters`` trains the
-    filters (the ablation)."""
-
-    width: int = param(32, ge=1)
-    layers: int = param(2, ge=1)
-    num_filters: int = param(24, ge=1)
-    ar_input: int = param(3, ge=0)
-    learn_filters: bool = False
-
 
 # ------------------------------------------------------------------------------------------------
 # Scales
@@ -104,10 +25,11 @@ class StuStackConfig(MethodConfig):
 _SMOKE = dict(
     length=16, n_train=64, n_val=16, n_test=16, steps=4, batch_size=8, lr=3e-3, eval_every=2
 )
-# The CPU board: short sequences (64 steps; copy and adding also at 128 and 256 for the length
-# curve) and 400 steps, so that ~80 cells fit ~20 CPU-minutes on a shared 2-core machine.
+# The CPU board (scaled down to ~15 CPU-minutes on a shared 2-core machine): 32-step sequences
+# (selective copy also at 64 and 128, adding at 64: `task.length=...`), 400 steps (600 for the
+# two recall tasks, with a small vocabulary: 8 tokens, 4 keys).
 _CPU = dict(
-    length=64,
+    length=32,
     n_train=8192,
     n_val=256,
     n_test=512,
@@ -116,21 +38,32 @@ _CPU = dict(
     lr=3e-3,
     eval_every=100,
 )
-# For a GPU: the lengths of the tasks' source papers (see COMMAND.md), 10k steps.
+_CPU_RECALL = {**_CPU, "steps": 600}
+# For a GPU: the task sizes of the tasks' source papers (see COMMAND.md), 10k steps.
 _FULL = dict(
     n_train=65536, n_val=1024, n_test=2048, steps=10000, batch_size=64, lr=1e-3, eval_every=500
 )
 
 SYNTHETIC_SCALES: dict[str, dict[str, dict[str, object]]] = {
     "selective_copy": {
-        "smoke": {**_SMOKE, "copy_len": 2},
-        "cpu": {**_CPU, "copy_len": 8},
-        "full": {**_FULL, "length": 4096, "copy_len": 16},
+        "smoke": {**_SMOKE, "copy_len": 2, "n_symbols": 4},
+        "cpu": {**_CPU, "copy_len": 8, "n_symbols": 8},
+        "full": {**_FULL, "length": 4096, "copy_len": 16, "n_symbols": 16},
     },
     "adding": {"smoke": _SMOKE, "cpu": _CPU, "full": {**_FULL, "length": 750}},
-    "induction_heads": {"smoke": _SMOKE, "cpu": _CPU, "full": {**_FULL, "length": 256}},
-    "associative_recall": {"smoke": _SMOKE, "cpu": _CPU, "full": {**_FULL, "length": 256}},
+    "induction_heads": {
+        "smoke": {**_SMOKE, "vocab": 8},
+        "cpu": {**_CPU_RECALL, "vocab": 8},
+        "full": {**_FULL, "length": 256, "vocab": 20},
+    },
+    "associative_recall": {
+        "smoke": {**_SMOKE, "n_keys": 4},
+        "cpu": {**_CPU_RECALL, "n_keys": 4},
+        "full": {**_FULL, "length": 256, "n_keys": 10},
+    },
 }
+# the longest CPU length per task (the length curves' last point, where the claims look)
+LONGEST_CPU = {"selective_copy": 128, "adding": 64}
 
 # ------------------------------------------------------------------------------------------------
 # Metrics and specs
@@ -197,7 +130,7 @@ SYNTHETIC_TASK_SPECS = [
         scales=SYNTHETIC_SCALES[name],
         summary=summary,
         check_config=(
-            "spectral_harness_seq.synthetics_specs:check_copy_config"
+            "spectral_harness_seq.synthetics_config:check_copy_config"
             if name == "selective_copy"
             else None
         ),
@@ -226,65 +159,67 @@ S4_CLAIM_PAPER = (
     "(Gu, Goel, Ré, arXiv 2111.00396)"
 )
 H3_CLAIM_PAPER = "Hungry Hungry Hippos (Fu, Dao, Saab, Thomas, Rudra, Ré, arXiv 2212.14052)"
-LONGEST_CPU = 256
 _STU_SOURCE = "abstract ('tasks requiring very long range memory'; statement, no number)"
 _FIXED = {"method.learn_filters": False}
+_COPY_CHANCE = 1.0 / 8.0  # the CPU preset's 8 symbols
 
 
 def _metric(task: str) -> str:
     return "mse" if task == "adding" else "accuracy"
 
 
+def _memory_claims(task: str) -> list[Claim]:
+    """STU vs the diagonal SSM stack and the GRU at every length; the SSM vs the GRU at the
+    longest CPU length."""
+    longest = LONGEST_CPU[task]
+    claims = [
+        Claim(
+            id=f"stu_stack-vs-{baseline}-{task}",
+            paper=STU_CLAIM_PAPER,
+            statement=f"STU (fixed filters) has the longer memory: on {task} it beats "
+            f"{baseline} (judged at every length)",
+            task=task,
+            metric=_metric(task),
+            method="stu_stack",
+            baseline=baseline,
+            where=dict(_FIXED),
+            source=_STU_SOURCE,
+        )
+        for baseline in ("ssm_stack", "gru")
+    ]
+    claims.append(
+        Claim(
+            id=f"ssm_stack-vs-gru-{task}",
+            paper=S4_CLAIM_PAPER,
+            statement="a HiPPO-initialised (PTD) diagonal SSM handles long-range dependencies "
+            f"where RNNs struggle: on {task} at length {longest} it beats the GRU",
+            task=task,
+            metric=_metric(task),
+            method="ssm_stack",
+            baseline="gru",
+            where={"task.length": longest},
+            source="abstract (statement, no number for these tasks)",
+        )
+    )
+    return claims
+
+
 def synthetic_claims() -> list[Claim]:
     """What the STU, S4 and H3 papers say about long-range memory and recall, on our tasks."""
-    claims = []
-    for task in ("selective_copy", "adding"):
-        longest = {"task.length": LONGEST_CPU}
-        for baseline, paper, source in (
-            ("ssm_stack", STU_CLAIM_PAPER, _STU_SOURCE),
-            ("gru", STU_CLAIM_PAPER, _STU_SOURCE),
-        ):
-            claims.append(
-                Claim(
-                    id=f"stu_stack-vs-{baseline}-{task}",
-                    paper=paper,
-                    statement=f"STU (fixed filters) has the longer memory: on {task} it beats "
-                    f"{baseline} (every length; the longest CPU length is {LONGEST_CPU})",
-                    task=task,
-                    metric=_metric(task),
-                    method="stu_stack",
-                    baseline=baseline,
-                    where=dict(_FIXED),
-                    source=source,
-                )
-            )
-        claims.append(
-            Claim(
-                id=f"ssm_stack-vs-gru-{task}",
-                paper=S4_CLAIM_PAPER,
-                statement=f"a HiPPO-initialised (PTD) diagonal SSM handles long-range "
-                f"dependencies where RNNs struggle: on {task} at length {LONGEST_CPU} it beats "
-                "the GRU",
-                task=task,
-                metric=_metric(task),
-                method="ssm_stack",
-                baseline="gru",
-                where=longest,
-                source="abstract (statement, no number for these tasks)",
-            )
-        )
+    claims = _memory_claims("selective_copy") + _memory_claims("adding")
+    copy_longest = LONGEST_CPU["selective_copy"]
     claims.append(
         Claim(
             id="stu_stack-copy-above-chance-longest",
             paper=STU_CLAIM_PAPER,
-            statement=f"STU remembers over the longest CPU length ({LONGEST_CPU}): its "
+            statement=f"STU remembers over the longest CPU length ({copy_longest}): its "
             "selective-copy accuracy is above chance (1/8)",
             task="selective_copy",
             metric="accuracy",
             method="stu_stack",
             expect="at_least",
-            value=1.0 / 8.0,
-            where={"task.length": LONGEST_CPU, **_FIXED},
+            value=_COPY_CHANCE,
+            where={"task.length": copy_longest, **_FIXED},
             source=_STU_SOURCE,
         )
     )
@@ -298,7 +233,7 @@ def synthetic_claims() -> list[Claim]:
             metric="mse",
             method="stu_stack",
             expect="at_most",
-            value=ADDING_CHANCE,
+            value=ADDING_CHANCE_MSE,
             where=dict(_FIXED),
             source=_STU_SOURCE,
         )
@@ -308,14 +243,14 @@ def synthetic_claims() -> list[Claim]:
             id="stu_stack-fixed-filters-not-worse-than-learned-copy",
             paper=STU_CLAIM_PAPER,
             statement="STU needs no filter tuning: training its filters too does not raise "
-            f"the selective-copy accuracy at length {LONGEST_CPU} by more than 0.02",
+            f"the selective-copy accuracy at length {copy_longest} by more than 0.02",
             task="selective_copy",
             metric="accuracy",
             method="stu_stack",
             expect="not_worse",
             baseline="stu_stack",
             margin=0.02,
-            where={"task.length": LONGEST_CPU, **_FIXED},
+            where={"task.length": copy_longest, **_FIXED},
             baseline_where={"method.learn_filters": True},
             source="abstract ('fixed convolutional filters that do not require learning')",
         )

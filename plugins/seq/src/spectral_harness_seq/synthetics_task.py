@@ -29,7 +29,7 @@ from spectral_harness_seq.synthetics import (
     induction_heads,
     selective_copy,
 )
-from spectral_harness_seq.synthetics_specs import (
+from spectral_harness_seq.synthetics_config import (
     AddingConfig,
     InductionConfig,
     RecallConfig,
