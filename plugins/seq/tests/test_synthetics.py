@@ -12,6 +12,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from harness.cell import identify
 from harness.runner import TrainerOptions, make_cell, run_cell
 from harness.testing import assert_refused
 from spectral_harness_seq.contract import SeqProblem, check
@@ -186,3 +187,10 @@ def test_bad_config_values_are_refused_in_one_line(
         match=match,
         registry=registry,
     )
+
+
+@pytest.mark.parametrize("scale", ["cpu", "full"])
+@pytest.mark.parametrize("task", SYNTHETIC_TASKS)
+def test_every_scale_resolves_to_a_valid_config(registry, task, scale):
+    resolved = identify(make_cell(registry, task, "stu_stack", scale=scale), registry)
+    assert resolved.task_cfg.length >= 32 and resolved.task_cfg.steps >= 400
