@@ -11,7 +11,7 @@ from harness.specs import resolve
 from harness.testing import assert_contract_error
 from spectral_harness_seq.contract import SLOT_SPEC, SeqProblem, check
 
-METHODS = ("stu", "diag_ssm", "gru", "transformer", "ssm_stack")
+METHODS = ("stu", "diag_ssm", "gru", "transformer", "ssm_stack", "stu_stack")
 PROBLEM = SeqProblem(d_in=3, d_out=2, length=24)
 
 

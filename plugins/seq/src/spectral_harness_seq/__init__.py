@@ -873,3 +873,33 @@ def register_online_methods() -> list[MethodSpec]:
 def register_online_claims() -> list[Claim]:
     """Dimension-free and sublinear regret of USP spectral filtering (arXiv 2502.06545)."""
     return online_claims()
+
+
+# ------------------------------------------------------------------------------------------------
+# Long-range synthetics (issue 19): selective copying, adding, induction heads, associative
+# recall, the deep ``stu_stack`` and their claims (registered from ``synthetics_specs``)
+# ------------------------------------------------------------------------------------------------
+
+
+@hookimpl(specname="spectral_harness_register_tasks")
+def register_synthetic_tasks() -> list[TaskSpec]:
+    """The four long-range synthetic tasks, generated from a seed with known answers."""
+    from spectral_harness_seq.synthetics_specs import SYNTHETIC_TASK_SPECS
+
+    return list(SYNTHETIC_TASK_SPECS)
+
+
+@hookimpl(specname="spectral_harness_register_methods")
+def register_synthetic_methods() -> list[MethodSpec]:
+    """The deep STU (``stu_stack``)."""
+    from spectral_harness_seq.synthetics_specs import STU_STACK_SPECS
+
+    return list(STU_STACK_SPECS)
+
+
+@hookimpl(specname="spectral_harness_register_claims")
+def register_synthetic_claims() -> list[Claim]:
+    """The STU, S4 and H3 papers' claims on the synthetic tasks."""
+    from spectral_harness_seq.synthetics_specs import synthetic_claims
+
+    return synthetic_claims()
