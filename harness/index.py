@@ -307,22 +307,23 @@ class RecordIndex:
     def lookup_many(
         self, task: str, method: str, run_ids: Sequence[str], column: str = "body"
     ) -> list[str | None]:
-        """:meth:`lookup` of many records of one folder: one query for the folder, then a stat
+        """:meth:`lookup` of many records of one folder: one query for them all, then a stat
         per file; a file whose stamp is not the indexed one goes through :meth:`lookup`."""
         if column not in COLUMNS:
             raise ValueError(f"the index has no column {column!r}")
         folder = os.path.join(self.root, task, method)
+        prefix = _key((task, method, ""))
+        keys = json.dumps([f"{prefix}{run_id}.json" for run_id in run_ids])
         known: dict[str, list[Any]] = {}
         with contextlib.suppress(sqlite3.Error, OSError):
             known = {
                 key: rest
                 for key, *rest in _connection(self).execute(
                     f"SELECT {_selected(('key', *STAMP, 'kind', column))} {FROM_FILES} "
-                    "WHERE files.dir = ?",
-                    (f"{task}/{method}",),
+                    "WHERE files.key IN (SELECT value FROM json_each(?))",
+                    (keys,),
                 )
             }
-        prefix = _key((task, method, ""))
         found: list[str | None] = []
         for run_id in run_ids:
             name = f"{run_id}.json"
