@@ -33,7 +33,7 @@ from spectral_harness_graph_pe.contract import SLOT_SPEC, check, probe_batch
 from spectral_harness_graph_pe.data import Batch, Features
 from spectral_harness_graph_pe.encoders import GraphPEProblem, PositionalEncoder
 
-METHODS = ("none", "lappe", "rwse", "signnet", "spe")
+METHODS = ("none", "lappe", "rwse", "signnet", "spe", "basisnet")
 TASKS = ("zinc", "cycles")
 PROBLEM = GraphPEProblem(pe_dims=8, pe_out=8, pe_hidden=16, pe_layers=2, spe_channels=4)
 N = 3 + 5 + (PROBLEM.pe_dims + 1)  # probe nodes: triangle, 5-node path, (d + 1)-node ring
@@ -82,7 +82,7 @@ def test_the_probe_pads_and_cuts_spectra_and_real_encoders_pass_it(
 ):
     """For any ``pe_dims`` > 1 the probe holds a graph with fewer nodes than eigenpairs (padding)
     and one with more (a cut spectrum), all simple and undirected, and every real encoder passes
-    the check (``lappe`` needs two eigenpairs, so not at ``pe_dims`` 1)."""
+    the check (``lappe`` and ``basisnet`` need two eigenpairs, so not at ``pe_dims`` 1)."""
     batch = probe_batch(pe_dims, Features(eig=True, rw_steps=rw_steps), CPU)
     sizes = batch.sizes.tolist()
     assert batch.num_graphs == 3 and batch.num_nodes == sum(sizes)
@@ -98,7 +98,7 @@ def test_the_probe_pads_and_cuts_spectra_and_real_encoders_pass_it(
     problem = GraphPEProblem(pe_dims, pe_out, pe_hidden, pe_layers, spe_channels)
     registry = get_registry()
     for method in METHODS:
-        if method == "lappe" and pe_dims < 2:
+        if method in ("lappe", "basisnet") and pe_dims < 2:
             continue
         options = {"steps": rw_steps} if method == "rwse" else {}
         with torch.no_grad():
