@@ -6,7 +6,12 @@ Chen & Hazan, arXiv 2312.06837: fixed Hankel-eigenvector filters, causal FFT con
 AR part) and the baselines its paper compares to: ``diag_ssm`` (an LRU / S4D-style diagonal
 SSM), ``gru`` and a small causal ``transformer``. Tasks: ``lds_symmetric``, ``lds_marginal``
 (max |eig| 0.99 or 0.999) and ``lds_rotation`` (asymmetric, 2×2 rotation blocks), generated
-from a seed with a known answer (the system itself predicts with zero error).
+from a seed with a known answer (the system itself predicts with zero error); ``digits_noise``
+(sequential digits, noise robustness, ``ssm_stack`` with HiPPO / PTD inits) and the long-range
+synthetics ``selective_copy``, ``adding``, ``induction_heads``, ``associative_recall`` (with
+``stu_stack``). Two more slots: ``online_predictor`` (``online_lds``: online prediction of
+asymmetric LDS, regret against the Kalman filter; USP spectral filtering and its baselines) and
+``sequence_generator`` (``periodic_gen``: the Fourier-based decoder against plain decoders).
 This module is what the entry point loads: it declares, it does not import torch.
 """
 
