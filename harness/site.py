@@ -365,11 +365,14 @@ def _axis(arrays: dict[str, Any]) -> tuple[str, Any] | None:
     for key in AXIS_KEYS:
         if key in vectors:
             return key, vectors[key]
-    rising = [
-        (a.size, k)
-        for k, a in sorted(vectors.items())
-        if np.issubdtype(a.dtype, np.number) and bool(np.all(np.diff(a) > 0))
-    ]
+    with np.errstate(invalid="ignore"):  # an array holding inf or NaN is no axis, silently
+        rising = [
+            (a.size, k)
+            for k, a in sorted(vectors.items())
+            if np.issubdtype(a.dtype, np.number)
+            and not np.iscomplexobj(a)
+            and bool(np.all(np.diff(a) > 0))
+        ]
     if not rising:
         return None
     key = max(rising, key=lambda item: item[0])[1]
@@ -379,7 +382,10 @@ def _axis(arrays: dict[str, Any]) -> tuple[str, Any] | None:
 def _series(arrays: dict[str, Any]) -> list[tuple[str, Any]]:
     """The arrays of an artifact drawn as lines against its axis (or their index): 1-D ones of
     the axis's length, and 2-D ones with a dimension of that length (the other dimension's
-    entries are the lines: frequencies, graphs)."""
+    entries are the lines: frequencies, graphs). Only numbers are drawn: a complex array as its
+    modulus (named ``|key|``: its real part alone would misstate it), text not at all."""
+    import numpy as np
+
     axis = _axis(arrays)
     length = axis[1].size if axis else None
     found = []
@@ -387,6 +393,10 @@ def _series(arrays: dict[str, Any]) -> list[tuple[str, Any]]:
         ndim = getattr(array, "ndim", 0)
         if (axis and key == axis[0]) or ndim not in (1, 2) or array.shape[0] < 2:
             continue
+        if not np.issubdtype(array.dtype, np.number):
+            continue
+        if np.iscomplexobj(array):
+            key, array = f"|{key}|", np.abs(array)
         if length is None or array.shape[0] == length:
             found.append((key, array))
         elif ndim == 2 and array.shape[1] == length:

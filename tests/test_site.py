@@ -131,6 +131,12 @@ def test_an_artifact_draws_against_its_axis_with_one_line_per_column() -> None:
     _draw_arrays(ax2, {"density": np.ones(5), "scalar": np.float64(3.0)}, "d")
     assert [line.get_label() for line in ax2.get_lines()] == ["density"]
     assert ax2.get_xlabel() == "index"
+    fig4, ax4 = _pyplot().subplots()
+    _pyplot().close(fig4)
+    state = np.array([3 + 4j, 0 - 1j, 1 + 0j])  # drawn as its modulus, never its real part
+    _draw_arrays(ax4, {"state": state, "text": np.array(["a", "b", "c"])}, "c")
+    assert [line.get_label() for line in ax4.get_lines()] == ["|state|"]
+    assert list(ax4.get_lines()[0].get_ydata()) == [5.0, 1.0, 1.0]
 
 
 def test_the_site_replaces_only_an_earlier_site(site: Path, tmp_path: Path) -> None:
