@@ -49,7 +49,7 @@ def test_slots_name_shows_the_whole_contract(capsys):
     ]
     assert "plugin:    graph_pe\n" in text and "tasks:     cycles, stability, zinc\n" in text
     assert "check:     spectral_harness_graph_pe.contract:check\n" in text
-    assert "methods:   lappe, none, rwse, signnet, spe\n" in text
+    assert "methods:   basisnet, lappe, none, rwse, signnet, spe\n" in text
 
 
 def test_an_unknown_slot_is_one_line_listing_the_slots(capsys):
