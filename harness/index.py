@@ -139,7 +139,7 @@ Stamp = tuple[int, int, int, int]
 FIELDS = tuple(RunRecord.__dataclass_fields__)
 
 
-# What :meth:`RecordIndex.entries` gives per file: these columns, then the ones asked for.
+# What :meth:`IndexView.records` gives per record: these columns, then the ones asked for.
 HEAD = ("key", "kind", "problem", "run_id")
 DERIVED = ("primary_value", "code", "data", "runtime")
 BOARD_COLUMNS = (*BOARD_FIELDS, *DERIVED)  # what a leaderboard reads, besides the metrics
@@ -258,83 +258,62 @@ class RecordIndex:
         """A column of the record stored for a cell (``body``: its JSON; ``resume``:
         :func:`resume_facts` as JSON), or ``None`` when it has none; a file there that is no
         valid record of this cell is warned about (``the cell will run again``) and gives
-        ``None``.
-
-        Stats the file: its stamp must be the indexed one, else it is read (and indexed).
-        Resume asks this once per cell of a sweep, so it works on strings, not paths.
-        """
-        if column not in COLUMNS:
-            raise ValueError(f"the index has no column {column!r}")
-        name = f"{run_id}.json"
-        try:
-            st: os.stat_result | None = os.stat(os.path.join(self.root, task, method, name))
-        except FileNotFoundError:
-            return None
-        except OSError:
-            st = None
-        con = None
-        with contextlib.suppress(sqlite3.Error, OSError):
-            con = _connection(self)
-        known = None
-        if con is not None and st is not None:
-            with contextlib.suppress(sqlite3.Error):
-                known = con.execute(
-                    f"SELECT {_selected((*STAMP, 'kind', 'problem', column))} {FROM_FILES} "
-                    "WHERE files.key = ?",
-                    (_key((task, method, name)),),
-                ).fetchone()
-        if known is not None and st is not None and known[:4] == _stamp(st):
-            if known[4] == RECORD:
-                return known[6]
-            self.warn(
-                f"ignoring {self.runs_dir / task / method / name}: {known[5]}; the cell "
-                "will run again"
-            )
-            return None
-        stamp = _fresh_stamp(st, time.time_ns()) if st is not None else None
-        row = _read_row(self.runs_dir, (task, method, name), stamp)
-        if con is not None and stamp is not None:
-            with contextlib.suppress(sqlite3.Error, OSError), _transaction(con):
-                _upsert(con, [row])
-        if row[6] != RECORD:
-            self.warn(
-                f"ignoring {self.runs_dir / task / method / name}: {row[7]}; the cell "
-                "will run again"
-            )
-            return None
-        return row[COLUMNS.index(column)]
+        ``None``. See :meth:`lookup_many`."""
+        return self.lookup_many(task, method, [run_id], column)[0]
 
     def lookup_many(
         self, task: str, method: str, run_ids: Sequence[str], column: str = "body"
     ) -> list[str | None]:
-        """:meth:`lookup` of many records of one folder: one query for them all, then a stat
-        per file; a file whose stamp is not the indexed one goes through :meth:`lookup`."""
+        """:meth:`lookup` of many cells of one task and method: one query for them all, then a
+        stat per file. A file whose stamp is not the indexed one is read (and indexed), so an
+        edit in place is seen. Resume asks this for every cell of a sweep, so it works on
+        strings, not paths."""
         if column not in COLUMNS:
             raise ValueError(f"the index has no column {column!r}")
-        folder = os.path.join(self.root, task, method)
-        prefix = _key((task, method, ""))
-        keys = json.dumps([f"{prefix}{run_id}.json" for run_id in run_ids])
-        known: dict[str, list[Any]] = {}
+        con = None
         with contextlib.suppress(sqlite3.Error, OSError):
-            known = {
-                key: rest
-                for key, *rest in _connection(self).execute(
-                    f"SELECT {_selected(('key', *STAMP, 'kind', column))} {FROM_FILES} "
-                    "WHERE files.key IN (SELECT value FROM json_each(?))",
-                    (keys,),
-                )
-            }
-        found: list[str | None] = []
-        for run_id in run_ids:
-            name = f"{run_id}.json"
-            row = known.get(prefix + name)
-            if row is not None and row[4] == RECORD:
-                with contextlib.suppress(OSError):
-                    if tuple(row[:4]) == _stamp(os.stat(os.path.join(folder, name))):
-                        found.append(row[5])
-                        continue
-            found.append(self.lookup(task, method, run_id, column))
-        return found
+            con = _connection(self)
+        known: dict[str, list[Any]] = {}
+        if con is not None:
+            with contextlib.suppress(sqlite3.Error):
+                known = {
+                    key: rest
+                    for key, *rest in con.execute(
+                        f"SELECT {_selected(('key', *STAMP, 'kind', 'problem', column))} "
+                        f"{FROM_FILES} WHERE files.key IN (SELECT value FROM json_each(?))",
+                        (json.dumps([_key((task, method, f"{r}.json")) for r in run_ids]),),
+                    )
+                }
+        return [self._lookup_one(con, known, (task, method, f"{r}.json"), column) for r in run_ids]
+
+    def _lookup_one(
+        self,
+        con: sqlite3.Connection | None,
+        known: dict[str, list[Any]],
+        parts: tuple[str, str, str],
+        column: str,
+    ) -> str | None:
+        """One file's answer for :meth:`lookup_many`: the indexed ``column`` when the file's
+        stamp is the indexed one, else what reading the file gives."""
+        try:
+            st: os.stat_result | None = os.stat(os.path.join(self.root, *parts))
+        except FileNotFoundError:
+            return None
+        except OSError:
+            st = None
+        row = known.get(_key(parts))
+        if row is None or st is None or tuple(row[:4]) != _stamp(st):
+            stamp = _fresh_stamp(st, time.time_ns()) if st is not None else None
+            read = _read_row(self.runs_dir, parts, stamp)
+            if con is not None and stamp is not None:
+                with contextlib.suppress(sqlite3.Error, OSError), _transaction(con):
+                    _upsert(con, [read])
+            row = [*read[2:8], read[COLUMNS.index(column)]]  # stamp, kind, problem, column
+        if row[4] != RECORD:
+            path = self.runs_dir.joinpath(*parts)
+            self.warn(f"ignoring {path}: {row[5]}; the cell will run again")
+            return None
+        return row[6]
 
     # -- connections -----------------------------------------------------------------------
     def _usable(self) -> sqlite3.Connection:

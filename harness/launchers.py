@@ -137,11 +137,15 @@ def plan_cells(
         cell = cell_from_config(cfg, registry)
         settings = Settings.from_config(cfg.paths, cfg.logger)
         composed.append((offset, overrides, bool(cfg.force), cell, settings))
-    checked = [(cell, settings, _jobs_kind(cell, device_kind)) for *_, cell, settings in composed]
-    done = are_done(checked, registry)
+    checked = [
+        (cell, settings, _jobs_kind(cell, device_kind))
+        for _, _, force, cell, settings in composed
+        if not force
+    ]
+    done = iter(are_done(checked, registry))  # forced cells run whatever is stored
     planned, skipped = [], 0
-    for (offset, overrides, force, cell, settings), ok in zip(composed, done, strict=True):
-        if ok and not force:
+    for offset, overrides, force, cell, settings in composed:
+        if not force and next(done):
             skipped += 1
             continue
         before = record_key(stored_record(cell, registry, settings, device_kind))

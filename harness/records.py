@@ -228,8 +228,7 @@ class RecordStore:
         """What resume needs of a cell's stored record (:func:`harness.index.resume_facts`:
         ``status``, ``code`` hash, ``data``, ``user_data``), without reading the whole record;
         ``None`` as :meth:`load` gives it."""
-        facts = self.index.lookup(task, method, run_id, "resume")
-        return None if facts is None else json.loads(facts)
+        return self.resume_facts_many(task, method, [run_id])[0]
 
     def resume_facts_many(
         self, task: str, method: str, run_ids: Sequence[str]
