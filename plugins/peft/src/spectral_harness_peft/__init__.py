@@ -16,6 +16,7 @@ This module is what the entry point loads: it declares, it imports neither numpy
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness import (
@@ -211,28 +212,27 @@ RESQ = PaperReference(
 )
 
 
-def _adapter(name, config, build, summary, paper, baseline=False) -> MethodSpec:
-    return MethodSpec(
-        name=name,
-        slot=ADAPTER_SLOT.name,
-        config=config,
-        build=f"spectral_harness_peft.adapters:{build}",
-        summary=summary,
-        paper=paper,
-        is_baseline=baseline,
-    )
+def _maker(slot: str, module: str | None = None) -> Callable[..., MethodSpec]:
+    """A maker of ``slot``'s methods, ``(name, config, build, summary, paper, baseline=False)``:
+    ``build`` names a function of ``spectral_harness_peft.<module>`` (without a module: a whole
+    ``module:function`` reference)."""
+
+    def make(name, config, build, summary, paper, baseline=False) -> MethodSpec:
+        return MethodSpec(
+            name=name,
+            slot=slot,
+            config=config,
+            build=f"spectral_harness_peft.{module}:{build}" if module else build,
+            summary=summary,
+            paper=paper,
+            is_baseline=baseline,
+        )
+
+    return make
 
 
-def _compressor(name, config, build, summary, paper, baseline=False) -> MethodSpec:
-    return MethodSpec(
-        name=name,
-        slot=COMPRESSOR_SLOT.name,
-        config=config,
-        build=f"spectral_harness_peft.compressors:{build}",
-        summary=summary,
-        paper=paper,
-        is_baseline=baseline,
-    )
+_adapter = _maker(ADAPTER_SLOT.name, "adapters")
+_compressor = _maker(COMPRESSOR_SLOT.name, "compressors")
 
 
 @hookimpl
@@ -333,16 +333,7 @@ def spectral_harness_register_methods() -> list[MethodSpec]:
     ]
 
 
-def _sparse(name, config, build, summary, paper, baseline=False) -> MethodSpec:
-    return MethodSpec(
-        name=name,
-        slot=COMPRESSOR_SLOT.name,
-        config=config,
-        build=f"spectral_harness_peft.sparse:{build}",
-        summary=summary,
-        paper=paper,
-        is_baseline=baseline,
-    )
+_sparse = _maker(COMPRESSOR_SLOT.name, "sparse")
 
 
 def _sparse_methods() -> list[MethodSpec]:
@@ -700,16 +691,7 @@ def _eigen_sst_tasks() -> list[TaskSpec]:
     ]
 
 
-def _pretrainer(name, config, build, summary, paper, baseline=False) -> MethodSpec:
-    return MethodSpec(
-        name=name,
-        slot="pretrainer",
-        config=config,
-        build=build,
-        summary=summary,
-        paper=paper,
-        is_baseline=baseline,
-    )
+_pretrainer = _maker("pretrainer")
 
 
 def _eigen_sst_methods() -> list[MethodSpec]:
