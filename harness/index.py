@@ -47,7 +47,7 @@ from typing import Any
 
 from harness.records import RecordError, RunRecord, at_its_path, read_record
 
-FORMAT = 2  # the layout of the tables; another value is rebuilt
+FORMAT = 3  # the layout of the tables; another value is rebuilt
 INDEX_DIR = ".index"
 INDEX_NAME = "records.sqlite"
 RACY_NS = 2_000_000_000
@@ -71,6 +71,7 @@ BOARD_FIELDS = (
     "primary_metric",
     "goal",
     "train_seconds",
+    "cpu_seconds",
 )
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;

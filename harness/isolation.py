@@ -34,6 +34,7 @@ class ChildOutcome:
     killed_for_time: bool
     tail: list[str]
     seconds: float
+    cpu_seconds: float | None = None  # user + system CPU of the child (and what it waited for)
 
     def describe(self) -> str:
         """One line: how the process ended."""
@@ -75,10 +76,13 @@ def run_isolated(
     for reader in readers:
         reader.start()
     status: list[int] = []
+    usage: list[float] = []
     done = threading.Event()
 
     def wait() -> None:
-        status.append(os.waitpid(pid, 0)[1])
+        _, code, rusage = os.wait4(pid, 0)
+        usage.append(rusage.ru_utime + rusage.ru_stime)
+        status.append(code)
         done.set()
 
     threading.Thread(target=wait, daemon=True).start()
@@ -104,6 +108,7 @@ def run_isolated(
         killed_for_time=killed,
         tail=[line for line in lines if line.strip()][-TAIL_LINES:],
         seconds=time.monotonic() - started,
+        cpu_seconds=usage[0],
     )
 
 

@@ -37,6 +37,10 @@ class RunRecord:
     train_seconds: float = 0.0
     eval_seconds: float = 0.0
     wall_seconds: float = 0.0
+    # CPU time (user + system) of the cell's process and the children it waited for; beside
+    # ``wall_seconds`` it says what a run costs on a shared machine. ``None``: not measured (a
+    # record written for a process that died, or one made before it was recorded).
+    cpu_seconds: float | None = None
     peak_memory_mb: float | None = None
     device: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
@@ -107,7 +111,10 @@ FIELD_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     **{
         name: (_is_number, "a number") for name in ("train_seconds", "eval_seconds", "wall_seconds")
     },
-    "peak_memory_mb": (lambda v: v is None or _is_number(v), "a number or null"),
+    **{
+        name: (lambda v: v is None or (_is_number(v) and v >= 0), "a non-negative number or null")
+        for name in ("cpu_seconds", "peak_memory_mb")
+    },
     "git_sha": (lambda v: v is None or _is_str(v), "a string or null"),
     "error": (lambda v: v is None or _is_dict(v), "an object or null"),
     **{

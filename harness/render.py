@@ -32,12 +32,16 @@ def render(board: Leaderboard, fmt: str) -> str:
 def _rows(board: Leaderboard, key: Section) -> tuple[list[str], list[list[str]]]:
     """The primary score's columns, then one column per metric the board shows (mean over seeds;
     by default the costs, headed with the direction in which they are cheaper; see
-    :attr:`Leaderboard.shown`). Diagnostics have no direction."""
+    :attr:`Leaderboard.shown`), then the CPU seconds per seed where the records measured them.
+    Diagnostics have no direction."""
     section = board.section(*key)
     shown = board.shown_metrics(key)
     header = ["rank", "method", "seeds", "mean ± std", "95% CI", "failed", "paper"]
     header += [_heading(name, spec) for name, spec in shown]
     cost_values = [section[f"{name}_mean"].map(format_number).tolist() for name, _ in shown]
+    if section["cpu_seconds_mean"].notna().any():  # the host's own cost, where it was measured
+        header.append("cpu s/seed (cost ↓)")
+        cost_values.append(section["cpu_seconds_mean"].map(format_number).tolist())
     rows = [
         [
             "—" if pd.isna(r.rank) else str(r.rank),

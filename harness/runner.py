@@ -223,6 +223,7 @@ def _execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | 
 
     status, metrics, error = "ok", {}, None
     _reset_peak_memory(ctx)
+    cpu_started = _cpu_seconds()
     try:
         notify(registry.pm, "spectral_harness_run_start", run=ctx)
         metrics = {k: float(v) for k, v in resolve(task.run)(resolved.task_cfg, ctx, build).items()}
@@ -258,6 +259,7 @@ def _execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | 
         started_at=started_at,
         seconds=ctx.seconds,
         wall_seconds=ctx.elapsed(),
+        cpu_seconds=_elapsed_cpu(cpu_started),
         peak_memory_mb=_peak_memory_mb(ctx),
         device=device_info(ctx.device),
         task_data=ctx.data_checksums,
@@ -450,6 +452,7 @@ def _execute_isolated(
         error={"type": status, "message": message, "traceback": "\n".join(outcome.tail)},
         started_at=_now(),
         wall_seconds=outcome.seconds,
+        cpu_seconds=round(outcome.cpu_seconds, 4) if outcome.cpu_seconds is not None else None,
     )
     print(f"✗ {_name(plan.cell)}: {status}: {message}", file=sys.stderr)
     return record if save_record(record, settings) else None
@@ -477,6 +480,7 @@ def _record(
     error: dict[str, str] | None = None,
     seconds: dict[str, float] | None = None,
     wall_seconds: float = 0.0,
+    cpu_seconds: float | None = None,
     peak_memory_mb: float | None = None,
     device: dict[str, Any] | None = None,
     task_data: dict[str, str] | None = None,
@@ -502,6 +506,7 @@ def _record(
         train_seconds=round(seconds.get("train", 0.0), 4),
         eval_seconds=round(seconds.get("eval", 0.0), 4),
         wall_seconds=round(wall_seconds, 4),
+        cpu_seconds=cpu_seconds,
         peak_memory_mb=peak_memory_mb,
         device=device or {"type": plan.device_kind},
         versions=versions(registry.pm),
@@ -630,6 +635,24 @@ def _error(exc: BaseException, message: str | None = None) -> dict[str, str]:
         "message": message or str(exc),
         "traceback": "\n".join(lines),
     }
+
+
+def _cpu_seconds() -> float | None:
+    """User + system CPU seconds of this process (every thread) and of the children it has
+    waited for (e.g. data-loader workers); ``None`` where the platform cannot say."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _elapsed_cpu(started: float | None) -> float | None:
+    ended = _cpu_seconds()
+    return None if started is None or ended is None else round(max(0.0, ended - started), 4)
 
 
 def _reset_peak_memory(ctx: RunContext) -> None:

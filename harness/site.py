@@ -266,6 +266,7 @@ def _cell_page(run: StoredRun, out: Path) -> None:
             "train": record.train_seconds,
             "eval": record.eval_seconds,
             "wall": record.wall_seconds,
+            "cpu": record.cpu_seconds,
         },
     }
     parts = [

@@ -65,6 +65,8 @@ def test_a_hang_past_the_limit_is_killed_and_recorded_as_timeout(registry_with_p
     record = run_cell(cell, registry_with_plugins, settings)
     assert record.status == "timeout" and "wall-clock limit" in record.error["message"]
     assert time.monotonic() - started < 20
+    # the parent measured the killed child's CPU time: it slept, so far less than the wall time
+    assert record.cpu_seconds is not None and 0 <= record.cpu_seconds < record.wall_seconds
 
 
 def test_in_process_cells_still_turn_sys_exit_into_a_record(registry_with_plugins, settings):

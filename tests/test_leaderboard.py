@@ -40,6 +40,20 @@ def test_statistics_and_failures():
     assert (row.ci95_low, row.ci95_high) == pytest.approx((2 - half, 2 + half))
 
 
+def test_cpu_seconds_are_averaged_over_the_seeds_that_measured_them():
+    measured = [rec("a", s, 1.0) for s in range(3)]
+    for record, cpu in zip(measured, (2.0, 4.0, None), strict=True):
+        record.cpu_seconds = cpu  # the third record was made before CPU time was recorded
+    failed = rec("a", 3, 0, "failed")
+    failed.cpu_seconds = 100.0  # a failed seed's cost is not an ok seed's
+    board = build_leaderboard([*measured, failed])
+    assert board.table.iloc[0].cpu_seconds_mean == pytest.approx(3.0)
+    assert "cpu s/seed (cost ↓)" in render(board, "md") and "| 3.000 |" in render(board, "md")
+    unmeasured = build_leaderboard([rec("a", s, 1.0) for s in range(2)])
+    assert math.isnan(unmeasured.table.iloc[0].cpu_seconds_mean)
+    assert "cpu s" not in render(unmeasured, "md")
+
+
 def test_overlapping_intervals_share_a_rank_and_separated_ones_do_not():
     records = (
         [rec("best", s, v) for s, v in enumerate([10.0, 10.1, 9.9])]

@@ -62,6 +62,8 @@ MALFORMED = {
         "artifact .curves.",
     ),
     "schema a string": (_payload(schema="2"), "schema '2'"),
+    "negative cpu seconds": (_payload(cpu_seconds=-1.0), "cpu_seconds is -1.0"),
+    "cpu seconds a string": (_payload(cpu_seconds="3"), "cpu_seconds is '3'"),
     "no run id": ({k: v for k, v in _payload().items() if k != "run_id"}, "no run_id"),
 }
 
@@ -81,6 +83,12 @@ def test_a_truncated_or_binary_file_is_refused(tmp_path):
         read_record(tmp_path / "cut.json")
     with pytest.raises(RecordError, match="cannot be read"):
         read_record(tmp_path / "bin.json")
+
+
+def test_a_record_made_before_cpu_seconds_were_measured_reads_as_unmeasured():
+    older = {k: v for k, v in _payload().items() if k != "cpu_seconds"}
+    assert parse_record(older).cpu_seconds is None
+    assert parse_record(_payload(cpu_seconds=2.5)).cpu_seconds == 2.5
 
 
 def test_schema_1_records_are_migrated_with_unknown_code():

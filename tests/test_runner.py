@@ -5,6 +5,7 @@ import math
 import pytest
 
 from harness.errors import UserError
+from harness.leaderboard import build_leaderboard
 from harness.records import RecordStore
 from harness.runner import TrainerOptions, identify, make_cell, run_cell, select_device
 
@@ -18,6 +19,20 @@ def test_ok_record_has_metrics_and_provenance(registry, settings):
     assert record.config["task"]["steps"] == 20  # filled from the smoke preset
     assert record.data == {"skimage:camera": record.data["skimage:camera"]}
     assert record.train_seconds > 0 and record.started_at <= record.ended_at
+    assert record.cpu_seconds > 0
+
+
+def test_cpu_seconds_count_work_not_waiting(registry_with_plugins, settings):
+    # Every forward pass sleeps 50 ms: the wall clock counts the sleeps, the CPU clock does not.
+    cell = make_cell(
+        registry_with_plugins, "inr_image", "slow_init", method_overrides={"sleep_s": 0.05}
+    )
+    record = run_cell(cell, registry_with_plugins, settings)
+    assert record.status == "ok" and record.wall_seconds > 1.0
+    assert 0 < record.cpu_seconds < record.wall_seconds - 0.8
+    # through the records' index to the board, as `spectral-harness leaderboard` reads it
+    board = build_leaderboard(RecordStore(settings.runs_dir).runs_table(), registry_with_plugins)
+    assert board.table.iloc[0].cpu_seconds_mean == pytest.approx(record.cpu_seconds)
 
 
 def test_the_best_model_is_restored_and_evaluated(registry, settings):

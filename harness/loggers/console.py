@@ -26,8 +26,12 @@ def spectral_harness_run_end(run: RunContext, record: RunRecord) -> None:
         value = record.metrics[record.primary_metric]
         tqdm.write(
             f"✓ {run.name}: {record.primary_metric}={value:.4g} "
-            f"(train {record.train_seconds:.1f} s, total {record.wall_seconds:.1f} s)"
+            f"(train {record.train_seconds:.1f} s, total {record.wall_seconds:.1f} s{_cpu(record)})"
         )
     else:
         message = (record.error or {}).get("message", "")
         tqdm.write(f"✗ {run.name}: {record.status}: {message}")
+
+
+def _cpu(record: RunRecord) -> str:
+    return "" if record.cpu_seconds is None else f", cpu {record.cpu_seconds:.1f} s"
