@@ -56,7 +56,8 @@ bench: install
 	$(BIN)/python benchmarks/main_job.py
 
 ## boards: rebuild every committed board and its claims from the committed records
-## (results/records/<board>/runs/ -> results/leaderboards/<board>/{board.md,board.csv,claims.md});
+## (results/records/<board>/runs/ -> results/leaderboards/<board>/{board.md,board.csv,claims.md,
+## convergence.md});
 ## the cross-family probe board (diag_probes) shows its diagnostics
 BOARDS := $(notdir $(patsubst %/,%,$(dir $(wildcard results/records/*/runs))))
 boards: install
@@ -66,8 +67,10 @@ boards: install
 		metrics=costs; [ $$board = diag_probes ] && metrics=diagnostics; \
 		HARNESS_RESULTS_DIR=results/records/$$board $(BIN)/spectral-harness leaderboard --format md --metrics $$metrics --out $$out/board.md && \
 		HARNESS_RESULTS_DIR=results/records/$$board $(BIN)/spectral-harness leaderboard --format csv --out $$out/board.csv && \
-		HARNESS_RESULTS_DIR=results/records/$$board $(BIN)/spectral-harness claims --format md --out $$out/claims.md \
+		HARNESS_RESULTS_DIR=results/records/$$board $(BIN)/spectral-harness claims --format md --out $$out/claims.md && \
+		HARNESS_RESULTS_DIR=results/records/$$board $(BIN)/spectral-harness curves --format md > $$out/convergence.md \
 		|| exit 1; \
+		grep -q '^| ' $$out/convergence.md || rm $$out/convergence.md; \
 	done
 
 ## site: the static results site of every committed board (results/records/*) -> results/site

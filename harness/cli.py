@@ -92,6 +92,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     claims.add_argument("--format", choices=["text", "md", "csv", "json"], default="text")
     claims.add_argument("--out", help="write to this file instead of standard output")
+    curves = sub.add_parser(
+        "curves",
+        help="convergence from the curves kept with the records: value at 25/50/75/100%% of "
+        "each run, best, and whether the rows were still improving",
+    )
+    curves.add_argument("--task", help="only this task's records")
+    curves.add_argument(
+        "--curve", help="the curve to read (default: the task's eval/ curve, or eval/<primary>)"
+    )
+    curves.add_argument(
+        "--within",
+        type=float,
+        default=0.05,
+        help="how close to its best (relative) a seed must come to count as there (0.05)",
+    )
+    curves.add_argument(
+        "--goal",
+        choices=["min", "max"],
+        help="whether lower or higher is better (default: as logged with the curve, or the "
+        "task's metric of that name)",
+    )
+    curves.add_argument("--format", choices=["text", "md", "csv"], default="text")
+    curves.add_argument("--out", help="write to this file instead of standard output")
     report = sub.add_parser(
         "report", help="a static results site from the run records (tasks, ranks, plots, curves)"
     )
@@ -171,6 +194,8 @@ def _dispatch(ns: argparse.Namespace) -> int:
         return _leaderboard(registry, ns.task, ns.format, ns.out, ns.all_versions, ns.metrics)
     if ns.command == "claims":
         return _claims(registry, ns.task, ns.format, ns.out, ns.all)
+    if ns.command == "curves":
+        return _curves(registry, ns.task, ns.curve, ns.within, ns.goal, ns.format, ns.out)
     if ns.command == "report":
         return _report(registry, ns.out, ns.task, ns.results, ns.all_versions)
     return _data_check(registry)
@@ -334,6 +359,35 @@ def _leaderboard(
         )
     board = dataclasses.replace(build_leaderboard(runs, registry, all_versions), shown=metrics)
     _emit(render(board, fmt), out)
+    return 0
+
+
+def _curves(
+    registry: Registry,
+    task: str | None,
+    curve: str | None,
+    within: float,
+    goal: str | None,
+    fmt: str,
+    out: str | None,
+) -> int:
+    """The convergence table of the current records (of ``task``)."""
+    from harness.curves import convergence, render_convergence
+    from harness.leaderboard import build_leaderboard
+    from harness.records import RecordStore
+    from harness.settings import Settings
+
+    if task is not None:
+        registry.task(task)
+    settings = Settings.from_env()
+    store = RecordStore(settings.runs_dir)
+    runs = store.runs_table(task)
+    if not runs.columns["run_id"]:
+        where = f" for task {task!r}" if task else ""
+        raise UserError(f"no run records{where} in {settings.runs_dir}; run a sweep first")
+    board = build_leaderboard(runs, registry)
+    table = convergence(board, store, curve, within, strict=task is not None, goal=goal)
+    _emit(render_convergence(table, fmt, within), out)
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +55,7 @@ class RunContext:
     started: float = field(default_factory=time.monotonic)
     seconds: dict[str, float] = field(default_factory=lambda: {"train": 0.0, "eval": 0.0})
     data_checksums: dict[str, str] = field(default_factory=dict)
-    curves: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    curves: dict[str, dict[str, Any]] = field(default_factory=dict)  # name → step, value, goal
     arrays: dict[str, dict[str, Any]] = field(default_factory=dict)
     trainer: TrainerOptions | None = None
     probes: list[tuple[ProbeSpec, ProbeConfig]] = field(default_factory=list)
@@ -68,18 +68,27 @@ class RunContext:
         """A readable name for the cell, e.g. ``inr_audio/winner/seed0``."""
         return f"{self.task.name}/{self.method.name}/seed{self.seed}"
 
-    def log_metrics(self, step: int, metrics: dict[str, float]) -> None:
+    def log_metrics(
+        self, step: int, metrics: dict[str, float], goals: Mapping[str, str] | None = None
+    ) -> None:
         """Report intermediate metrics to every logger plugin, and keep them as curves.
 
         The curves (each metric's values over steps) are stored with the cell's record
         (``curves.json`` beside it), so boards and the results site can plot training without W&B.
+        ``goals`` says for a curve whether lower (``min``) or higher (``max``) is better; it is
+        kept with the curve (``spectral-harness curves`` reads it; :func:`harness.fit` gives it).
         """
         from harness.observers import notify
 
+        bad = {n: g for n, g in (goals or {}).items() if g not in ("min", "max")}
+        if bad:
+            raise ValueError(f"curve goals must be 'min' or 'max', got {bad}")
         for name, value in metrics.items():
             curve = self.curves.setdefault(name, {"step": [], "value": []})
             curve["step"].append(int(step))
             curve["value"].append(float(value))
+            if goals and name in goals:
+                curve["goal"] = goals[name]
         notify(self.pm, "spectral_harness_log_metrics", run=self, step=step, metrics=metrics)
 
     def expose_model(

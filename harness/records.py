@@ -272,7 +272,7 @@ class RecordStore:
         task: str,
         method: str,
         run_id: str,
-        curves: dict[str, dict[str, list[float]]],
+        curves: dict[str, dict[str, Any]],
         arrays: dict[str, dict[str, Any]],
     ) -> dict[str, dict[str, str]]:
         """Write a cell's curves (``curves.json``) and arrays (``<name>.npz``) atomically, before

@@ -67,13 +67,14 @@ def fit(
             if i % log_every == 0 or i == steps:
                 value = float(loss)
                 ctx.check_finite(value, "training loss", i)
-                ctx.log_metrics(i, {"train/loss": value})
+                ctx.log_metrics(i, {"train/loss": value}, goals={"train/loss": "min"})
                 bar.set_postfix(loss=f"{value:.3g}", refresh=False)
             if i % eval_every == 0 or i == steps:
                 with ctx.timer("eval"):
                     metrics = evaluate()
                 ctx.check_finite(metrics[select], select, i)
-                ctx.log_metrics(i, {f"eval/{k}": v for k, v in metrics.items()})
+                curves = {f"eval/{k}": v for k, v in metrics.items()}
+                ctx.log_metrics(i, curves, goals={f"eval/{select}": goal})
                 if best_value is None or better(metrics[select], best_value):
                     best_value, best_step = metrics[select], i
                     best_state = copy.deepcopy(model.state_dict())
