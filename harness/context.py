@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +55,8 @@ class RunContext:
     started: float = field(default_factory=time.monotonic)
     seconds: dict[str, float] = field(default_factory=lambda: {"train": 0.0, "eval": 0.0})
     data_checksums: dict[str, str] = field(default_factory=dict)
-    curves: dict[str, dict[str, Any]] = field(default_factory=dict)  # name → step, value, goal
+    curves: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    curve_goals: dict[str, str] = field(default_factory=dict)
     arrays: dict[str, dict[str, Any]] = field(default_factory=dict)
     trainer: TrainerOptions | None = None
     probes: list[tuple[ProbeSpec, ProbeConfig]] = field(default_factory=list)
@@ -68,28 +69,34 @@ class RunContext:
         """A readable name for the cell, e.g. ``inr_audio/winner/seed0``."""
         return f"{self.task.name}/{self.method.name}/seed{self.seed}"
 
-    def log_metrics(
-        self, step: int, metrics: dict[str, float], goals: Mapping[str, str] | None = None
-    ) -> None:
+    def log_metrics(self, step: int, metrics: dict[str, float]) -> None:
         """Report intermediate metrics to every logger plugin, and keep them as curves.
 
         The curves (each metric's values over steps) are stored with the cell's record
         (``curves.json`` beside it), so boards and the results site can plot training without W&B.
-        ``goals`` says for a curve whether lower (``min``) or higher (``max``) is better; it is
-        kept with the curve (``spectral-harness curves`` reads it; :func:`harness.fit` gives it).
         """
         from harness.observers import notify
 
-        bad = {n: g for n, g in (goals or {}).items() if g not in ("min", "max")}
-        if bad:
-            raise ValueError(f"curve goals must be 'min' or 'max', got {bad}")
         for name, value in metrics.items():
             curve = self.curves.setdefault(name, {"step": [], "value": []})
             curve["step"].append(int(step))
             curve["value"].append(float(value))
-            if goals and name in goals:
-                curve["goal"] = goals[name]
         notify(self.pm, "spectral_harness_log_metrics", run=self, step=step, metrics=metrics)
+
+    def curve_goal(self, name: str, goal: str) -> None:
+        """Say whether lower (``min``) or higher (``max``) is better for the curve ``name``; it is
+        kept with the curve (``spectral-harness curves`` reads it). :func:`harness.fit` says it
+        for its training loss and its selection metric."""
+        if goal not in ("min", "max"):
+            raise ValueError(f"the goal of curve {name!r} must be 'min' or 'max', not {goal!r}")
+        self.curve_goals[name] = goal
+
+    def kept_curves(self) -> dict[str, dict[str, Any]]:
+        """The curves to store with the record, each with its goal where one was said."""
+        return {
+            name: {**curve, "goal": self.curve_goals[name]} if name in self.curve_goals else curve
+            for name, curve in self.curves.items()
+        }
 
     def expose_model(
         self, model: torch.nn.Module, loss: Callable[[], torch.Tensor] | None = None

@@ -243,7 +243,7 @@ def _execute(plan: Plan, registry: Registry, settings: Settings) -> RunRecord | 
         status, error = "failed", _error(exc)
     try:
         artifacts = RecordStore(settings.runs_dir).save_artifacts(
-            task.name, method.name, plan.run_id, ctx.curves, ctx.arrays
+            task.name, method.name, plan.run_id, ctx.kept_curves(), ctx.arrays
         )
     except (OSError, ValueError) as exc:
         # The scalar result stays true without its curves: record it, say what was lost.

@@ -52,6 +52,8 @@ def fit(
     ctx.expose_model(model, probe_loss)
     _check_optimizer_source(ctx)
     better = (lambda a, b: a > b) if goal == "max" else (lambda a, b: a < b)
+    ctx.curve_goal("train/loss", "min")
+    ctx.curve_goal(f"eval/{select}", goal)
     best_value: float | None = None
     best_state: dict[str, torch.Tensor] | None = None
     best_step = 0
@@ -67,14 +69,13 @@ def fit(
             if i % log_every == 0 or i == steps:
                 value = float(loss)
                 ctx.check_finite(value, "training loss", i)
-                ctx.log_metrics(i, {"train/loss": value}, goals={"train/loss": "min"})
+                ctx.log_metrics(i, {"train/loss": value})
                 bar.set_postfix(loss=f"{value:.3g}", refresh=False)
             if i % eval_every == 0 or i == steps:
                 with ctx.timer("eval"):
                     metrics = evaluate()
                 ctx.check_finite(metrics[select], select, i)
-                curves = {f"eval/{k}": v for k, v in metrics.items()}
-                ctx.log_metrics(i, curves, goals={f"eval/{select}": goal})
+                ctx.log_metrics(i, {f"eval/{k}": v for k, v in metrics.items()})
                 if best_value is None or better(metrics[select], best_value):
                     best_value, best_step = metrics[select], i
                     best_state = copy.deepcopy(model.state_dict())

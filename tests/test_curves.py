@@ -137,3 +137,15 @@ def test_a_task_whose_curve_cannot_be_told_is_named_not_guessed(tmp_path):
     board = build_leaderboard(list(store.iter_records()))
     assert convergence(board, store, warn=lines.append).empty
     assert "--task t --curve NAME" in lines[0]
+
+
+def test_a_curve_goal_is_min_or_max_and_kept_only_with_a_logged_curve():
+    from harness.context import RunContext
+
+    ctx = RunContext.__new__(RunContext)  # only the curve bookkeeping is exercised
+    ctx.curves, ctx.curve_goals = {"eval/acc": {"step": [1], "value": [0.5]}}, {}
+    with pytest.raises(ValueError, match="must be 'min' or 'max'"):
+        ctx.curve_goal("eval/acc", "up")
+    ctx.curve_goal("eval/acc", "max")
+    ctx.curve_goal("eval/never_logged", "min")
+    assert ctx.kept_curves() == {"eval/acc": {"step": [1], "value": [0.5], "goal": "max"}}
