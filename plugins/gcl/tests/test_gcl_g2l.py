@@ -275,3 +275,21 @@ def test_g2l_claims_cover_both_tasks_with_the_existing_claims_shapes(registry) -
 )
 def test_out_of_range_g2l_values_are_refused(registry, task, override, value) -> None:
     assert_refused(task, "identity", task_overrides={override: value}, registry=registry)
+
+
+def _cora_accuracy(registry, settings, **task_overrides) -> float:
+    cell = make_cell(
+        registry, "gcl_node_g2l", "edge_drop", seed=0, scale="cpu", task_overrides=task_overrides
+    )
+    record = run_cell(cell, registry, settings)
+    assert record.status == "ok", record.error
+    return record.metrics["accuracy"]
+
+
+@pytest.mark.slow
+def test_node_g2l_on_cora_beats_its_untrained_encoder_after_a_short_run(registry, settings):
+    """15 epochs of G2L at the cpu preset (79.4 % measured, seed 0) against the same encoder
+    left at its initialisation (75.4 %): the objective teaches the probe something."""
+    trained = _cora_accuracy(registry, settings, epochs=15)
+    untrained = _cora_accuracy(registry, settings, epochs=1, lr=1e-12)
+    assert trained > untrained + 2.0, (trained, untrained)
