@@ -6,7 +6,8 @@ one curve of every current ``ok`` record, groups the records as the leaderboard 
 and reports per row, over the seeds: the curve's value at fractions of the run, its best value,
 and the fraction of the run at which each seed first came within ``within`` (relative) of its
 own best. A row any of whose seeds got there only in the last quarter of its run is *still
-improving*: a longer budget would still move its number. ``spectral-harness curves`` prints it.
+improving*: a longer budget would still move its number; a curve logged fewer than
+:data:`MIN_POINTS` times is not judged. ``spectral-harness curves`` prints it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from harness.specs import TaskSpec
 
 POINTS = (0.25, 0.5, 0.75, 1.0)  # fractions of the run at which the curve is read
 LATE = 0.75  # a seed that first reaches its best (within tolerance) after this is still improving
+MIN_POINTS = 4  # a curve logged fewer times says nothing about convergence
 EVAL_PREFIX = "eval/"
 
 
@@ -188,8 +190,12 @@ def _row(
         row[f"at_{round(point * 100)}%_std"] = _std(values)
     bests = [s.best(goal) for s in seeds]
     row["best_mean"], row["best_std"] = float(np.mean(bests)), _std(bests)
-    row["reached_latest"] = max(reached)
-    row["verdict"] = "still improving" if max(reached) > LATE else "converged"
+    points = min(len(s.steps) for s in seeds)
+    if points < MIN_POINTS:
+        row["reached_latest"], row["verdict"] = math.nan, f"too few points ({points})"
+    else:
+        row["reached_latest"] = max(reached)
+        row["verdict"] = "still improving" if max(reached) > LATE else "converged"
     return row
 
 
@@ -227,7 +233,7 @@ def render_convergence(table: pd.DataFrame, fmt: str, within: float) -> str:
                 str(r["last_step"]),
                 *(_mean_std(r, f"at_{round(p * 100)}%") for p in POINTS),
                 _mean_std(r, "best"),
-                f"{r['reached_latest']:.0%} of the run",
+                "–" if math.isnan(r["reached_latest"]) else f"{r['reached_latest']:.0%} of the run",
                 r["verdict"],
             ]
             for _, r in section.iterrows()

@@ -68,6 +68,17 @@ def test_a_run_that_settled_early_converged_and_one_still_falling_did_not(tmp_pa
     )
 
 
+def test_a_curve_logged_once_or_twice_is_not_judged(tmp_path):
+    store = RecordStore(tmp_path)
+    short = {"eval/val_loss": {"step": [50, 100], "value": [2.0, 1.0], "goal": "min"}}
+    _save(store, "short", 0, EARLY, curves=short)
+    row = _table(store).loc["short"]
+    assert row["verdict"] == "too few points (2)" and math.isnan(row["reached_latest"])
+    assert "| – | too few points (2) |" in render_convergence(
+        _table(store).reset_index(), "md", 0.05
+    )
+
+
 def test_for_a_score_that_grows_the_best_is_the_highest():
     curve = SeedCurve(np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.5, 0.9, 0.8, 0.7]))
     assert curve.best("max") == 0.9 and curve.reached("max", 0.05) == pytest.approx(0.5)
