@@ -556,100 +556,44 @@ def spectral_harness_register_claims() -> list[Claim]:
         )
         for dataset, value in GRACE_REPORTED.items()
     ]
-    matched_pairs = (
-        ("gcl_node", "node", "edge_drop"),
-        ("gcl_graph", "graph", "edge_drop"),
-        ("gcl_graph", "graph", "edge_add"),
-    )
-    for task, level, baseline in matched_pairs:
-        claims.append(
-            Claim(
-                id=f"span-beats-{baseline}-matched-{level}",
-                paper=PAPER_SPAN,
-                statement=f"SPAN's spectral views beat random {baseline.replace('_', ' ')} "
-                "that changes as many edges per view (matched realised strength)",
-                task=task,
-                metric="accuracy",
-                method="span",
-                baseline=baseline,
-                where={"method.projection": "exact"},
-                baseline_where={**MATCHED, "method.span_projection": "exact"},
-                source="node / graph classification tables",
-            )
-        )
-    picks = (("gcl_node", "edge_drop", "node"), ("gcl_graph", "edge_add", "graph"))
-    for task, pick, level in picks:
-        claims.append(
-            Claim(
-                id=f"{pick}-matches-span-{level}",
-                paper=PAPER_RETHINKING,
-                statement=f"random {pick.replace('_', ' ')} at its usual rates is at most 1 point "
-                f"below SPAN ({level}-level pick)",
-                task=task,
-                metric="accuracy",
-                method=pick,
-                baseline="span",
-                expect="not_worse",
-                margin=1.0,
-                where=AT_OWN_RATES,
-                baseline_where={"method.projection": "exact"},
-                source="Tables 2–3",
-            )
-        )
-        claims.append(
-            Claim(
-                id=f"{pick}-cheaper-than-span-{level}",
-                paper=PAPER_RETHINKING,
-                statement=f"random {pick.replace('_', ' ')} costs less augmentation time than "
-                "SPAN (precompute + sampling)",
-                task=task,
-                metric="aug_seconds",
-                method=pick,
-                baseline="span",
-                where=AT_OWN_RATES,
-                baseline_where={"method.projection": "exact"},
-                source="Table 1 and Section 6",
-            )
-        )
-    return claims + _g2l_claims()
+    return claims + _augmentation_claims("") + _augmentation_claims("g2l")
 
 
-def _g2l_claims() -> list[Claim]:
-    """The same three claims under SPAN's own framework (``gcl_node_g2l`` / ``gcl_graph_g2l``):
-    SPAN beats random perturbation at matched realised strength; edge perturbation at its own
-    rates is at most 1 point below SPAN; and it costs less augmentation time."""
+def _augmentation_claims(framework: str) -> list[Claim]:
+    """SPAN's claim over random edge perturbation at matched realised strength, and the
+    Rethinking paper's two counter-claims (edge perturbation at its own rates is at most 1 point
+    below SPAN, and costs less augmentation time), for the tasks of one framework: ``""`` for
+    GRACE / GraphCL (``gcl_node``, ``gcl_graph``), ``"g2l"`` for SPAN's own local-global JSD
+    framework (``gcl_node_g2l``, ``gcl_graph_g2l``; claim ids end ``-g2l``)."""
+    suffix = f"_{framework}" if framework else ""
+    id_suffix = f"-{framework}" if framework else ""
+    prefix = "in SPAN's own framework (local-global JSD), " if framework else ""
+    note = {"": "", "g2l": " (SPAN under its MVGRL-style framework)"}[framework]
     claims = []
-    for task, level, baseline in (
-        ("gcl_node_g2l", "node", "edge_drop"),
-        ("gcl_graph_g2l", "graph", "edge_drop"),
-        ("gcl_graph_g2l", "graph", "edge_add"),
-    ):
+    for level, baseline in (("node", "edge_drop"), ("graph", "edge_drop"), ("graph", "edge_add")):
         claims.append(
             Claim(
-                id=f"span-beats-{baseline}-matched-{level}-g2l",
+                id=f"span-beats-{baseline}-matched-{level}{id_suffix}",
                 paper=PAPER_SPAN,
-                statement=f"in SPAN's own framework (local-global JSD), SPAN's spectral views beat "
-                f"random {baseline.replace('_', ' ')} that changes as many edges per view",
-                task=task,
+                statement=f"{prefix}SPAN's spectral views beat random {baseline.replace('_', ' ')} "
+                "that changes as many edges per view (matched realised strength)",
+                task=f"gcl_{level}{suffix}",
                 metric="accuracy",
                 method="span",
                 baseline=baseline,
                 where={"method.projection": "exact"},
                 baseline_where={**MATCHED, "method.span_projection": "exact"},
-                source="node / graph classification tables (SPAN under its MVGRL-style framework)",
+                source=f"node / graph classification tables{note}",
             )
         )
-    for task, pick, level in (
-        ("gcl_node_g2l", "edge_drop", "node"),
-        ("gcl_graph_g2l", "edge_add", "graph"),
-    ):
+    for level, pick in (("node", "edge_drop"), ("graph", "edge_add")):
         claims.append(
             Claim(
-                id=f"{pick}-matches-span-{level}-g2l",
+                id=f"{pick}-matches-span-{level}{id_suffix}",
                 paper=PAPER_RETHINKING,
-                statement=f"in the local-global JSD framework, random {pick.replace('_', ' ')} at "
-                f"its usual rates is at most 1 point below SPAN ({level}-level pick)",
-                task=task,
+                statement=f"{prefix}random {pick.replace('_', ' ')} at its usual rates is at most "
+                f"1 point below SPAN ({level}-level pick)",
+                task=f"gcl_{level}{suffix}",
                 metric="accuracy",
                 method=pick,
                 baseline="span",
@@ -657,16 +601,16 @@ def _g2l_claims() -> list[Claim]:
                 margin=1.0,
                 where=AT_OWN_RATES,
                 baseline_where={"method.projection": "exact"},
-                source="Tables 2–3 (MVGRL rows)",
+                source=f"Tables 2–3{note}",
             )
         )
         claims.append(
             Claim(
-                id=f"{pick}-cheaper-than-span-{level}-g2l",
+                id=f"{pick}-cheaper-than-span-{level}{id_suffix}",
                 paper=PAPER_RETHINKING,
-                statement=f"in the local-global JSD framework, random {pick.replace('_', ' ')} "
-                "costs less augmentation time than SPAN (precompute + sampling)",
-                task=task,
+                statement=f"{prefix}random {pick.replace('_', ' ')} costs less augmentation time "
+                "than SPAN (precompute + sampling)",
+                task=f"gcl_{level}{suffix}",
                 metric="aug_seconds",
                 method=pick,
                 baseline="span",
