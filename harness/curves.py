@@ -23,6 +23,7 @@ from harness.errors import UserError
 from harness.leaderboard import GROUP, SECTION, Leaderboard
 from harness.numbers import format_number
 from harness.records import RecordError, RecordStore, warn_to_stderr
+from harness.render import markdown_table, section_name, text_table
 from harness.specs import TaskSpec
 
 POINTS = (0.25, 0.5, 0.75, 1.0)  # fractions of the run at which the curve is read
@@ -86,9 +87,11 @@ def convergence(
     labels = board.table.set_index(GROUP)[["label", "primary_metric"]]
     rows: list[dict] = []
     problems: dict[str, str] = {}
+    kept: set[str] = set()  # every curve name read, for the message when ``curve`` is not one
     for key, group in runs.groupby(GROUP, sort=False, dropna=False):
         task, label = key[0], labels.loc[key, "label"]
         curves = _seed_curves(group, store, warn)
+        kept.update(name for c in curves for name in c)
         if not curves:
             continue
         name = curve or _default_curve(labels.loc[key, "primary_metric"], curves)
@@ -114,12 +117,13 @@ def convergence(
             raise UserError(message)
         warn(message)
     if curve is not None and not rows:
-        raise UserError(f"no record here kept a curve named {curve!r}{_available(runs, store)}")
+        names = f"curves kept: {', '.join(sorted(kept))}" if kept else "no record kept curves"
+        raise UserError(f"no record here kept a curve named {curve!r} ({names})")
     return pd.DataFrame(rows)
 
 
 def _seed_curves(
-    group: pd.DataFrame, store: RecordStore, warn: Callable[[str], None] | None
+    group: pd.DataFrame, store: RecordStore, warn: Callable[[str], None]
 ) -> list[dict[str, SeedCurve]]:
     found = []
     for row in group.itertuples():
@@ -129,8 +133,7 @@ def _seed_curves(
         try:
             raw = store.read_artifact(record, "curves")
         except RecordError as exc:
-            if warn is not None:
-                warn(f"{row.task}/{row.method}/{row.run_id}: its curves are left out: {exc}")
+            warn(f"{row.task}/{row.method}/{row.run_id}: its curves are left out: {exc}")
             continue
         found.append(
             {
@@ -163,18 +166,6 @@ def _default_curve(primary: str, curves: list[dict[str, SeedCurve]]) -> str | No
     if f"{EVAL_PREFIX}{primary}" in names:
         return f"{EVAL_PREFIX}{primary}"
     return names[0] if len(names) == 1 else None
-
-
-def _available(runs: pd.DataFrame, store: RecordStore) -> str:
-    names: set[str] = set()
-    for row in runs.head(50).itertuples():
-        record = store.load(row.task, row.method, row.run_id)
-        if record is not None and "curves" in record.artifacts:
-            try:
-                names |= set(store.read_artifact(record, "curves"))
-            except RecordError:
-                continue
-    return f" (curves kept: {', '.join(sorted(names))})" if names else " (no record kept curves)"
 
 
 def _row(
@@ -221,10 +212,6 @@ def render_convergence(table: pd.DataFrame, fmt: str, within: float) -> str:
     header += ["best", f"within {within:g} of best by", "verdict"]
     blocks = []
     for key, section in table.groupby(SECTION, sort=False):
-        task, scale, variant, data = key
-        where = (
-            f"scale={scale}" + (f", {variant}" if variant else "") + (f", {data}" if data else "")
-        )
         rows = [
             [
                 r["method"],
@@ -238,7 +225,11 @@ def render_convergence(table: pd.DataFrame, fmt: str, within: float) -> str:
             ]
             for _, r in section.iterrows()
         ]
-        blocks.append(_table(f"{task} ({where})", header, rows, fmt))
+        title = section_name(key)
+        if fmt == "md":
+            blocks.append("\n".join([f"### {title}", "", *markdown_table(header, rows)]))
+        else:
+            blocks.append("\n".join([title, *text_table(header, rows)]))
     note = (
         f"'within {within:g} of best by': the latest seed's first step within {within:g} "
         f"(relative) of its own best; 'still improving': after {LATE:.0%} of the run."
@@ -248,16 +239,3 @@ def render_convergence(table: pd.DataFrame, fmt: str, within: float) -> str:
 
 def _mean_std(row: pd.Series, prefix: str) -> str:
     return f"{format_number(row[f'{prefix}_mean'])} ± {format_number(row[f'{prefix}_std'])}"
-
-
-def _table(title: str, header: list[str], rows: list[list[str]], fmt: str) -> str:
-    if fmt == "md":
-        lines = [f"### {title}", "", "| " + " | ".join(header) + " |"]
-        lines.append("|" + "---|" * len(header))
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
-        return "\n".join(lines)
-    widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
-    lines = [title, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
-    return "\n".join(lines)

@@ -171,8 +171,7 @@ def build_leaderboard(
         columns[f"{name}_std"] = grouped_ok[col].std(ddof=1).reindex(table.index)
     columns["train_seconds_mean"] = grouped_ok["train_seconds"].mean().reindex(table.index)
     # mean over the seeds that measured it (records made before it was recorded have none)
-    cpu = ok.assign(cpu_seconds=ok["cpu_seconds"].astype(float)).groupby(GROUP, sort=False)
-    columns["cpu_seconds_mean"] = cpu["cpu_seconds"].mean().reindex(table.index)
+    columns["cpu_seconds_mean"] = grouped_ok["cpu_seconds"].mean().reindex(table.index)
     table = pd.concat([table, pd.DataFrame(columns, index=table.index)], axis=1)
     table = table.reset_index()
     half = _t_quantile(table["n_seeds"]) * table["primary_std"] / np.sqrt(table["n_seeds"])
@@ -298,6 +297,8 @@ def _runs_frame(
             if known[key]:  # a legacy identity of the installed code is that code
                 codes[row] = installed.canonical(key[0], key[1])
     frame = {name: columns[name] for name in (*BOARD_FIELDS, "primary_value", "data")}
+    # unmeasured (None) is NaN, also where no record of the board measured it
+    frame["cpu_seconds"] = np.asarray(columns["cpu_seconds"], dtype=float)
     frame["code"] = [code[:8] for code in codes]
     frame["current"] = current
     frame["runtime"] = columns["runtime"]

@@ -66,12 +66,32 @@ def _heading(name: str, spec: MetricSpec | None) -> str:
     return f"{name} (cost {arrow})" if spec.kind == "cost" else f"{name} {arrow}"
 
 
-def _title(board: Leaderboard, key: Section) -> str:
+def section_name(key: Section) -> str:
+    """A section as its tables title it: ``task (scale=…, <task fields>, user data …)``."""
     task, scale, variant, data = key
-    first = board.section(*key).iloc[0]
     where = f"scale={scale}" + (f", {variant}" if variant else "")
     where += f", user data {data}" if data else ""
-    return f"{task} ({where}) · {first['primary_metric']} {ARROW.get(first['goal'], '')}"
+    return f"{task} ({where})"
+
+
+def _title(board: Leaderboard, key: Section) -> str:
+    first = board.section(*key).iloc[0]
+    return f"{section_name(key)} · {first['primary_metric']} {ARROW.get(first['goal'], '')}"
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """The lines of a fixed-width table: header, rule, rows."""
+    widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return lines
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """The lines of a GitHub-flavoured Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
 def render_json(board: Leaderboard) -> str:
@@ -104,11 +124,7 @@ def render_terminal(board: Leaderboard) -> str:
         return "\n".join([*blocks, "no run records found"])
     for key in board.sections():
         header, rows = _rows(board, key)
-        widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
-        lines = [_title(board, key)]
-        lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-        lines.append("  ".join("-" * w for w in widths))
-        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+        lines = [_title(board, key), *text_table(header, rows)]
         lines += [f"claim {r.summary()}" for r in claims_of_section(board.claims, key)]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -121,10 +137,7 @@ def render_markdown(board: Leaderboard) -> str:
         return "\n\n".join([*blocks, "_no run records found_"]) + "\n"
     for key in board.sections():
         header, rows = _rows(board, key)
-        lines = [f"### {_title(board, key)}", ""]
-        lines.append("| " + " | ".join(header) + " |")
-        lines.append("|" + "|".join("---" for _ in header) + "|")
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        lines = [f"### {_title(board, key)}", "", *markdown_table(header, rows)]
         claims = claims_of_section(board.claims, key)
         if claims:
             lines += ["", *(f"- **{r.verdict}**: {r.summary()}" for r in claims)]
