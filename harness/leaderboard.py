@@ -296,7 +296,9 @@ def _runs_frame(
             current.append(known[key])
             if known[key]:  # a legacy identity of the installed code is that code
                 codes[row] = installed.canonical(key[0], key[1])
-    frame = {name: columns[name] for name in (*BOARD_FIELDS, "primary_value", "data")}
+    frame: dict[str, Any] = {
+        name: columns[name] for name in (*BOARD_FIELDS, "primary_value", "data")
+    }
     # unmeasured (None) is NaN, also where no record of the board measured it
     frame["cpu_seconds"] = np.asarray(columns["cpu_seconds"], dtype=float)
     frame["code"] = [code[:8] for code in codes]
