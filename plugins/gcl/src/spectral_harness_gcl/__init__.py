@@ -360,6 +360,24 @@ def _datasets(cfg: GclTaskConfig) -> list[str]:
     return [dataset_name(cfg.dataset)] if cfg.dataset else []
 
 
+# what a graph-level (CV probe) and a node-level (split probe) task reports, in every framework
+GRAPH_METRICS = (
+    ACCURACY,
+    MetricSpec(
+        "accuracy_fold_std",
+        description="std of the CV folds' accuracy",
+        unit="%",
+        kind="diagnostic",
+    ),
+    *COMMON_METRICS,
+)
+NODE_METRICS = (
+    ACCURACY,
+    MetricSpec("val_accuracy", "max", "probe accuracy on the validation nodes", "%"),
+    *COMMON_METRICS,
+)
+
+
 @hookimpl
 def spectral_harness_register_tasks() -> list[TaskSpec]:
     """The graph-level and node-level contrastive tasks."""
@@ -369,16 +387,7 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
             slot=SLOT,
             config=GclGraphConfig,
             run="spectral_harness_gcl.task:run_graph",
-            metrics=(
-                ACCURACY,
-                MetricSpec(
-                    "accuracy_fold_std",
-                    description="std of the CV folds' accuracy",
-                    unit="%",
-                    kind="diagnostic",
-                ),
-                *COMMON_METRICS,
-            ),
+            metrics=GRAPH_METRICS,
             primary="accuracy",
             scales=GRAPH_SCALES,
             datasets=_datasets,
@@ -389,11 +398,7 @@ def spectral_harness_register_tasks() -> list[TaskSpec]:
             slot=SLOT,
             config=GclNodeConfig,
             run="spectral_harness_gcl.task:run_node",
-            metrics=(
-                ACCURACY,
-                MetricSpec("val_accuracy", "max", "probe accuracy on the validation nodes", "%"),
-                *COMMON_METRICS,
-            ),
+            metrics=NODE_METRICS,
             primary="accuracy",
             scales=NODE_SCALES,
             datasets=_datasets,
@@ -420,16 +425,7 @@ def _g2l_tasks() -> list[TaskSpec]:
             slot=SLOT,
             config=G2LGraphConfig,
             run="spectral_harness_gcl.g2l_task:run_graph_g2l",
-            metrics=(
-                ACCURACY,
-                MetricSpec(
-                    "accuracy_fold_std",
-                    description="std of the CV folds' accuracy",
-                    unit="%",
-                    kind="diagnostic",
-                ),
-                *COMMON_METRICS,
-            ),
+            metrics=GRAPH_METRICS,
             primary="accuracy",
             scales=G2L_GRAPH_SCALES,
             datasets=_datasets,
@@ -441,11 +437,7 @@ def _g2l_tasks() -> list[TaskSpec]:
             slot=SLOT,
             config=G2LNodeConfig,
             run="spectral_harness_gcl.g2l_task:run_node_g2l",
-            metrics=(
-                ACCURACY,
-                MetricSpec("val_accuracy", "max", "probe accuracy on the validation nodes", "%"),
-                *COMMON_METRICS,
-            ),
+            metrics=NODE_METRICS,
             primary="accuracy",
             scales=G2L_NODE_SCALES,
             datasets=_datasets,
